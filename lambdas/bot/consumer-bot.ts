@@ -1,0 +1,39 @@
+import { Bot, session } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { AccessControl } from '../domain/access/access-control.ts';
+import type { UserDirectory } from '../domain/access/user-directory.ts';
+import { type ChatSession, newChatSession } from '../domain/sessions/chat-session.ts';
+import type { SessionRepository } from '../domain/sessions/session-repository.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { BotContext } from './context.ts';
+import { accessGuard } from './features/access-guard.ts';
+import { conversation } from './features/conversation.ts';
+import { userAdmin } from './features/user-admin.ts';
+import { welcome } from './features/welcome.ts';
+
+export interface ConsumerBotDeps {
+  token: string;
+  botInfo: UserFromGetMe;
+  apiRoot: string;
+  access: AccessControl;
+  directory: UserDirectory;
+  sessions: SessionRepository<ChatSession>;
+  logger: Logger;
+}
+
+/** The bot that answers queued updates. Features are installed here, in order, and nowhere else. */
+export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
+  const bot = new Bot<BotContext>(deps.token, { botInfo: deps.botInfo, client: { apiRoot: deps.apiRoot } });
+  bot.use(accessGuard(deps.access, deps.logger));
+  bot.use(
+    session({
+      initial: () => newChatSession(new Date()),
+      getSessionKey: (ctx) => (ctx.chat ? String(ctx.chat.id) : undefined),
+      storage: deps.sessions,
+    }),
+  );
+  bot.use(welcome);
+  bot.use(userAdmin(deps.directory, deps.access));
+  bot.use(conversation());
+  return bot;
+}

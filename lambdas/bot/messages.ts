@@ -1,0 +1,37 @@
+/** Every text the bot says, in one place so wording stays consistent and reviewable. */
+export const MESSAGES = {
+  refusal: 'Sorry, this bot is private. Ask an administrator to add you.',
+  welcome: (name: string) =>
+    `Hi ${name}! Tell me what you want built ("a weather bot with daily notifications") and ` +
+    'I will turn it into a tested, deployed repository. Send /help to see what I can do.',
+  help: (isAdmin: boolean) =>
+    [
+      'What I understand:',
+      '/start - introduction',
+      '/help - this list',
+      'Any other text - a request for the Product Owner agent.',
+      ...(isAdmin
+        ? [
+            '',
+            'Admin commands:',
+            '/adduser <telegram id> [name] - let someone use the bot',
+            '/removeuser <telegram id> - take access away',
+            '/users - who can use the bot',
+          ]
+        : []),
+    ].join('\n'),
+  received: (count: number) =>
+    `Got it (message #${count} in this chat). The Product Owner agent is not connected yet, ` +
+    'so nothing will be built from this message.',
+  adminsOnly: 'Only an administrator can do that.',
+  addUserUsage: 'Usage: /adduser <numeric telegram id> [name]',
+  removeUserUsage: 'Usage: /removeuser <numeric telegram id>',
+  userAdded: (id: number) => `User ${id} can now use the bot.`,
+  userAlreadyAdmin: (id: number) => `User ${id} is an administrator already.`,
+  userRemoved: (id: number) => `User ${id} can no longer use the bot.`,
+  userNotFound: (id: number) => `User ${id} was not on the list.`,
+  cannotRemoveAdmin: (id: number) =>
+    `User ${id} is an administrator from configuration (ADMIN_TELEGRAM_IDS); change it there.`,
+  welcomeAdmitted: 'An administrator gave you access. Send /help to begin.',
+  unsupported: 'I can only read text messages for now.',
+} as const;

@@ -1,0 +1,31 @@
+import { DynamoDbStore } from '../adapters/aws/dynamodb-store.ts';
+import { SecretsManagerStore } from '../adapters/aws/secrets-manager-store.ts';
+import { SqsQueue } from '../adapters/aws/sqs-queue.ts';
+import { EncryptedFileSecretStore } from '../adapters/local/encrypted-file-secrets.ts';
+import { FileFifoQueue } from '../adapters/local/file-queue.ts';
+import type { Config } from '../config/config.ts';
+import type { Adapters } from './runtime.ts';
+
+/**
+ * The one place where configuration picks an adapter for each port. Domain code and handlers
+ * receive ports and never ask which world they run in.
+ */
+export function buildAdapters(config: Config): Adapters {
+  const store = new DynamoDbStore({
+    tableNames: config.tableNames,
+    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
+  });
+  const queue =
+    config.queue.driver === 'sqs'
+      ? new SqsQueue({ queueUrl: config.queue.url })
+      : new FileFifoQueue({
+          dir: config.queue.dir,
+          visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
+          maxReceiveCount: config.queue.maxReceiveCount,
+        });
+  const secrets =
+    config.secrets.driver === 'aws'
+      ? new SecretsManagerStore({})
+      : new EncryptedFileSecretStore({ dir: config.secrets.dir });
+  return { store, queue, secrets };
+}

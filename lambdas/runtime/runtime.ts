@@ -1,0 +1,31 @@
+import type { Config } from '../config/config.ts';
+import type { KeyValueStore } from '../ports/key-value-store.ts';
+import type { QueueConsumer, QueueProducer } from '../ports/queue.ts';
+import type { SecretStore } from '../ports/secrets.ts';
+import type { Logger } from '../shared/logger.ts';
+import { CachedSecrets } from './cached-secrets.ts';
+
+/** Everything a handler needs, built once per process from configuration. */
+export interface Runtime {
+  config: Config;
+  store: KeyValueStore;
+  queue: QueueProducer & QueueConsumer;
+  secrets: SecretStore;
+  cachedSecrets: CachedSecrets;
+  logger: Logger;
+}
+
+export interface Adapters {
+  store: KeyValueStore;
+  queue: QueueProducer & QueueConsumer;
+  secrets: SecretStore;
+}
+
+export function assembleRuntime(config: Config, adapters: Adapters, logger: Logger): Runtime {
+  return {
+    config,
+    ...adapters,
+    cachedSecrets: new CachedSecrets(adapters.secrets, config.secretsCacheSeconds * 1000),
+    logger,
+  };
+}
