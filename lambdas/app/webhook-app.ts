@@ -29,7 +29,10 @@ export async function buildWebhookApp(runtime: Runtime): Promise<WebhookHandler>
   });
   // Under the Lambda's 10 s timeout, so a slow dependency ends in our 500, not a Lambda timeout.
   const callbackFor = (secret: string): WebhookGate['forward'] => {
-    const callback = webhookCallback(bot, 'aws-lambda-async', { secretToken: secret, timeoutMilliseconds: 8_000 });
+    const callback = webhookCallback(bot, 'aws-lambda-async', {
+      secretToken: secret,
+      timeoutMilliseconds: 8_000,
+    });
     // grammY types this adapter as Promise<void>; at run time it resolves to the HTTP response.
     return (event) => callback(event, {}) as unknown as Promise<APIGatewayProxyStructuredResultV2>;
   };

@@ -1,7 +1,7 @@
 import { Bot, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import { servesChat } from '../domain/access/access-policy.ts';
 import type { AccessControl } from '../domain/access/access-control.ts';
+import { servesChat } from '../domain/access/access-policy.ts';
 import type { UpdateDeduplicator } from '../domain/updates/update-deduplicator.ts';
 import type { QueueProducer } from '../ports/queue.ts';
 import type { Logger } from '../shared/logger.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { TableName } from '../ports/key-value-store.ts';
 import { SECRET_NAMES } from './secret-names.ts';
 import { TABLES } from './tables.ts';
-import type { TableName } from '../ports/key-value-store.ts';
 
 /**
  * Runtime configuration, read from the environment and validated once at start. The same schema
@@ -37,9 +37,9 @@ export const envSchema = z
     TELEGRAM_BOT_USERNAME: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'must be the bot username without @ (5-32 letters, digits, _)'),
-    TELEGRAM_API_ROOT: z.url({ message: 'must be a URL such as https://api.telegram.org' }).default(
-      'https://api.telegram.org',
-    ),
+    TELEGRAM_API_ROOT: z
+      .url({ message: 'must be a URL such as https://api.telegram.org' })
+      .default('https://api.telegram.org'),
     BOT_TOKEN_SECRET_ID: z.string().min(1).default(SECRET_NAMES.botToken),
     WEBHOOK_SECRET_ID: z.string().min(1).default(SECRET_NAMES.webhookSecret),
     SECRETS_DRIVER: z.enum(['aws', 'local-file']).default('aws'),
@@ -119,7 +119,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     telegramApiRoot: env.TELEGRAM_API_ROOT,
     secretIds: { botToken: env.BOT_TOKEN_SECRET_ID, webhookSecret: env.WEBHOOK_SECRET_ID },
     secrets:
-      env.SECRETS_DRIVER === 'aws' ? { driver: 'aws' } : { driver: 'local-file', dir: env.LOCAL_SECRETS_DIR! },
+      env.SECRETS_DRIVER === 'aws'
+        ? { driver: 'aws' }
+        : { driver: 'local-file', dir: env.LOCAL_SECRETS_DIR! },
     queue:
       env.QUEUE_DRIVER === 'sqs'
         ? { driver: 'sqs', url: env.QUEUE_URL! }

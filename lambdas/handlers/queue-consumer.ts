@@ -1,11 +1,14 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { buildConsumerApp } from '../app/consumer-app.ts';
-import { lazy } from '../runtime/lazy.ts';
 import { runtimeFromEnv } from '../runtime/from-env.ts';
-
-const runtime = runtimeFromEnv('queue-consumer');
-const app = lazy(() => buildConsumerApp(runtime));
+import { lazy, once } from '../runtime/lazy.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 
 /** SQS FIFO consumer: answers queued Telegram updates, reporting partial batch failures. */
-export const handler = middy<SQSEvent, SQSBatchResponse>().handler(async (event) => (await app())(event));
+export function createQueueConsumerHandler(getRuntime: () => Runtime) {
+  const app = lazy(() => buildConsumerApp(getRuntime()));
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => (await app())(event));
+}
+
+export const handler = createQueueConsumerHandler(once(() => runtimeFromEnv('queue-consumer')));

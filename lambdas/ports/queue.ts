@@ -32,7 +32,10 @@ export interface QueueConsumer {
 }
 
 export class QueueMessageTooLargeError extends Error {
-  constructor(readonly size: number, readonly limit: number) {
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
     super(`Queue message of ${size} bytes exceeds the ${limit}-byte limit`);
     this.name = 'QueueMessageTooLargeError';
   }

@@ -12,3 +12,12 @@ export function lazy<T>(init: () => Promise<T>): () => Promise<T> {
     return pending;
   };
 }
+
+/** Memoises a synchronous initialiser; a throw is not cached. */
+export function once<T>(init: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => {
+    value ??= { v: init() };
+    return value.v;
+  };
+}

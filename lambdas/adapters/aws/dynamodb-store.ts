@@ -51,7 +51,11 @@ export class DynamoDbStore implements KeyValueStore {
 
   async get(table: TableName, key: ItemKey): Promise<Item | undefined> {
     const result = await this.doc.send(
-      new GetCommand({ TableName: this.tableNames[table], Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableNames[table],
+        Key: { pk: key.pk, sk: key.sk },
+        ConsistentRead: true,
+      }),
     );
     const item = result.Item as Item | undefined;
     return item && this.isLive(item) ? item : undefined;
@@ -94,7 +98,9 @@ export class DynamoDbStore implements KeyValueStore {
   }
 
   async delete(table: TableName, key: ItemKey): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableNames[table], Key: { pk: key.pk, sk: key.sk } }));
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.tableNames[table], Key: { pk: key.pk, sk: key.sk } }),
+    );
   }
 
   async query(table: TableName, pk: string, options: QueryOptions = {}): Promise<QueryPage> {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import {
   type OutgoingMessage,
   type QueueConsumer,
-  type QueueProducer,
   QueueMessageTooLargeError,
+  type QueueProducer,
   type ReceivedMessage,
 } from '../../ports/queue.ts';
 
@@ -53,6 +53,7 @@ interface QueueState {
 
 const DEDUP_WINDOW_MS = 5 * 60 * 1000;
 const SQS_MAX_BATCH = 10;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 // SQS accepts 1-128 printable ASCII characters for group and deduplication ids.
 const SQS_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -91,13 +92,13 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
     this.state = this.readState();
   }
 
-  send(message: OutgoingMessage): Promise<void> {
+  async send(message: OutgoingMessage): Promise<void> {
     const size = Buffer.byteLength(message.body, 'utf8');
-    if (size > this.maxMessageBytes) return Promise.reject(new QueueMessageTooLargeError(size, this.maxMessageBytes));
+    if (size > this.maxMessageBytes) throw new QueueMessageTooLargeError(size, this.maxMessageBytes);
     if (!SQS_ID.test(message.groupId) || !SQS_ID.test(message.deduplicationId)) {
-      return Promise.reject(new TypeError('groupId and deduplicationId must be 1-128 printable ASCII characters'));
+      throw new TypeError('groupId and deduplicationId must be 1-128 printable ASCII characters');
     }
-    return this.exclusive(async () => {
+    await this.exclusive(async () => {
       const now = this.now();
       this.pruneDedup(now);
       if (this.state.dedup[message.deduplicationId] !== undefined) return;
@@ -125,8 +126,10 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
     for (;;) {
       const batch = await this.exclusive(() => this.take(maxMessages));
       const remaining = deadline - performance.now();
+      // A poll that close() interrupts ends empty, so a consumer loop can wind down quietly.
       if (batch.length > 0 || remaining <= 0 || this.closed) return batch;
-      await this.waitForChange(Math.min(remaining, this.msUntilNextExpiry()));
+      await this.waitForChange(Math.min(remaining, this.msUntilNextExpiry(), MAX_TIMER_MS));
+      if (this.closed) return [];
     }
   }
 
@@ -169,6 +172,7 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
 
   /** Picks the deliverable messages: per group, the oldest one, and only if nothing is in flight. */
   private async take(maxMessages: number): Promise<ReceivedMessage[]> {
+    if (this.closed) return [];
     const now = this.now();
     let changed = this.sweepExhausted(now);
     const seenGroups = new Set<string>();
@@ -228,10 +232,9 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
 
   /** Runs operations one at a time so each sees and persists a consistent state. */
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => {
-      if (this.closed) throw new Error('FileFifoQueue is closed');
-      return operation();
-    });
+    // Calls made before close() still run; close() waits for them through this same chain.
+    if (this.closed) return Promise.reject(new Error('FileFifoQueue is closed'));
+    const run = this.tail.then(operation);
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -265,8 +268,15 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
       }
       throw error;
     }
-    const state = JSON.parse(raw) as Partial<QueueState>;
-    if (state.v !== 1 || !Array.isArray(state.messages) || !Array.isArray(state.deadLetters)) {
+    let state: Partial<QueueState> | null;
+    try {
+      state = JSON.parse(raw) as Partial<QueueState>;
+    } catch {
+      throw new Error(
+        `${this.file} is not valid JSON; refusing to overwrite it (move it aside to start empty)`,
+      );
+    }
+    if (state?.v !== 1 || !Array.isArray(state.messages) || !Array.isArray(state.deadLetters)) {
       throw new Error(`${this.file} is not a version 1 queue file; refusing to overwrite it`);
     }
     return { v: 1, messages: state.messages, deadLetters: state.deadLetters, dedup: state.dedup ?? {} };

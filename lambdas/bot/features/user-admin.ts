@@ -5,7 +5,11 @@ import type { BotContext } from '../context.ts';
 import { MESSAGES } from '../messages.ts';
 
 /** /adduser, /removeuser, /users: admins decide who may use the bot. */
-export function userAdmin(directory: UserDirectory, access: AccessControl, now: () => Date = () => new Date()) {
+export function userAdmin(
+  directory: UserDirectory,
+  access: AccessControl,
+  now: () => Date = () => new Date(),
+) {
   const feature = new Composer<BotContext>();
   const adminsOnly = feature.filter((ctx) => ctx.principal.role === 'admin');
   feature.command(['adduser', 'removeuser', 'users'], async (ctx, next) => {
@@ -41,7 +45,9 @@ export function userAdmin(directory: UserDirectory, access: AccessControl, now: 
     const lines = users.map(
       (u) => `${u.userId}${u.displayName ? ` (${u.displayName})` : ''}, added by ${u.admittedBy}`,
     );
-    return ctx.reply(lines.length > 0 ? `Users:\n${lines.join('\n')}` : 'No users yet: add one with /adduser.');
+    return ctx.reply(
+      lines.length > 0 ? `Users:\n${lines.join('\n')}` : 'No users yet: add one with /adduser.',
+    );
   });
 
   return feature;

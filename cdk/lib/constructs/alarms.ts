@@ -1,0 +1,122 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export const MAX_QUEUE_AGE_SECONDS = 300;
+
+export interface AlarmsProps {
+  key: IKey;
+  alarmEmail?: string;
+  webhook: IFunction;
+  consumer: IFunction;
+  queue: IQueue;
+  deadLetterQueue: IQueue;
+  api: IHttpApi;
+}
+
+interface AlarmSpec {
+  id: string;
+  description: string;
+  metric: IMetric;
+  threshold: number;
+  comparison: ComparisonOperator;
+}
+
+const ONE_MINUTE = { period: Duration.minutes(1) };
+const AT_LEAST = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+
+/**
+ * Alarms that mean "a user is not being answered", all notifying one KMS-encrypted SNS topic
+ * (optionally subscribed by email): anything in the DLQ, a queue that stops draining, Lambda
+ * errors and throttles, and API 5xx.
+ */
+export class Alarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', {
+      displayName: 'Codegen orchestrator alarms',
+      masterKey: props.key,
+      enforceSSL: true,
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const sum = { ...ONE_MINUTE, statistic: Stats.SUM };
+    const specs: AlarmSpec[] = [
+      {
+        id: 'DeadLetters',
+        description: 'Updates gave up after 5 attempts and wait in the DLQ: inspect, fix, redrive.',
+        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          ...ONE_MINUTE,
+          statistic: Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        comparison: AT_LEAST,
+      },
+      {
+        id: 'QueueStalled',
+        description: `The oldest queued update is over ${MAX_QUEUE_AGE_SECONDS} s old: the consumer is not keeping up.`,
+        metric: props.queue.metricApproximateAgeOfOldestMessage({ ...ONE_MINUTE, statistic: Stats.MAXIMUM }),
+        threshold: MAX_QUEUE_AGE_SECONDS,
+        comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      },
+      ...this.lambdaSpecs('Webhook', props.webhook, sum),
+      ...this.lambdaSpecs('Consumer', props.consumer, sum),
+      {
+        id: 'Api5xx',
+        description: 'The webhook API answered 5xx: Telegram will retry and may back off.',
+        metric: props.api.metricServerError(sum),
+        threshold: 1,
+        comparison: AT_LEAST,
+      },
+    ];
+    const action = new SnsAction(this.topic);
+    for (const spec of specs) {
+      const alarm = new Alarm(this, spec.id, {
+        alarmDescription: spec.description,
+        metric: spec.metric,
+        threshold: spec.threshold,
+        comparisonOperator: spec.comparison,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      this.alarms.push(alarm);
+    }
+  }
+
+  private lambdaSpecs(name: string, fn: IFunction, sum: typeof ONE_MINUTE & { statistic: string }): AlarmSpec[] {
+    return [
+      {
+        id: `${name}Errors`,
+        description: `The ${name.toLowerCase()} Lambda failed an invocation.`,
+        metric: fn.metricErrors(sum),
+        threshold: 1,
+        comparison: AT_LEAST,
+      },
+      {
+        id: `${name}Throttles`,
+        description: `The ${name.toLowerCase()} Lambda was throttled: check account concurrency.`,
+        metric: fn.metricThrottles(sum),
+        threshold: 1,
+        comparison: AT_LEAST,
+      },
+    ];
+  }
+}

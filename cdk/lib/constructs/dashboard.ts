@@ -1,0 +1,62 @@
+import { Duration } from 'aws-cdk-lib';
+import { Dashboard, GraphWidget, type IMetric, Stats, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface OperationsDashboardProps {
+  dashboardName: string;
+  webhook: IFunction;
+  consumer: IFunction;
+  queue: IQueue;
+  deadLetterQueue: IQueue;
+}
+
+const PERIOD = { period: Duration.minutes(1) };
+
+function graph(title: string, left: IMetric[]): GraphWidget {
+  return new GraphWidget({ title, left, width: 8, height: 6 });
+}
+
+/** One screen for the path of an update: webhook, queue, consumer, dead letters. */
+export class OperationsDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
+    super(scope, id);
+    const { webhook, consumer, queue, deadLetterQueue } = props;
+    const sum = { ...PERIOD, statistic: Stats.SUM };
+    const p99 = { ...PERIOD, statistic: Stats.p(99) };
+    const max = { ...PERIOD, statistic: Stats.MAXIMUM };
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: '# Codegen orchestrator\nTelegram → webhook Lambda → SQS FIFO → consumer Lambda',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph('Invocations', [
+        webhook.metricInvocations({ ...sum, label: 'webhook' }),
+        consumer.metricInvocations({ ...sum, label: 'consumer' }),
+      ]),
+      graph('Errors', [
+        webhook.metricErrors({ ...sum, label: 'webhook' }),
+        consumer.metricErrors({ ...sum, label: 'consumer' }),
+      ]),
+      graph('Duration p99 (ms)', [
+        webhook.metricDuration({ ...p99, label: 'webhook' }),
+        consumer.metricDuration({ ...p99, label: 'consumer' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Queue depth', [
+        queue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'visible' }),
+        queue.metricApproximateNumberOfMessagesNotVisible({ ...max, label: 'in flight' }),
+      ]),
+      graph('Oldest queued update (s)', [queue.metricApproximateAgeOfOldestMessage({ ...max, label: 'age' })]),
+      graph('Dead letters', [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'DLQ' })]),
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { OrchestratorFunction } from './orchestrator-function.ts';
+
+export const WEBHOOK_PATH = '/telegram/webhook';
+
+export interface TelegramFrontDoorProps {
+  logRetention: RetentionDays;
+  environment: Record<string, string>;
+}
+
+/** Fields of one access-log line; nothing from headers or body (the secret token is a header). */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  error: '$context.error.message',
+};
+
+/**
+ * The public edge: an HTTP API with one route, POST /telegram/webhook, to the webhook Lambda,
+ * throttled per stage and access-logged. The Lambda checks the secret token, drops repeats and
+ * enqueues, so it answers Telegram in well under its 10 s.
+ */
+export class TelegramFrontDoor extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly webhook: OrchestratorFunction;
+  readonly webhookUrl: string;
+
+  constructor(scope: Construct, id: string, props: TelegramFrontDoorProps) {
+    super(scope, id);
+    this.webhook = new OrchestratorFunction(this, 'Webhook', {
+      entry: 'lambdas/handlers/webhook.ts',
+      serviceName: 'telegram-webhook',
+      description: 'Telegram webhook: verifies the secret token, drops repeated updates, enqueues',
+      logRetention: props.logRetention,
+      timeout: Duration.seconds(10),
+      memorySize: 512,
+      environment: props.environment,
+    });
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Telegram webhook endpoint of the codegen orchestrator',
+      createDefaultStage: false,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      autoDeploy: true,
+      throttle: { burstLimit: 100, rateLimit: 50 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    const [route] = this.api.addRoutes({
+      path: WEBHOOK_PATH,
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('WebhookIntegration', this.webhook.fn),
+    });
+    if (route) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Telegram cannot sign requests or send IAM/JWT credentials; the webhook Lambda authenticates every call by comparing X-Telegram-Bot-Api-Secret-Token with the Secrets Manager value in constant time and answers 401 otherwise.',
+      });
+    }
+    this.webhookUrl = `${this.stage.url}${WEBHOOK_PATH.slice(1)}`;
+  }
+}

@@ -1,0 +1,65 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { OrchestratorFunction } from './orchestrator-function.ts';
+
+export const CONSUMER_TIMEOUT = Duration.seconds(60);
+/** AWS's guidance for SQS event sources: visibility timeout at least 6x the function timeout. */
+export const VISIBILITY_TIMEOUT = Duration.seconds(CONSUMER_TIMEOUT.toSeconds() * 6);
+export const MAX_RECEIVE_COUNT = 5;
+export const CONSUMER_BATCH_SIZE = 10;
+
+export interface UpdateQueueProps {
+  key: IKey;
+  logRetention: RetentionDays;
+  environment: Record<string, string>;
+}
+
+/**
+ * The FIFO queue between webhook and consumer. The webhook sends with MessageGroupId = chat id,
+ * so one chat's updates are handled in order and chats run in parallel (high-throughput FIFO:
+ * deduplication and throughput per message group). A message failing 5 times moves to the DLQ.
+ */
+export class UpdateQueue extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly consumer: OrchestratorFunction;
+
+  constructor(scope: Construct, id: string, props: UpdateQueueProps) {
+    super(scope, id);
+    const encryption = {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+    } as const;
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      ...encryption,
+      fifo: true,
+      contentBasedDeduplication: false,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Updates', {
+      ...encryption,
+      fifo: true,
+      contentBasedDeduplication: false,
+      deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      visibilityTimeout: VISIBILITY_TIMEOUT,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    this.consumer = new OrchestratorFunction(this, 'Consumer', {
+      entry: 'lambdas/handlers/queue-consumer.ts',
+      serviceName: 'queue-consumer',
+      description: 'Handles queued Telegram updates one chat at a time and answers them',
+      logRetention: props.logRetention,
+      timeout: CONSUMER_TIMEOUT,
+      memorySize: 1024,
+      environment: props.environment,
+    });
+    this.consumer.consumesFrom(this.queue, CONSUMER_BATCH_SIZE);
+  }
+}

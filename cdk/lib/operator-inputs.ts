@@ -1,0 +1,94 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+
+/**
+ * What an operator sets when installing, as CDK context (`cdk deploy -c key=value`, or the
+ * `context` block of cdk.json / cdk.context.json). Every input has a safe default so CI can synth
+ * with none of them:
+ *
+ * - `adminTelegramIds`  comma-separated numeric Telegram user ids (`-c adminTelegramIds=123,456`).
+ *                       Default: empty, which admits nobody.
+ * - `botUsername`       the bot's username without `@`. Default: `codegen_orchestrator_bot`.
+ * - `alarmEmail`        optional address subscribed to the alarm topic (confirm the email AWS sends).
+ * - `bedrockModelIds`   optional comma-separated Bedrock model ids, read now for the agent stage.
+ * - `logRetentionDays`  CloudWatch Logs retention, one of the values Logs accepts. Default: 30.
+ *
+ * Secrets are never context: the stack creates them in Secrets Manager (see BotSecrets).
+ */
+export interface OperatorInputs {
+  adminTelegramIds: string[];
+  botUsername: string;
+  alarmEmail?: string;
+  bedrockModelIds: string[];
+  logRetention: RetentionDays;
+}
+
+export const DEFAULT_BOT_USERNAME = 'codegen_orchestrator_bot';
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+
+export class OperatorInputError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid CDK context:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'OperatorInputError';
+  }
+}
+
+const TELEGRAM_ID = /^\d{1,15}$/;
+const BOT_USERNAME = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9.:_/-]{0,199}$/;
+const RETENTION_VALUES = new Set(Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'));
+
+/** Accepts `"1,2"`, `1`, or `[1, "2"]` (cdk.json may hold numbers or arrays). */
+function list(raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  const items = Array.isArray(raw) ? raw : String(raw).split(',');
+  return items.map((item) => String(item).trim()).filter(Boolean);
+}
+
+function optionalString(raw: unknown): string | undefined {
+  const value = raw === undefined || raw === null ? '' : String(raw).trim();
+  return value === '' ? undefined : value;
+}
+
+/** Reads and validates the operator inputs; throws OperatorInputError naming every bad value. */
+export function readOperatorInputs(node: Pick<Node, 'tryGetContext'>): OperatorInputs {
+  const problems: string[] = [];
+
+  const adminTelegramIds = list(node.tryGetContext('adminTelegramIds'));
+  for (const id of adminTelegramIds.filter((i) => !TELEGRAM_ID.test(i))) {
+    problems.push(`adminTelegramIds: "${id}" is not a numeric Telegram user id`);
+  }
+
+  const botUsername = optionalString(node.tryGetContext('botUsername')) ?? DEFAULT_BOT_USERNAME;
+  if (!BOT_USERNAME.test(botUsername)) {
+    problems.push(`botUsername: "${botUsername}" must be 5-32 letters, digits or _ without @`);
+  }
+
+  const alarmEmail = optionalString(node.tryGetContext('alarmEmail'));
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
+    problems.push(`alarmEmail: "${alarmEmail}" is not an email address`);
+  }
+
+  const bedrockModelIds = list(node.tryGetContext('bedrockModelIds'));
+  for (const id of bedrockModelIds.filter((m) => !MODEL_ID.test(m))) {
+    problems.push(`bedrockModelIds: "${id}" is not a Bedrock model id`);
+  }
+
+  const retentionRaw = optionalString(node.tryGetContext('logRetentionDays'));
+  const retention = retentionRaw === undefined ? DEFAULT_LOG_RETENTION_DAYS : Number(retentionRaw);
+  if (!RETENTION_VALUES.has(retention)) {
+    problems.push(
+      `logRetentionDays: "${retentionRaw}" must be one of ${[...RETENTION_VALUES].sort((a, b) => a - b).join(', ')}`,
+    );
+  }
+
+  if (problems.length > 0) throw new OperatorInputError(problems);
+  return {
+    adminTelegramIds,
+    botUsername,
+    ...(alarmEmail ? { alarmEmail } : {}),
+    bedrockModelIds,
+    logRetention: retention as RetentionDays,
+  };
+}

@@ -1,0 +1,136 @@
+import { mkdir } from 'node:fs/promises';
+import { Api } from 'grammy';
+import { type Config, loadConfig } from '../../lambdas/config/config.ts';
+import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
+import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
+import { buildAdapters } from '../../lambdas/runtime/build-adapters.ts';
+import { assembleRuntime, type Runtime } from '../../lambdas/runtime/runtime.ts';
+import { createLogger } from '../../lambdas/shared/logger.ts';
+import { ensureTables, startDynalite } from './dynalite-server.ts';
+import { startHttpApi } from './http-api.ts';
+import { freePort } from './http-util.ts';
+import { localLambdaEnv } from './local-config.ts';
+import { ensureLocalSecrets } from './local-secrets.ts';
+import { startQueuePoller } from './queue-poller.ts';
+import { type RunningEmulator, startEmulator } from './telegram-emulator.ts';
+import { startWebhookRelay } from './webhook-relay.ts';
+
+export const WEBHOOK_ROUTE = 'POST /telegram/webhook';
+
+export interface LocalStackOptions {
+  dataDir: string;
+  httpPort?: number;
+  telegramPort?: number;
+  chatUserId?: number;
+  /** Environment for the Lambdas (defaults to process.env); local wiring overrides adapters. */
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  config: Config;
+  runtime: Runtime;
+  emulator: RunningEmulator;
+  webhookUrl: string;
+  botToken: string;
+  webhookSecret: string;
+  /** Waits until every update the emulator handed over has reached the webhook. */
+  drainDeliveries(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole product on one machine: dynalite, the Bot API emulator and its webhook relay,
+ * the HTTP API in front of the webhook handler, and the queue poller in front of the consumer.
+ * Everything persists under `dataDir`, so a restart loses nothing.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  useLocalAwsEnvironment();
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => log(`stop failed: ${String(error)}`));
+  };
+  try {
+    await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+    const dynamo = await startDynalite(`${options.dataDir}/dynamodb`);
+    stops.push(dynamo.stop);
+    const emulator = await startEmulator(
+      `${options.dataDir}/telegram`,
+      options.telegramPort || (await freePort()),
+    );
+    stops.push(emulator.stop);
+
+    const env = localLambdaEnv(options.env ?? process.env, {
+      dataDir: options.dataDir,
+      dynamoEndpoint: dynamo.endpoint,
+      telegramApiRoot: emulator.apiRoot,
+      chatUserId: options.chatUserId ?? 1001,
+    });
+    const config = loadConfig(env);
+    const runtime = assembleRuntime(config, buildAdapters(config), createLogger('local-stack'));
+    // Closed after the poller and the API have stopped (stops run in reverse order).
+    stops.push(async () => {
+      const closer = (runtime.queue as { close?: () => Promise<void> | void }).close;
+      await closer?.call(runtime.queue);
+    });
+    await ensureTables(dynamo.endpoint, config.tableNames);
+    await ensureLocalSecrets(runtime.secrets, config);
+    const botToken = await runtime.secrets.get(config.secretIds.botToken);
+    const webhookSecret = await runtime.secrets.get(config.secretIds.webhookSecret);
+
+    const api = await startHttpApi(
+      { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },
+      options.httpPort ?? 0,
+    );
+    stops.push(api.stop);
+    const webhookUrl = `${api.url}/telegram/webhook`;
+
+    const poller = startQueuePoller({
+      queue: runtime.queue,
+      handler: createQueueConsumerHandler(() => runtime),
+      onError: (error) => log(`consumer batch failed: ${String(error)}`),
+    });
+    stops.push(poller.stop);
+
+    const relay = await startWebhookRelay({
+      target: webhookUrl,
+      secretToken: webhookSecret,
+      onGiveUp: (_body, status) => log(`webhook delivery given up (${status})`),
+    });
+    // Stopped before the API (stops run in reverse) so queued deliveries still land.
+    stops.push(relay.stop);
+    // Registered the way an operator registers the deployed webhook with Telegram.
+    await new Api(botToken, { apiRoot: emulator.apiRoot }).setWebhook(relay.url, {
+      secret_token: webhookSecret,
+    });
+
+    return {
+      config,
+      runtime,
+      emulator,
+      webhookUrl,
+      botToken,
+      webhookSecret,
+      drainDeliveries: relay.drain,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/**
+ * The SDK clients talk to loopback stand-ins here: they still want a region and credentials, and
+ * must never pick up real ones from the machine. Node 20 is supported locally, so the SDK's
+ * warning about its future Node 22 minimum is noise in the terminal.
+ */
+function useLocalAwsEnvironment(): void {
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'local';
+  process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}

@@ -1,0 +1,111 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import emulatorModule from 'telegram-test-api';
+import type { TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
+
+// A CommonJS module with an `exports.default`: Node's ESM interop puts the class one level down.
+const TelegramServerClass = ((emulatorModule as unknown as { default?: typeof emulatorModule }).default ??
+  emulatorModule) as unknown as typeof TelegramServer;
+
+/** Counters the emulator keeps private; we persist them to act like Telegram across restarts. */
+interface EmulatorCounters {
+  updateId: number;
+  messageId: number;
+  callbackId: number;
+}
+
+/**
+ * The Bot API emulator (telegram-test-api), with what real Telegram keeps and the emulator does
+ * not: update and message ids keep rising across restarts (a reused update_id would be dropped
+ * as a duplicate), and the chat history survives a restart. State is saved under `dir`.
+ */
+export interface RunningEmulator {
+  server: TelegramServer;
+  apiRoot: string;
+  stop(): Promise<void>;
+}
+
+interface SavedState extends EmulatorCounters {
+  storage: TelegramServer['storage'];
+}
+
+function pickCounters(source: EmulatorCounters): EmulatorCounters {
+  return { updateId: source.updateId, messageId: source.messageId, callbackId: source.callbackId };
+}
+
+export async function startEmulator(dir: string | undefined, port: number): Promise<RunningEmulator> {
+  // Keep messages for a day: the emulator drops unread ones after storeTimeout.
+  const server = new TelegramServerClass({ port, host: '127.0.0.1', storeTimeout: 24 * 3600 });
+  const counters = server as unknown as EmulatorCounters;
+  deliverInOrder(server);
+  const statePath = dir ? join(dir, 'emulator-state.json') : undefined;
+  if (dir && statePath) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const saved = await readState(statePath);
+    if (saved) Object.assign(counters, pickCounters(saved));
+    await server.start();
+    if (saved) server.storage = saved.storage;
+  } else {
+    await server.start();
+  }
+  const save = async () => {
+    if (!statePath) return;
+    const state: SavedState = { ...pickCounters(counters), storage: server.storage };
+    const temp = `${statePath}.tmp`;
+    await writeFile(temp, JSON.stringify(state), { mode: 0o600 });
+    await rename(temp, statePath);
+  };
+  let saving = Promise.resolve();
+  const scheduleSave = () => {
+    saving = saving.then(save).catch(() => undefined);
+  };
+  for (const event of ['AddedBotMessage', 'AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery']) {
+    server.on(event, scheduleSave);
+  }
+  return {
+    server,
+    apiRoot: server.config.apiURL,
+    stop: async () => {
+      scheduleSave();
+      await saving;
+      await server.stop();
+    },
+  };
+}
+
+async function readState(path: string): Promise<SavedState | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as SavedState;
+  } catch {
+    return undefined;
+  }
+}
+
+interface EmulatorDelivery {
+  getCommonFields(botToken: string): Record<string, unknown>;
+  addUserUpdate(update: unknown): Promise<void>;
+}
+
+/**
+ * The emulator takes the next update id only after the webhook answered, so two messages sent
+ * close together got the SAME update_id (and our dedup dropped the second), and their webhook
+ * calls could overtake each other. Telegram numbers updates at once and delivers one at a time:
+ * reserve the ids when the update is made, and send updates to the webhook strictly in turn.
+ */
+function deliverInOrder(server: TelegramServer): void {
+  const internals = server as unknown as EmulatorDelivery & EmulatorCounters;
+  const commonFields = internals.getCommonFields.bind(server);
+  internals.getCommonFields = (botToken) => {
+    const fields = commonFields(botToken);
+    internals.updateId++;
+    internals.messageId++;
+    return fields;
+  };
+  const addUserUpdate = internals.addUserUpdate.bind(server);
+  let chain: Promise<void> = Promise.resolve();
+  internals.addUserUpdate = (update) => {
+    const delivery = chain.then(() => addUserUpdate(update));
+    chain = delivery.catch(() => undefined);
+    return delivery;
+  };
+}
