@@ -24,7 +24,9 @@ try {
   const { app } = buildApp(contextFromArgs(process.argv.slice(2)), outdir);
   const assembly = app.synth();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`Synthesized ${assembly.stacks.map((s) => s.stackName).join(', ')} to ${outdir} in ${seconds} s`);
+  console.log(
+    `Synthesized ${assembly.stacks.map((s) => s.stackName).join(', ')} to ${outdir} in ${seconds} s`,
+  );
   console.log(nagSummary(app, assembly.directory));
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

@@ -26,7 +26,10 @@ export function listAcknowledgements(root: IConstruct): Acknowledgement[] {
 }
 
 interface ValidationReport {
-  pluginReports: { pluginName: string; violations: { ruleName: string; violatingConstructs?: unknown[] }[] }[];
+  pluginReports: {
+    pluginName: string;
+    violations: { ruleName: string; violatingConstructs?: unknown[] }[];
+  }[];
 }
 
 /** Unacknowledged findings per rule, from the validation report CDK writes into the assembly. */
@@ -58,6 +61,7 @@ export function nagSummary(root: IConstruct, assemblyDir: string): string {
   const findings = readFindings(assemblyDir);
   const open = [...findings.values()].reduce((a, b) => a + b, 0);
   const acks = listAcknowledgements(root);
-  const openPart = open === 0 ? '0 unacknowledged findings' : `${open} UNACKNOWLEDGED (${[...findings.keys()].join(', ')})`;
+  const openPart =
+    open === 0 ? '0 unacknowledged findings' : `${open} UNACKNOWLEDGED (${[...findings.keys()].join(', ')})`;
   return `cdk-nag AwsSolutions: ${openPart}; ${acks.length} acknowledged (${tally(acks.map((a) => a.id))})`;
 }

@@ -37,7 +37,9 @@ const TELEGRAM_ID = /^\d{1,15}$/;
 const BOT_USERNAME = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9.:_/-]{0,199}$/;
-const RETENTION_VALUES = new Set(Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'));
+const RETENTION_VALUES = new Set(
+  Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'),
+);
 
 /** Accepts `"1,2"`, `1`, or `[1, "2"]` (cdk.json may hold numbers or arrays). */
 function list(raw: unknown): string[] {

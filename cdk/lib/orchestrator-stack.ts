@@ -18,20 +18,29 @@ export interface OrchestratorStackProps extends StackProps {
  * key, alarms and dashboard around them. Environment-agnostic: synth needs no AWS account.
  */
 export class OrchestratorStack extends Stack {
+  readonly secrets: BotSecrets;
+  readonly tables: OrchestratorTables;
+  readonly frontDoor: TelegramFrontDoor;
+  readonly updateQueue: UpdateQueue;
+  readonly alarms: Alarms;
+
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
     const { inputs } = props;
     const { key } = new EncryptionKey(this, 'Encryption');
-    const secrets = new BotSecrets(this, 'Secrets', { key });
-    const tables = new OrchestratorTables(this, 'Tables');
+    this.secrets = new BotSecrets(this, 'Secrets', { key });
+    this.tables = new OrchestratorTables(this, 'Tables');
+    const { secrets, tables } = this;
     const environment = {
       ADMIN_TELEGRAM_IDS: inputs.adminTelegramIds.join(','),
       TELEGRAM_BOT_USERNAME: inputs.botUsername,
       SECRETS_DRIVER: 'aws',
     };
 
-    const frontDoor = new TelegramFrontDoor(this, 'FrontDoor', { logRetention: inputs.logRetention, environment });
-    const updates = new UpdateQueue(this, 'UpdateQueue', { key, logRetention: inputs.logRetention, environment });
+    const { logRetention } = inputs;
+    this.frontDoor = new TelegramFrontDoor(this, 'FrontDoor', { logRetention, environment });
+    this.updateQueue = new UpdateQueue(this, 'UpdateQueue', { key, logRetention, environment });
+    const { frontDoor, updateQueue: updates } = this;
 
     // The webhook refuses strangers itself (bot token), so it reads users but writes only dedup.
     frontDoor.webhook
@@ -46,7 +55,7 @@ export class OrchestratorStack extends Stack {
       .useTable(tables.get('users'), 'users', 'readWrite')
       .useTable(tables.get('sessions'), 'sessions', 'readWrite');
 
-    new Alarms(this, 'Alarms', {
+    this.alarms = new Alarms(this, 'Alarms', {
       key,
       ...(inputs.alarmEmail ? { alarmEmail: inputs.alarmEmail } : {}),
       webhook: frontDoor.webhook.fn,

@@ -112,7 +112,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       webhookUrl,
       botToken,
       webhookSecret,
-      drainDeliveries: relay.drain,
+      drainDeliveries: async () => {
+        await emulator.idle();
+        await relay.drain();
+      },
       stop: stopAll,
     };
   } catch (error) {

@@ -22,6 +22,8 @@ interface EmulatorCounters {
 export interface RunningEmulator {
   server: TelegramServer;
   apiRoot: string;
+  /** Resolves when every user update made so far has been handed to the webhook. */
+  idle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export async function startEmulator(dir: string | undefined, port: number): Prom
   // Keep messages for a day: the emulator drops unread ones after storeTimeout.
   const server = new TelegramServerClass({ port, host: '127.0.0.1', storeTimeout: 24 * 3600 });
   const counters = server as unknown as EmulatorCounters;
-  deliverInOrder(server);
+  const idle = deliverInOrder(server);
   const statePath = dir ? join(dir, 'emulator-state.json') : undefined;
   if (dir && statePath) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -65,6 +67,7 @@ export async function startEmulator(dir: string | undefined, port: number): Prom
   return {
     server,
     apiRoot: server.config.apiURL,
+    idle,
     stop: async () => {
       scheduleSave();
       await saving;
@@ -92,7 +95,7 @@ interface EmulatorDelivery {
  * calls could overtake each other. Telegram numbers updates at once and delivers one at a time:
  * reserve the ids when the update is made, and send updates to the webhook strictly in turn.
  */
-function deliverInOrder(server: TelegramServer): void {
+function deliverInOrder(server: TelegramServer): () => Promise<void> {
   const internals = server as unknown as EmulatorDelivery & EmulatorCounters;
   const commonFields = internals.getCommonFields.bind(server);
   internals.getCommonFields = (botToken) => {
@@ -108,4 +111,5 @@ function deliverInOrder(server: TelegramServer): void {
     chain = delivery.catch(() => undefined);
     return delivery;
   };
+  return () => chain;
 }

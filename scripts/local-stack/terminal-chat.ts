@@ -45,7 +45,7 @@ export function startTerminalChat(options: TerminalChatOptions): { stop(): void;
       print(`bot> ${record.message.text ?? '(no text)'}`);
       const rows = record.message.reply_markup?.inline_keyboard ?? [];
       lastButtons = rows.flat().map((b) => ({ text: b.text, data: b.callback_data ?? '' }));
-      lastButtons.forEach((button, index) => print(`     [${index + 1}] ${button.text}`));
+      for (const [index, button] of lastButtons.entries()) print(`     [${index + 1}] ${button.text}`);
     }
   };
   // Everything already in the history counts as seen: only new replies are printed.

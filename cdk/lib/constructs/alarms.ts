@@ -1,12 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IMetric,
-  Stats,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -101,7 +95,11 @@ export class Alarms extends Construct {
     }
   }
 
-  private lambdaSpecs(name: string, fn: IFunction, sum: typeof ONE_MINUTE & { statistic: string }): AlarmSpec[] {
+  private lambdaSpecs(
+    name: string,
+    fn: IFunction,
+    sum: typeof ONE_MINUTE & { statistic: string },
+  ): AlarmSpec[] {
     return [
       {
         id: `${name}Errors`,

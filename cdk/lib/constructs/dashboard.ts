@@ -55,8 +55,12 @@ export class OperationsDashboard extends Construct {
         queue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'visible' }),
         queue.metricApproximateNumberOfMessagesNotVisible({ ...max, label: 'in flight' }),
       ]),
-      graph('Oldest queued update (s)', [queue.metricApproximateAgeOfOldestMessage({ ...max, label: 'age' })]),
-      graph('Dead letters', [deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'DLQ' })]),
+      graph('Oldest queued update (s)', [
+        queue.metricApproximateAgeOfOldestMessage({ ...max, label: 'age' }),
+      ]),
+      graph('Dead letters', [
+        deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'DLQ' }),
+      ]),
     );
   }
 }

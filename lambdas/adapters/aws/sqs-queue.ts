@@ -58,10 +58,18 @@ export class SqsQueue implements QueueProducer, QueueConsumer {
   }
 
   async receive(options: { maxMessages: number; waitTimeMs?: number }): Promise<ReceivedMessage[]> {
+    // Same check and error as the local queue, so a wrong batch size fails alike in both stacks.
+    if (
+      !Number.isInteger(options.maxMessages) ||
+      options.maxMessages < 1 ||
+      options.maxMessages > MAX_BATCH
+    ) {
+      throw new RangeError(`maxMessages must be an integer from 1 to ${MAX_BATCH}`);
+    }
     const result = await this.client.send(
       new ReceiveMessageCommand({
         QueueUrl: this.queueUrl,
-        MaxNumberOfMessages: Math.min(Math.max(Math.trunc(options.maxMessages), 1), MAX_BATCH),
+        MaxNumberOfMessages: options.maxMessages,
         // Rounded up: a short wait must not become a short poll, which samples only some servers.
         ...(options.waitTimeMs === undefined
           ? {}

@@ -179,6 +179,15 @@ describe('SqsQueue over AWS JSON 1.0', () => {
     },
   );
 
+  it.each([0, 11, 2.5])('rejects maxMessages %s without a round trip', async (maxMessages) => {
+    // Act
+    const receiving = queue().receive({ maxMessages });
+
+    // Assess
+    await expect(receiving).rejects.toBeInstanceOf(RangeError);
+    expect(server.calls).toHaveLength(0);
+  });
+
   it("leaves WaitTimeSeconds to the queue's setting when no wait is given", async () => {
     // Prepare
     server.handle({ 'AmazonSQS.ReceiveMessage': () => ({ Messages: [] }) });

@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MESSAGES } from '../../lambdas/bot/messages.ts';
+import { TABLES } from '../../lambdas/config/tables.ts';
+import { ADMIN_ID, StackHarness, textUpdate } from '../support/local-stack-harness.ts';
+
+const USER_ID = 2002;
+const STRANGER_ID = 6666;
+
+describe('Telegram front door on the local stack', () => {
+  let harness: StackHarness;
+
+  beforeAll(async () => {
+    harness = await StackHarness.start();
+  });
+  afterAll(async () => {
+    await harness.dispose();
+  });
+
+  it('answers an admin', async () => {
+    // Act
+    await harness.say(ADMIN_ID, '/start');
+    await harness.say(ADMIN_ID, 'make me a weather bot');
+
+    // Assess
+    const replies = await harness.waitForReplies(ADMIN_ID, 2);
+    expect(replies[0]?.text).toContain('Hi User1001');
+    expect(replies[1]?.text).toBe(MESSAGES.received(1));
+  });
+
+  it('answers a user once an admin has admitted them, and stops when removed', async () => {
+    // Prepare
+    const before = harness.replies(ADMIN_ID).length;
+    await harness.say(ADMIN_ID, `/adduser ${USER_ID} Bob`);
+    await harness.waitForReplies(ADMIN_ID, before + 1);
+
+    // Act
+    await harness.say(USER_ID, 'hello');
+
+    // Assess
+    const replies = await harness.waitForReplies(USER_ID, 1);
+    expect(replies[0]?.text).toBe(MESSAGES.received(1));
+    expect(harness.replies(ADMIN_ID).at(-1)?.text).toBe(MESSAGES.userAdded(USER_ID));
+
+    // Act: removal
+    await harness.say(ADMIN_ID, `/removeuser ${USER_ID}`);
+    await harness.waitForReplies(ADMIN_ID, before + 2);
+    await harness.say(USER_ID, 'still there?');
+    await harness.settle();
+
+    // Assess: the refusal, not an answer
+    const after = await harness.waitForReplies(USER_ID, 2);
+    expect(after[1]?.text).toBe(MESSAGES.refusal);
+  });
+
+  it('refuses a stranger once and leaves no trace', async () => {
+    // Prepare
+    const statsBefore = harness.queueStats();
+
+    // Act
+    await harness.say(STRANGER_ID, 'let me in, here is my token 123456:SECRET');
+    const replies = await harness.waitForReplies(STRANGER_ID, 1);
+    await harness.settle();
+
+    // Assess
+    expect(replies.map((r) => r.text)).toEqual([MESSAGES.refusal]);
+    expect(harness.queueStats()).toEqual(statsBefore);
+    for (const table of TABLES) {
+      const items = await harness.scan(table.name);
+      expect(JSON.stringify(items), `table ${table.name}`).not.toContain(String(STRANGER_ID));
+    }
+  });
+
+  it('ignores group chats entirely, even for an admin', async () => {
+    // Prepare
+    const groupId = -100_123;
+    const statsBefore = harness.queueStats();
+
+    // Act
+    await harness.say(ADMIN_ID, 'hello group', { id: groupId, type: 'group' });
+    await harness.say(STRANGER_ID, 'hello group', { id: groupId, type: 'supergroup' });
+    await harness.settle();
+
+    // Assess
+    expect(harness.replies(groupId)).toEqual([]);
+    expect(harness.queueStats()).toEqual(statsBefore);
+  });
+
+  it('answers an update delivered twice, sequentially or concurrently, once', async () => {
+    // Prepare
+    const chatId = ADMIN_ID;
+    const before = harness.replies(chatId).length;
+    const sequential = JSON.stringify(textUpdate(chatId, 'twice in a row'));
+    const concurrent = JSON.stringify(textUpdate(chatId, 'five at once'));
+
+    // Act
+    const first = await harness.postWebhook(sequential);
+    const second = await harness.postWebhook(sequential);
+    const parallel = await Promise.all(Array.from({ length: 5 }, () => harness.postWebhook(concurrent)));
+    await harness.settle();
+
+    // Assess: every delivery is acknowledged, but only two replies were sent
+    expect([first.status, second.status, ...parallel.map((r) => r.status)]).toEqual(Array(7).fill(200));
+    await harness.waitForReplies(chatId, before + 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(harness.replies(chatId)).toHaveLength(before + 2);
+  });
+
+  it.each([
+    ['a wrong secret', { 'x-telegram-bot-api-secret-token': 'wrong-secret' }, 'ok', 401],
+    ['no secret', {}, 'ok', 401],
+    ['malformed JSON', 'auth', '{"update_id": 1, "message": ', 400],
+    ['a body that is not an update', 'auth', '{"hello":"world"}', 400],
+    ['an oversized body', 'auth', 'big', 400],
+  ] as const)('rejects %s without touching state', async (_name, headers, body, status) => {
+    // Prepare
+    const dedupBefore = (await harness.scan('dedup')).length;
+    const statsBefore = harness.queueStats();
+    const payload =
+      body === 'ok'
+        ? JSON.stringify(textUpdate(ADMIN_ID, 'sneaky'))
+        : body === 'big'
+          ? JSON.stringify(textUpdate(ADMIN_ID, 'x'.repeat(70_000)))
+          : body;
+
+    // Act
+    const response = await harness.postWebhook(payload, headers === 'auth' ? harness.authHeaders() : headers);
+
+    // Assess
+    expect(response.status).toBe(status);
+    expect((await harness.scan('dedup')).length).toBe(dedupBefore);
+    expect(harness.queueStats()).toEqual(statsBefore);
+  });
+
+  it('answers ten messages in one chat in the order they were sent', async () => {
+    // Prepare
+    const chatId = 3003;
+    await harness.say(ADMIN_ID, `/adduser ${chatId}`);
+    await harness.settle();
+
+    // Act
+    for (let i = 1; i <= 10; i++) await harness.say(chatId, `message ${i}`);
+
+    // Assess
+    const replies = await harness.waitForReplies(chatId, 10);
+    expect(replies.map((r) => r.text)).toEqual(Array.from({ length: 10 }, (_, i) => MESSAGES.received(i + 1)));
+  });
+});
+
+describe('local stack restart', () => {
+  it('keeps users, sessions and the chat across a restart between two messages', async () => {
+    // Prepare
+    const harness = await StackHarness.start();
+    try {
+      await harness.say(ADMIN_ID, `/adduser ${USER_ID}`);
+      await harness.waitForReplies(ADMIN_ID, 1);
+      await harness.say(USER_ID, 'first');
+      await harness.waitForReplies(USER_ID, 1);
+
+      // Act
+      await harness.restart();
+      await harness.say(USER_ID, 'second');
+
+      // Assess: still admitted, session count continued, history kept
+      const replies = await harness.waitForReplies(USER_ID, 2);
+      expect(replies.map((r) => r.text)).toEqual([MESSAGES.received(1), MESSAGES.received(2)]);
+      const ids = replies.map((r) => r.messageId);
+      expect(new Set(ids).size).toBe(2);
+    } finally {
+      await harness.dispose();
+    }
+  });
+});
+
+describe('poison messages', () => {
+  it('moves a message that always fails to the dead-letter queue without holding other chats back', async () => {
+    // Prepare: short visibility so redelivery happens within the test
+    const harness = await StackHarness.start({ LOCAL_QUEUE_VISIBILITY_SECONDS: '1', LOCAL_QUEUE_MAX_RECEIVES: '2' });
+    try {
+      const queue = harness.stack.runtime.queue;
+      const poisonChat = ADMIN_ID;
+      const otherChat = 4004;
+      await harness.say(ADMIN_ID, `/adduser ${otherChat}`);
+      await harness.waitForReplies(ADMIN_ID, 1);
+
+      // Act
+      await queue.send({ groupId: String(poisonChat), deduplicationId: 'poison-1', body: '{"not":"an update"' });
+      await queue.send({
+        groupId: String(poisonChat),
+        deduplicationId: 'after-poison',
+        body: JSON.stringify(textUpdate(poisonChat, 'after the poison')),
+      });
+      await harness.say(otherChat, 'other chat');
+
+      // Assess: the other chat is answered while the poison chat waits
+      const other = await harness.waitForReplies(otherChat, 1);
+      expect(other[0]?.text).toBe(MESSAGES.received(1));
+      // ... then the poison message is dead-lettered and the chat goes on in order
+      const poisonChatReplies = await harness.waitForReplies(poisonChat, 2, 20_000);
+      expect(poisonChatReplies[1]?.text).toBe(MESSAGES.received(1));
+      expect(harness.queueStats().deadLetters).toBe(1);
+    } finally {
+      await harness.dispose();
+    }
+  });
+});

@@ -1,0 +1,139 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Update } from 'grammy/types';
+import type { TableName } from '../../lambdas/ports/key-value-store.ts';
+import { type LocalStack, startLocalStack } from '../../scripts/local-stack/stack.ts';
+
+export const ADMIN_ID = 1001;
+
+export interface BotReply {
+  chatId: number;
+  messageId: number;
+  text: string;
+}
+
+/**
+ * Drives the local stack as a person does: messages go in through the Bot API emulator's client
+ * API, replies are read back from what the bot sent to the emulator.
+ */
+export class StackHarness {
+  private constructor(
+    readonly dataDir: string,
+    readonly env: NodeJS.ProcessEnv,
+    public stack: LocalStack,
+  ) {}
+
+  static async start(env: NodeJS.ProcessEnv = {}): Promise<StackHarness> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'orchestrator-it-'));
+    const fullEnv = { ADMIN_TELEGRAM_IDS: String(ADMIN_ID), ...env };
+    const stack = await startLocalStack({ dataDir, env: fullEnv });
+    return new StackHarness(dataDir, fullEnv, stack);
+  }
+
+  /** Stops and starts the stack on the same data directory, as Ctrl-C and `npm start` do. */
+  async restart(): Promise<void> {
+    await this.stack.stop();
+    this.stack = await startLocalStack({ dataDir: this.dataDir, env: this.env });
+  }
+
+  async dispose(): Promise<void> {
+    await this.stack.stop();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  client(userId: number, chat: { id?: number; type?: string } = {}) {
+    return this.stack.emulator.server.getClient(this.stack.botToken, {
+      userId,
+      chatId: chat.id ?? userId,
+      firstName: `User${userId}`,
+      ...(chat.type ? { type: chat.type } : {}),
+    });
+  }
+
+  /** Sends text as `userId` in their private chat (a command if it starts with '/'). */
+  async say(userId: number, text: string, chat: { id?: number; type?: string } = {}): Promise<void> {
+    const client = this.client(userId, chat);
+    await client.sendMessage(text.startsWith('/') ? client.makeCommand(text) : client.makeMessage(text));
+  }
+
+  replies(chatId: number): BotReply[] {
+    const records = this.stack.emulator.server.storage.botMessages as unknown as Array<{
+      messageId: number;
+      message: { chat_id: number | string; text?: string };
+    }>;
+    return records
+      .filter((r) => String(r.message.chat_id) === String(chatId))
+      .map((r) => ({ chatId, messageId: r.messageId, text: r.message.text ?? '' }));
+  }
+
+  /** Waits until the chat has at least `count` replies, then returns them all. */
+  async waitForReplies(chatId: number, count: number, timeoutMs = 15_000): Promise<BotReply[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const replies = this.replies(chatId);
+      if (replies.length >= count) return replies;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`chat ${chatId}: expected ${count} replies, got ${JSON.stringify(this.replies(chatId))}`);
+  }
+
+  /** Waits until everything sent so far has been delivered, queued and consumed. */
+  async settle(timeoutMs = 15_000): Promise<void> {
+    await this.stack.drainDeliveries();
+    const deadline = Date.now() + timeoutMs;
+    const queue = this.stack.runtime.queue as unknown as { stats(): { visible: number; inFlight: number } };
+    while (Date.now() < deadline) {
+      const stats = queue.stats();
+      if (stats.visible === 0 && stats.inFlight === 0) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('queue did not drain');
+  }
+
+  queueStats(): { visible: number; inFlight: number; deadLetters: number } {
+    return (this.stack.runtime.queue as unknown as { stats(): { visible: number; inFlight: number; deadLetters: number } }).stats();
+  }
+
+  /** POSTs a body to the webhook exactly as API Gateway would receive it. */
+  postWebhook(body: string, headers: Record<string, string> = this.authHeaders()): Promise<Response> {
+    return fetch(this.stack.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+  }
+
+  authHeaders(): Record<string, string> {
+    return { 'x-telegram-bot-api-secret-token': this.stack.webhookSecret };
+  }
+
+  /** Every item in a table, as stored (expired ones included): for "left no trace" checks. */
+  async scan(table: TableName): Promise<Record<string, unknown>[]> {
+    const client = new DynamoDBClient({ endpoint: this.stack.config.dynamoEndpoint! });
+    try {
+      const result = await client.send(new ScanCommand({ TableName: this.stack.config.tableNames[table] }));
+      return (result.Items ?? []).map((item) => unmarshall(item));
+    } finally {
+      client.destroy();
+    }
+  }
+}
+
+let nextUpdateId = 900_000_000;
+
+/** A private-chat text update as Telegram would send it, with a fresh update_id. */
+export function textUpdate(userId: number, text: string, updateId = nextUpdateId++): Update {
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: userId, type: 'private', first_name: `User${userId}` },
+      from: { id: userId, is_bot: false, first_name: `User${userId}` },
+      text,
+    },
+  } as Update;
+}
