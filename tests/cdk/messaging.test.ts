@@ -1,0 +1,170 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { arnOf, ref, type Synthesized, synthesize } from './support/synth.ts';
+
+let s: Synthesized;
+let ids: ReturnType<typeof resourceIds>;
+
+function resourceIds() {
+  const { frontDoor, updateQueue, alarms } = s.stack;
+  return {
+    webhook: s.logicalId(frontDoor.webhook.fn),
+    api: s.logicalId(frontDoor.api),
+    queue: s.logicalId(updateQueue.queue),
+    dlq: s.logicalId(updateQueue.deadLetterQueue),
+    topic: s.logicalId(alarms.topic),
+    key: s.logicalId(s.stack.node.findChild('Encryption').node.findChild('Key')),
+  };
+}
+
+beforeAll(() => {
+  s = synthesize();
+  ids = resourceIds();
+});
+
+describe('update queue', () => {
+  it('is a high-throughput FIFO queue without content deduplication, redriving to the DLQ after 5 tries', () => {
+    const found = s.template.findResources('AWS::SQS::Queue', {
+      Properties: {
+        FifoQueue: true,
+        ContentBasedDeduplication: false,
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
+        VisibilityTimeout: 360,
+        KmsMasterKeyId: arnOf(ids.key),
+        RedrivePolicy: { deadLetterTargetArn: arnOf(ids.dlq), maxReceiveCount: 5 },
+      },
+    });
+    expect(Object.keys(found)).toEqual([ids.queue]);
+  });
+
+  it('has a FIFO, KMS-encrypted DLQ that keeps messages 14 days', () => {
+    const found = s.template.findResources('AWS::SQS::Queue', {
+      Properties: { FifoQueue: true, MessageRetentionPeriod: 1_209_600, KmsMasterKeyId: arnOf(ids.key) },
+    });
+    expect(Object.keys(found)).toEqual([ids.dlq]);
+  });
+
+  it.each(['queue', 'dlq'] as const)('%s denies requests without TLS', (name) => {
+    s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [ref(ids[name])],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('Telegram front door', () => {
+  it('routes POST /telegram/webhook to the webhook Lambda (proxy, payload 2.0)', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      ApiId: ref(ids.api),
+      RouteKey: 'POST /telegram/webhook',
+    });
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      ApiId: ref(ids.api),
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: arnOf(ids.webhook),
+    });
+    s.template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+  });
+
+  it('throttles the stage and writes access logs without headers', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: ref(ids.api),
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
+    });
+    const stage = Object.values(s.template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+    expect(stage?.Properties.AccessLogSettings.Format).not.toMatch(/header|body/i);
+  });
+
+  it('outputs the webhook URL and how to set the bot token', () => {
+    s.template.hasOutput('WebhookUrl', {
+      Value: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('telegram/webhook$')])] },
+    });
+    s.template.hasOutput('BotTokenSecretArn', {
+      Value: Match.objectLike({ Ref: Match.anyValue() }),
+      Description: Match.stringLikeRegexp('aws secretsmanager put-secret-value'),
+    });
+    s.template.hasOutput('DeadLetterQueueUrl', { Value: ref(ids.dlq) });
+    s.template.hasOutput('DashboardName', { Value: Match.anyValue() });
+  });
+});
+
+describe('alarms', () => {
+  it('alarms on any message in the DLQ and notifies the topic', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.dlq, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [ref(ids.topic)],
+    });
+  });
+
+  it('alarms when the oldest queued update is older than 300 s', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+      Threshold: 300,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [ref(ids.topic)],
+    });
+  });
+
+  it.each(['Errors', 'Throttles'])('alarms on webhook Lambda %s', (metric) => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: metric,
+      Dimensions: [{ Name: 'FunctionName', Value: ref(ids.webhook) }],
+      Threshold: 1,
+      AlarmActions: [ref(ids.topic)],
+    });
+  });
+
+  it('alarms on API 5xx', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: ref(ids.api) }],
+      AlarmActions: [ref(ids.topic)],
+    });
+  });
+
+  it('publishes to a KMS-encrypted topic the operator email subscribes to', () => {
+    s.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arnOf(ids.key) });
+    s.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: ref(ids.topic),
+    });
+  });
+
+  it('lets CloudWatch use the key, or alarm notifications to the encrypted topic would be dropped', () => {
+    s.template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
+        ]),
+      },
+    });
+  });
+});
