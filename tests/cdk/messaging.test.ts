@@ -168,3 +168,21 @@ describe('alarms', () => {
     });
   });
 });
+
+describe('dashboard', () => {
+  it('charts the update path: Lambda invocations, errors, durations, queue depth and age, DLQ', () => {
+    const [dashboard] = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const metric of [
+      'Invocations',
+      'Errors',
+      'Duration',
+      'ApproximateNumberOfMessagesVisible',
+      'ApproximateAgeOfOldestMessage',
+    ]) {
+      expect(body).toContain(`\\"${metric}\\"`);
+    }
+    expect(body).toContain(`"${ids.dlq}"`);
+    expect(dashboard?.Properties.DashboardName).toBe('CodegenOrchestrator-operations');
+  });
+});

@@ -44,7 +44,7 @@ export class StackHarness {
     await rm(this.dataDir, { recursive: true, force: true });
   }
 
-  client(userId: number, chat: { id?: number; type?: string } = {}) {
+  client(userId: number, chat: { id?: number; type?: 'private' | 'group' | 'supergroup' | 'channel' } = {}) {
     return this.stack.emulator.server.getClient(this.stack.botToken, {
       userId,
       chatId: chat.id ?? userId,
@@ -54,7 +54,7 @@ export class StackHarness {
   }
 
   /** Sends text as `userId` in their private chat (a command if it starts with '/'). */
-  async say(userId: number, text: string, chat: { id?: number; type?: string } = {}): Promise<void> {
+  async say(userId: number, text: string, chat: { id?: number; type?: 'private' | 'group' | 'supergroup' | 'channel' } = {}): Promise<void> {
     const client = this.client(userId, chat);
     await client.sendMessage(text.startsWith('/') ? client.makeCommand(text) : client.makeMessage(text));
   }
