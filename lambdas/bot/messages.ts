@@ -9,7 +9,10 @@ export const MESSAGES = {
       'What I understand:',
       '/start - introduction',
       '/help - this list',
-      'Any other text - a request for the Product Owner agent.',
+      '/usage - model tokens and cost',
+      'Any other text - a request for the Product Owner agent, e.g. "make me a weather bot with',
+      'daily notifications", "list my projects", "deploy weather-bot".',
+      'Secrets (bot tokens, API keys) you paste are stored encrypted and your message is deleted.',
       ...(isAdmin
         ? [
             '',
@@ -34,4 +37,6 @@ export const MESSAGES = {
     `User ${id} is an administrator from configuration (ADMIN_TELEGRAM_IDS); change it there.`,
   welcomeAdmitted: 'An administrator gave you access. Send /help to begin.',
   unsupported: 'I can only read text messages for now.',
+  unknownCommand: 'I do not know that command. Send /help for the list.',
+  tooLong: (limit: number) => `That message is longer than ${limit} characters; please shorten it.`,
 } as const;

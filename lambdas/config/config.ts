@@ -18,7 +18,7 @@ const idList = z
       .filter(Boolean);
     const ids: number[] = [];
     for (const part of parts) {
-      if (!/^\d{1,15}$/.test(part)) {
+      if (!/^[1-9]\d{0,14}$/.test(part)) {
         ctx.addIssue({ code: 'custom', message: `"${part}" is not a numeric Telegram user id` });
         return z.NEVER;
       }
@@ -55,26 +55,24 @@ export const envSchema = z
     DEDUP_TTL_HOURS: z.coerce.number().min(25, 'Telegram retries for 24 h: keep at least 25').default(25),
     SECRETS_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
     ...tableNames,
-  })
-  .superRefine((env, ctx) => {
-    if (env.QUEUE_DRIVER === 'sqs' && !env.QUEUE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['QUEUE_URL'], message: 'is required when QUEUE_DRIVER=sqs' });
-    }
-    if (env.QUEUE_DRIVER === 'local-file' && !env.LOCAL_QUEUE_DIR) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['LOCAL_QUEUE_DIR'],
-        message: 'is required when QUEUE_DRIVER=local-file',
-      });
-    }
-    if (env.SECRETS_DRIVER === 'local-file' && !env.LOCAL_SECRETS_DIR) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['LOCAL_SECRETS_DIR'],
-        message: 'is required when SECRETS_DRIVER=local-file',
-      });
-    }
   });
+
+/**
+ * Rules between variables, checked on the raw environment so they are reported together with
+ * any field errors (a schema-level refinement would be skipped once one field fails).
+ */
+function crossFieldProblems(source: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const queueDriver = source.QUEUE_DRIVER ?? 'sqs';
+  if (queueDriver === 'sqs' && !source.QUEUE_URL) problems.push('QUEUE_URL: is required when QUEUE_DRIVER=sqs');
+  if (queueDriver === 'local-file' && !source.LOCAL_QUEUE_DIR) {
+    problems.push('LOCAL_QUEUE_DIR: is required when QUEUE_DRIVER=local-file');
+  }
+  if (source.SECRETS_DRIVER === 'local-file' && !source.LOCAL_SECRETS_DIR) {
+    problems.push('LOCAL_SECRETS_DIR: is required when SECRETS_DRIVER=local-file');
+  }
+  return problems;
+}
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -104,11 +102,13 @@ export class ConfigError extends Error {
 /** Parses the environment; throws ConfigError naming every wrong variable and why. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`),
-    );
-  }
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
+    ...crossFieldProblems(source),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data as Env & Record<string, string | undefined>;
   const tableNamesByPort = Object.fromEntries(
     TABLES.map((t) => [t.name, env[t.envVar] ?? `${env.TABLE_PREFIX}${t.name}`]),

@@ -85,6 +85,7 @@ async function readState(path: string): Promise<SavedState | undefined> {
 }
 
 interface EmulatorDelivery {
+  webhooks: Record<string, unknown>;
   getCommonFields(botToken: string): Record<string, unknown>;
   addUserUpdate(update: unknown): Promise<void>;
 }
@@ -107,7 +108,14 @@ function deliverInOrder(server: TelegramServer): () => Promise<void> {
   const addUserUpdate = internals.addUserUpdate.bind(server);
   let chain: Promise<void> = Promise.resolve();
   internals.addUserUpdate = (update) => {
-    const delivery = chain.then(() => addUserUpdate(update));
+    const delivery = chain.then(async () => {
+      await addUserUpdate(update);
+      // With a webhook set the emulator forgets the person's message once delivered; Telegram
+      // keeps it in the chat until someone deletes it (as we do with a secret sent in chat).
+      if (internals.webhooks[(update as { botToken: string }).botToken]) {
+        server.storage.userMessages.push({ ...(update as object), isRead: true } as never);
+      }
+    });
     chain = delivery.catch(() => undefined);
     return delivery;
   };

@@ -118,7 +118,9 @@ describe('Lambda functions', () => {
     const secretRefs = [ref(ids.botToken), ref(ids.webhookSecret)];
     for (const id of [ids.webhook, ids.consumer]) {
       const env = envOf(id);
-      const secretish = Object.keys(env).filter((name) => /TOKEN|SECRET/.test(name) && name !== 'SECRETS_DRIVER');
+      const secretish = Object.keys(env).filter(
+        (name) => /TOKEN|SECRET/.test(name) && name !== 'SECRETS_DRIVER',
+      );
       expect(secretish.length).toBeGreaterThan(0);
       for (const name of secretish) {
         expect(name).toMatch(/_SECRET_ID$/);
@@ -130,16 +132,19 @@ describe('Lambda functions', () => {
     expect(JSON.stringify(s.template.toJSON())).not.toMatch(/\d{6,}:[A-Za-z0-9_-]{30,}/);
   });
 
-  it.each(['webhook', 'consumer'] as const)("sets an environment the %s's own config schema accepts", (name) => {
-    const config = loadConfig(deployedEnv(ids[name]));
-    expect([...config.adminIds]).toEqual([111, 222]);
-    expect(config.queue).toEqual({
-      driver: 'sqs',
-      url: `https://sqs.eu-west-1.amazonaws.com/123456789012/${ids.queue}.fifo`,
-    });
-    expect(config.tableNames.users).toBe(`${ids.users}-physical`);
-    expect(config.secretIds.botToken).toContain(ids.botToken);
-  });
+  it.each(['webhook', 'consumer'] as const)(
+    "sets an environment the %s's own config schema accepts",
+    (name) => {
+      const config = loadConfig(deployedEnv(ids[name]));
+      expect([...config.adminIds]).toEqual([111, 222]);
+      expect(config.queue).toEqual({
+        driver: 'sqs',
+        url: `https://sqs.eu-west-1.amazonaws.com/123456789012/${ids.queue}.fifo`,
+      });
+      expect(config.tableNames.users).toBe(`${ids.users}-physical`);
+      expect(config.secretIds.botToken).toContain(ids.botToken);
+    },
+  );
 
   it('subscribes the consumer to the FIFO queue with partial batch responses', () => {
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -148,8 +153,10 @@ describe('Lambda functions', () => {
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    expect(s.template.findResources('AWS::Lambda::EventSourceMapping', {
-      Properties: { EventSourceArn: arnOf(ids.dlq) },
-    })).toEqual({});
+    expect(
+      s.template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { EventSourceArn: arnOf(ids.dlq) },
+      }),
+    ).toEqual({});
   });
 });

@@ -71,9 +71,12 @@ export class DynamoDbStore implements KeyValueStore {
       values[':now'] = this.now();
     }
     if (options.ifVersion !== undefined) {
-      conditions.push('#version = :expectedVersion');
+      // An expired item is absent, so it has no version to match.
+      conditions.push('#version = :expectedVersion AND (attribute_not_exists(#expiresAt) OR #expiresAt >= :now)');
       names['#version'] = 'version';
+      names['#expiresAt'] = 'expiresAt';
       values[':expectedVersion'] = options.ifVersion;
+      values[':now'] = this.now();
     }
     try {
       await this.doc.send(
@@ -112,44 +115,73 @@ export class DynamoDbStore implements KeyValueStore {
       names['#sk'] = 'sk';
       values[':skPrefix'] = options.skBeginsWith;
     }
-    const result = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableNames[table],
-        KeyConditionExpression: keyCondition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: !options.descending,
-        ConsistentRead: true,
-        ...(options.limit ? { Limit: options.limit } : {}),
-        ...(options.cursor ? { ExclusiveStartKey: decodeCursor(options.cursor) } : {}),
-      }),
-    );
-    const items = ((result.Items ?? []) as Item[]).filter((item) => this.isLive(item));
-    return {
-      items,
-      ...(result.LastEvaluatedKey ? { cursor: encodeCursor(result.LastEvaluatedKey) } : {}),
-    };
+    // Expired items are filtered after DynamoDB applied Limit, so keep reading until the page
+    // has `limit` live items or the partition ends.
+    const items: Item[] = [];
+    let startKey = options.cursor ? decodeCursor(options.cursor) : undefined;
+    let lastKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableNames[table],
+          KeyConditionExpression: keyCondition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ScanIndexForward: !options.descending,
+          ConsistentRead: true,
+          ...(options.limit ? { Limit: options.limit - items.length } : {}),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      items.push(...((result.Items ?? []) as Item[]).filter((item) => this.isLive(item)));
+      lastKey = result.LastEvaluatedKey;
+      startKey = lastKey;
+    } while (options.limit && items.length < options.limit && lastKey);
+    return { items, ...(lastKey ? { cursor: encodeCursor(lastKey) } : {}) };
   }
 
   async increment(table: TableName, key: ItemKey, deltas: Record<string, number>): Promise<void> {
     const entries = Object.entries(deltas);
     if (entries.length === 0) return;
-    const names: Record<string, string> = {};
+    const names: Record<string, string> = { '#expiresAt': 'expiresAt' };
     const values: Record<string, number> = {};
     const clauses = entries.map(([attribute, delta], index) => {
       names[`#a${index}`] = attribute;
       values[`:d${index}`] = delta;
       return `#a${index} :d${index}`;
     });
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableNames[table],
-        Key: { pk: key.pk, sk: key.sk },
-        UpdateExpression: `ADD ${clauses.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    const add = (now: number) =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableNames[table],
+          Key: { pk: key.pk, sk: key.sk },
+          UpdateExpression: `ADD ${clauses.join(', ')}`,
+          // Adding to an expired item would revive its old totals: count only onto live items.
+          ConditionExpression: 'attribute_not_exists(#expiresAt) OR #expiresAt >= :now',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':now': now },
+        }),
+      );
+    try {
+      await add(this.now());
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The item had expired: remove it (only if it is still expired) and count from nothing.
+      await this.doc
+        .send(
+          new DeleteCommand({
+            TableName: this.tableNames[table],
+            Key: { pk: key.pk, sk: key.sk },
+            ConditionExpression: '#expiresAt < :now',
+            ExpressionAttributeNames: { '#expiresAt': 'expiresAt' },
+            ExpressionAttributeValues: { ':now': this.now() },
+          }),
+        )
+        .catch((deleteError: unknown) => {
+          if (!(deleteError instanceof ConditionalCheckFailedException)) throw deleteError;
+        });
+      await add(this.now());
+    }
   }
 
   private isLive(item: Item): boolean {

@@ -53,6 +53,8 @@ export function allows(statements: Statement[], action: string, resource: unknow
 /** Actions granted on any resource that mentions `logicalId` (ARN, index ARN, Join...). */
 export function actionsOn(statements: Statement[], logicalId: string): string[] {
   return statements
-    .filter((s) => s.effect === 'Allow' && s.resources.some((r) => JSON.stringify(r).includes(`"${logicalId}"`)))
+    .filter(
+      (s) => s.effect === 'Allow' && s.resources.some((r) => JSON.stringify(r).includes(`"${logicalId}"`)),
+    )
     .flatMap((s) => s.actions);
 }

@@ -24,7 +24,9 @@ export interface Synthesized {
  * Builds the real app (cdk-nag on). Bundling is skipped unless asked for: property tests need the
  * template, not the Lambda code, and nag.test.ts bundles for real.
  */
-export function synthesize(options: { context?: Record<string, unknown>; bundle?: boolean } = {}): Synthesized {
+export function synthesize(
+  options: { context?: Record<string, unknown>; bundle?: boolean } = {},
+): Synthesized {
   const context = {
     ...(options.context ?? TEST_CONTEXT),
     ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),

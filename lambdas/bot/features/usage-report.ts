@@ -1,0 +1,23 @@
+import { Composer } from 'grammy';
+import { formatUsage, type UsageLedger } from '../../domain/usage/usage-ledger.ts';
+import type { BotContext } from '../context.ts';
+
+/** /usage: a person's own model usage; admins also see everyone's. */
+export function usageReport(ledger: UsageLedger) {
+  const feature = new Composer<BotContext>();
+  feature.command('usage', async (ctx) => {
+    const userId = ctx.principal.userId;
+    const lines = [
+      formatUsage('You, this month', await ledger.userTotals(userId, 'month')),
+      formatUsage('You, all time', await ledger.userTotals(userId, 'all')),
+    ];
+    if (ctx.principal.role === 'admin') {
+      lines.push(
+        formatUsage('Everyone, this month', await ledger.overallTotals('month')),
+        formatUsage('Everyone, all time', await ledger.overallTotals('all')),
+      );
+    }
+    await ctx.reply(lines.join('\n'));
+  });
+  return feature;
+}

@@ -1,0 +1,14 @@
+import type { ChatChannel } from '../../ports/chat.ts';
+import type { UserDirectory } from '../access/user-directory.ts';
+import type { ChatSecretVault } from '../chat-secrets/chat-secret-vault.ts';
+import type { ProjectService } from '../projects/project-service.ts';
+import type { UsageLedger } from '../usage/usage-ledger.ts';
+
+/** What tools may use. Each is a domain service on ports; none knows where it runs. */
+export interface AgentServices {
+  projects: ProjectService;
+  chat: ChatChannel;
+  vault: ChatSecretVault;
+  users: UserDirectory;
+  usage: UsageLedger;
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { Project } from '../../projects/project.ts';
+import { defineTool } from '../agent-tool.ts';
+
+const projectRef = z.string().min(1).max(80).describe('Project id or name');
+
+export function describeProject(p: Project): string {
+  const secrets = p.secretKeys.length > 0 ? p.secretKeys.join(', ') : 'none';
+  return `${p.name} (id ${p.id}, owner ${p.ownerId}): status ${p.status}; secrets: ${secrets}; "${p.description}"`;
+}
+
+export const createProject = defineTool({
+  name: 'create_project',
+  description: 'Create a project from what the person wants built. The name becomes the repository name.',
+  input: z.object({
+    name: z.string().min(3).max(60).describe('Short name, e.g. weather-bot'),
+    description: z.string().min(3).max(4000).describe('What to build, in the person’s words'),
+  }),
+  // The project id is derived from the idempotency key: a replay finds the same project.
+  idempotent: true,
+  async run(input, { principal, idempotencyKey, services }) {
+    const project = await services.projects.create(principal, input, idempotencyKey);
+    return { content: `Project created: ${describeProject(project)}`, projectId: project.id };
+  },
+});
+
+export const listProjects = defineTool({
+  name: 'list_projects',
+  description: 'List projects. Admins may pass scope "all" to see every user’s projects.',
+  input: z.object({ scope: z.enum(['mine', 'all']).optional() }),
+  idempotent: true,
+  async run({ scope }, { principal, services }) {
+    const projects = await services.projects.list(principal, scope ?? 'mine');
+    if (projects.length === 0) return { content: 'No projects yet.' };
+    return { content: `Projects (${projects.length}):\n${projects.map(describeProject).join('\n')}` };
+  },
+});
+
+export const getProject = defineTool({
+  name: 'get_project',
+  description: 'Show one project and its status.',
+  input: z.object({ project: projectRef }),
+  idempotent: true,
+  async run({ project }, { principal, services }) {
+    const found = await services.projects.get(principal, project);
+    return { content: describeProject(found), projectId: found.id };
+  },
+});
+
+export const setProjectSecret = defineTool({
+  name: 'set_project_secret',
+  description:
+    'Store a secret for a project. Pass secretRef when the person already sent the value (it appears as ' +
+    '[secret:<ref>] in their message); otherwise omit it and the person will be asked to send the value, ' +
+    'which is stored without you ever seeing it.',
+  input: z.object({
+    project: projectRef,
+    key: z.string().min(1).max(64).describe('Environment variable name, e.g. TELEGRAM_BOT_TOKEN'),
+    secretRef: z.string().max(32).optional(),
+  }),
+  idempotent: true,
+  async run({ project, key, secretRef }, { principal, services }) {
+    const target = await services.projects.get(principal, project);
+    const updated = await services.projects.addSecretKey(principal, target.id, key);
+    const storedKey = updated.secretKeys.find((k) => k === key.trim().toUpperCase()) ?? key;
+    if (secretRef) {
+      await services.vault.moveToProject(principal, secretRef, target.id, storedKey);
+      return { content: `Secret ${storedKey} stored for ${target.name}.`, projectId: target.id };
+    }
+    return {
+      content: `Waiting for the person to send the value of ${storedKey} for ${target.name}.`,
+      control: { kind: 'await_secret', projectId: target.id, key: storedKey },
+      projectId: target.id,
+    };
+  },
+});
+
+export const PROJECT_TOOLS = [createProject, listProjects, getProject, setProjectSecret];

@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import type { SecretStore } from '../../ports/secrets.ts';
+import type { Principal } from '../access/access-policy.ts';
+import { notFound } from '../errors.ts';
+import { projectSecretName } from '../projects/project.ts';
+
+/**
+ * Secrets a person sends in chat. The value goes straight to the secrets port; the transcript,
+ * logs and pipeline payloads only ever carry a reference such as `secret:ab12cd34`.
+ */
+export class ChatSecretVault {
+  constructor(private readonly secrets: SecretStore) {}
+
+  /** Keeps a value the person sent before we know which project it is for. */
+  async stash(userId: number, value: string): Promise<string> {
+    const ref = randomBytes(6).toString('hex');
+    await this.secrets.put(stashName(userId, ref), value);
+    return ref;
+  }
+
+  /** Moves a stashed value to a project's secret; only its sender can claim it. */
+  async moveToProject(principal: Principal, ref: string, projectId: string, key: string): Promise<void> {
+    if (!/^[0-9a-f]{12}$/.test(ref)) throw notFound(`Secret reference "${ref}"`);
+    let value: string;
+    try {
+      value = await this.secrets.get(stashName(principal.userId, ref));
+    } catch {
+      throw notFound(`Secret reference "${ref}"`);
+    }
+    await this.secrets.put(projectSecretName(projectId, key), value);
+    await this.secrets.delete(stashName(principal.userId, ref));
+  }
+
+  async storeForProject(projectId: string, key: string, value: string): Promise<void> {
+    await this.secrets.put(projectSecretName(projectId, key), value);
+  }
+}
+
+const stashName = (userId: number, ref: string) => `chat-secrets/${userId}/${ref}`;

@@ -1,0 +1,72 @@
+import type { ChatChannel } from '../../ports/chat.ts';
+import type { Principal } from '../access/access-policy.ts';
+import type { ConversationLeases } from '../conversations/conversation-lease.ts';
+import type { ProjectService } from '../projects/project-service.ts';
+import { type BotIdentityLookup, verifyBotToken } from './bot-token-verifier.ts';
+import type { ChatSecretVault } from './chat-secret-vault.ts';
+import { detectSecrets, redact } from './secret-detector.ts';
+
+export type IntakeResult =
+  /** No secret in the message: hand the text on unchanged. */
+  | { kind: 'plain'; text: string }
+  /** Secrets were taken out: hand on this text, which holds only references. */
+  | { kind: 'redacted'; text: string }
+  /** The message was a secret and has been dealt with completely; nothing to hand on. */
+  | { kind: 'handled' };
+
+export interface IntakeDeps {
+  vault: ChatSecretVault;
+  leases: ConversationLeases;
+  projects: ProjectService;
+  chat: ChatChannel;
+  botLookup: BotIdentityLookup;
+  now?: () => number;
+}
+
+/**
+ * Takes secrets out of a message before anything stores, logs or forwards it. The value goes to
+ * the secrets port, the person's message is deleted from the chat, and what continues carries
+ * only a reference. Runs before the agent sees the text.
+ */
+export async function takeSecrets(
+  deps: IntakeDeps,
+  principal: Principal,
+  chatId: number,
+  messageId: number,
+  text: string,
+): Promise<IntakeResult> {
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const conversation = await deps.leases.read(chatId);
+  const awaited = conversation.awaitedSecret;
+  if (awaited && awaited.expiresAt >= now() && !text.trim().startsWith('/')) {
+    await deps.chat.delete(chatId, messageId);
+    const value = text.trim();
+    if (awaited.key === 'TELEGRAM_BOT_TOKEN') {
+      const check = await verifyBotToken(value, deps.botLookup);
+      if (!check.ok) {
+        await deps.chat.send(chatId, `I did not store that: ${check.reason}. Send the token again, or anything else to skip.`);
+        return { kind: 'handled' };
+      }
+    }
+    const project = await deps.projects.get(principal, awaited.projectId);
+    await deps.vault.storeForProject(project.id, awaited.key, value);
+    return { kind: 'redacted', text: `[secret ${awaited.key} for project ${project.id} received and stored]` };
+  }
+
+  const found = detectSecrets(text);
+  if (found.length === 0) return { kind: 'plain', text };
+  await deps.chat.delete(chatId, messageId);
+  const refs: string[] = [];
+  for (const secret of found) {
+    if (secret.kind === 'TELEGRAM_BOT_TOKEN') {
+      const check = await verifyBotToken(secret.value, deps.botLookup);
+      if (!check.ok) {
+        await deps.chat.send(chatId, `I deleted your message and did not store the token: ${check.reason}.`);
+        return { kind: 'handled' };
+      }
+    }
+    refs.push(await deps.vault.stash(principal.userId, secret.value));
+  }
+  await deps.chat.send(chatId, 'I removed your message because it contained a secret; it is stored encrypted.');
+  return { kind: 'redacted', text: redact(text, found, (secret, i) => `[secret:${refs[i]} ${secret.kind}]`) };
+}

@@ -1,0 +1,67 @@
+import type { Principal } from '../access/access-policy.ts';
+import { notFound } from '../errors.ts';
+import {
+  normaliseProjectName,
+  type Project,
+  projectIdFor,
+  validateDescription,
+  validateSecretKey,
+} from './project.ts';
+import type { ProjectRepository } from './project-repository.ts';
+
+/**
+ * Projects with tenancy enforced here, whatever a model or a prompt asks: users see and act on
+ * their own projects only; admins on all. Another user's project is reported as not found, so
+ * its existence does not leak either.
+ */
+export class ProjectService {
+  constructor(
+    private readonly repository: ProjectRepository,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async create(principal: Principal, input: { name: string; description: string }, idempotencyKey: string) {
+    const name = normaliseProjectName(input.name);
+    const at = this.now().toISOString();
+    return this.repository.create({
+      id: projectIdFor(name, `${principal.userId}:${idempotencyKey}`),
+      ownerId: principal.userId,
+      name,
+      description: validateDescription(input.description),
+      status: 'draft',
+      secretKeys: [],
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+
+  async list(principal: Principal, scope: 'mine' | 'all' = 'mine'): Promise<Project[]> {
+    return principal.role === 'admin' && scope === 'all'
+      ? this.repository.listAll()
+      : this.repository.listByOwner(principal.userId);
+  }
+
+  /** Resolves an id or a name among the projects the principal may see. */
+  async get(principal: Principal, idOrName: string): Promise<Project> {
+    const wanted = idOrName.trim();
+    const byId = await this.repository.get(wanted);
+    if (byId && this.canSee(principal, byId)) return byId;
+    const visible = await this.list(principal, 'all');
+    const byName = visible.filter((p) => p.name === wanted.toLowerCase());
+    if (byName.length === 1 && byName[0]) return byName[0];
+    throw notFound(`Project "${wanted}"`);
+  }
+
+  async addSecretKey(principal: Principal, idOrName: string, rawKey: string): Promise<Project> {
+    const project = await this.get(principal, idOrName);
+    const key = validateSecretKey(rawKey);
+    if (project.secretKeys.includes(key)) return project;
+    const updated = { ...project, secretKeys: [...project.secretKeys, key].sort(), updatedAt: this.now().toISOString() };
+    await this.repository.save(updated);
+    return updated;
+  }
+
+  private canSee(principal: Principal, project: Project): boolean {
+    return principal.role === 'admin' || project.ownerId === principal.userId;
+  }
+}

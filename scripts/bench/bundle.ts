@@ -1,0 +1,80 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+
+/** The ESM banner of cdk/lib/constructs/orchestrator-function.ts: CommonJS deps may call `require`. */
+export const CREATE_REQUIRE_BANNER =
+  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+
+/**
+ * esbuild settings equal to what OrchestratorFunction's NodejsFunction bundling passes: node22,
+ * ESM, minified, module-first main fields, the createRequire banner, external source map without
+ * sources content, and the AWS SDK bundled (bundleAwsSDK: true, so nothing is external).
+ */
+export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'esm',
+  minify: true,
+  mainFields: ['module', 'main'],
+  banner: { js: CREATE_REQUIRE_BANNER },
+  sourcemap: true,
+  sourcesContent: false,
+  logLevel: 'warning',
+};
+
+export interface BundleInfo {
+  outfile: string;
+  bytes: number;
+  /** Source map size, shipped next to the bundle but not loaded unless --enable-source-maps. */
+  mapBytes: number;
+  inputs: Array<{ path: string; bytes: number }>;
+  packages: Array<{ name: string; bytes: number }>;
+}
+
+export async function bundleLambda(entry: string, outfile: string): Promise<BundleInfo> {
+  await mkdir(dirname(outfile), { recursive: true });
+  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, entryPoints: [entry], outfile, metafile: true });
+  const bytes = (await stat(outfile)).size;
+  const mapBytes = (await stat(`${outfile}.map`)).size;
+  return { outfile, bytes, mapBytes, ...breakdown(result.metafile, outfile) };
+}
+
+/** The bench's child runner: plain Node, nothing minified, for the machine's own Node version. */
+export async function bundleRunner(entry: string, outfile: string): Promise<void> {
+  await mkdir(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: `node${process.versions.node.split('.')[0]}`,
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
+
+function breakdown(metafile: Metafile, outfile: string): Pick<BundleInfo, 'inputs' | 'packages'> {
+  const output = Object.entries(metafile.outputs).find(([path]) => outfile.endsWith(path))?.[1];
+  if (!output) throw new Error(`esbuild metafile has no output for ${outfile}`);
+  const inputs = Object.entries(output.inputs)
+    .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes);
+  const byPackage = new Map<string, number>();
+  for (const input of inputs) {
+    const name = packageOf(input.path);
+    byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytes);
+  }
+  const packages = [...byPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+  return { inputs, packages };
+}
+
+/** `node_modules/@scope/pkg/...` -> `@scope/pkg` (innermost node_modules); repo files -> their top folder. */
+export function packageOf(path: string): string {
+  const matches = [...path.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)];
+  const last = matches.at(-1);
+  if (last?.[1]) return last[1];
+  return `(repo) ${path.split('/', 1)[0]}/`;
+}

@@ -1,0 +1,324 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Update } from 'grammy/types';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildConsumerApp, type ConsumerHandler } from '../../../lambdas/app/consumer-app.ts';
+import { MESSAGES } from '../../../lambdas/bot/messages.ts';
+import { loadConfig } from '../../../lambdas/config/config.ts';
+import type { QueueConsumer, QueueProducer } from '../../../lambdas/ports/queue.ts';
+import { SecretNotFoundError, type SecretStore } from '../../../lambdas/ports/secrets.ts';
+import { assembleRuntime, type Runtime } from '../../../lambdas/runtime/runtime.ts';
+import { createLogger } from '../../../lambdas/shared/logger.ts';
+import { MemoryStore } from '../../support/memory-store.ts';
+import { privateText } from '../../support/telegram-api-recorder.ts';
+
+const TOKEN = '7000000001:abc';
+const CHAT_A = 1001;
+const CHAT_B = 1002;
+
+// --- A stand-in for the Bot API on loopback: records calls, answers ok or a planned failure. ---
+
+interface BotApiCall {
+  token: string;
+  method: string;
+  payload: Record<string, unknown>;
+}
+
+interface BotApiServer {
+  url: string;
+  calls: BotApiCall[];
+  /** The next `times` sendMessage calls to `chatId` fail with this HTTP status. */
+  failChat(chatId: number, status: number, times?: number): void;
+  textsTo(chatId: number): string[];
+  reset(): void;
+  close(): Promise<void>;
+}
+
+async function startBotApiServer(): Promise<BotApiServer> {
+  const calls: BotApiCall[] = [];
+  let failures: Array<{ chatId: number; status: number; left: number }> = [];
+  let nextMessageId = 1;
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const match = /^\/bot([^/]+)\/(\w+)$/.exec(request.url ?? '');
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const payload = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
+    const answer = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
+    if (!match) return answer(404, { ok: false, error_code: 404, description: 'Not Found' });
+    const [, token = '', method = ''] = match;
+    calls.push({ token, method, payload });
+    const failure = failures.find((f) => f.chatId === Number(payload.chat_id) && f.left > 0);
+    if (failure) {
+      failure.left -= 1;
+      const description =
+        failure.status === 403 ? 'Forbidden: bot was blocked by the user' : 'Planned failure';
+      return answer(failure.status, { ok: false, error_code: failure.status, description });
+    }
+    if (method !== 'sendMessage') return answer(200, { ok: true, result: true });
+    const chatId = Number(payload.chat_id);
+    return answer(200, {
+      ok: true,
+      result: {
+        message_id: nextMessageId++,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: chatId, type: 'private', first_name: 'Someone' },
+        text: payload.text,
+      },
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    failChat: (chatId, status, times = 1) => {
+      failures.push({ chatId, status, left: times });
+    },
+    textsTo: (chatId) =>
+      calls
+        .filter((c) => c.method === 'sendMessage' && Number(c.payload.chat_id) === chatId)
+        .map((c) => String(c.payload.text)),
+    reset: () => {
+      calls.length = 0;
+      failures = [];
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+// --- Runtime pieces ---------------------------------------------------------------------------
+
+class MapSecrets implements SecretStore {
+  constructor(private readonly values: Map<string, string>) {}
+  async get(name: string): Promise<string> {
+    const value = this.values.get(name);
+    if (value === undefined) throw new SecretNotFoundError(name);
+    return value;
+  }
+  async put(name: string, value: string): Promise<void> {
+    this.values.set(name, value);
+  }
+  async delete(name: string): Promise<void> {
+    this.values.delete(name);
+  }
+}
+
+/** The consumer is driven by the Lambda event, never by the queue port. */
+const unusedQueue: QueueProducer & QueueConsumer = {
+  send: () => Promise.reject(new Error('the consumer must not send')),
+  receive: () => Promise.reject(new Error('the consumer must not receive')),
+  delete: () => Promise.reject(new Error('the consumer must not delete')),
+};
+
+let sequence = 0;
+function sqsRecord(groupId: string, body: string): SQSRecord {
+  sequence += 1;
+  return {
+    messageId: `msg-${sequence}`,
+    receiptHandle: `handle-${sequence}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1767225600000',
+      SenderId: 'AROAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1767225600001',
+      SequenceNumber: String(18_800_000_000_000_000_000 + sequence),
+      MessageGroupId: groupId,
+      MessageDeduplicationId: `dedup-${sequence}`,
+    },
+    messageAttributes: {},
+    md5OfBody: 'md5',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:updates.fifo',
+    awsRegion: 'eu-west-1',
+  };
+}
+
+const recordFor = (update: Update) => sqsRecord(String(update.message?.chat.id), JSON.stringify(update));
+const eventOf = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
+const failedIds = (response: { batchItemFailures: Array<{ itemIdentifier: string }> }) =>
+  response.batchItemFailures.map((f) => f.itemIdentifier);
+
+let telegram: BotApiServer;
+let dir: string;
+let runtime: Runtime;
+let handler: ConsumerHandler;
+
+beforeAll(async () => {
+  telegram = await startBotApiServer();
+});
+
+afterAll(async () => {
+  await telegram.close();
+});
+
+beforeEach(async () => {
+  telegram.reset();
+  dir = await mkdtemp(join(tmpdir(), 'consumer-app-'));
+  const config = loadConfig({
+    TELEGRAM_BOT_USERNAME: 'orchestrator_bot',
+    ADMIN_TELEGRAM_IDS: `${CHAT_A},${CHAT_B}`,
+    TELEGRAM_API_ROOT: telegram.url,
+    QUEUE_DRIVER: 'local-file',
+    LOCAL_QUEUE_DIR: join(dir, 'queue'),
+    SECRETS_DRIVER: 'local-file',
+    LOCAL_SECRETS_DIR: join(dir, 'secrets'),
+  });
+  const secrets = new MapSecrets(new Map([[config.secretIds.botToken, TOKEN]]));
+  const logger = createLogger('consumer-app-test');
+  vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+  vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+  runtime = assembleRuntime(config, { store: new MemoryStore(), queue: unusedQueue, secrets }, logger);
+  handler = await buildConsumerApp(runtime);
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('consumer app: a healthy batch', () => {
+  it('answers every record in order with the bot token and reports no failures', async () => {
+    // Prepare
+    const records = [
+      recordFor(privateText(CHAT_A, 'a1')),
+      recordFor(privateText(CHAT_B, 'b1')),
+      recordFor(privateText(CHAT_A, 'a2')),
+    ];
+
+    // Act
+    const response = await handler(eventOf(...records));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(telegram.calls.map((c) => [c.token, c.method, c.payload.chat_id])).toEqual([
+      [TOKEN, 'sendMessage', CHAT_A],
+      [TOKEN, 'sendMessage', CHAT_B],
+      [TOKEN, 'sendMessage', CHAT_A],
+    ]);
+    expect(telegram.textsTo(CHAT_A)).toEqual([MESSAGES.received(1), MESSAGES.received(2)]);
+  });
+
+  it('answers an empty batch with no failures', async () => {
+    // Act
+    const response = await handler(eventOf());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+});
+
+describe('consumer app: failures', () => {
+  it.each([
+    { what: 'text', body: 'not json' },
+    { what: 'an empty object', body: '{}' },
+    { what: 'null', body: 'null' },
+    { what: 'a string update_id', body: '{"update_id":"5"}' },
+  ])('fails a record whose body is $what and still answers the others', async ({ body }) => {
+    // Prepare
+    const bad = sqsRecord(String(CHAT_A), body);
+    const good = recordFor(privateText(CHAT_B, 'fine'));
+
+    // Act
+    const response = await handler(eventOf(bad, good));
+
+    // Assess
+    expect(failedIds(response)).toEqual([bad.messageId]);
+    expect(telegram.textsTo(CHAT_B)).toEqual([MESSAGES.received(1)]);
+  });
+
+  it.each([
+    { cause: 'a malformed body', makeA2: () => sqsRecord(String(CHAT_A), 'garbage'), triesToA: 1 },
+    {
+      cause: 'a Telegram 500',
+      makeA2: () => {
+        telegram.failChat(CHAT_A, 500);
+        return recordFor(privateText(CHAT_A, 'a2'));
+      },
+      triesToA: 2,
+    },
+  ])(
+    "keeps chat order after $cause: A2 and the later A3 fail, chat B's records succeed",
+    async ({ makeA2, triesToA }) => {
+      // Prepare: A1 has gone through before A2 breaks.
+      await handler(eventOf(recordFor(privateText(CHAT_A, 'a1'))));
+      const b1 = recordFor(privateText(CHAT_B, 'b1'));
+      const a2 = makeA2();
+      const b2 = recordFor(privateText(CHAT_B, 'b2'));
+      const a3 = recordFor(privateText(CHAT_A, 'a3'));
+
+      // Act
+      const response = await handler(eventOf(b1, a2, b2, a3));
+
+      // Assess
+      expect(failedIds(response)).toEqual([a2.messageId, a3.messageId]);
+      expect(telegram.textsTo(CHAT_B)).toEqual([MESSAGES.received(1), MESSAGES.received(2)]);
+      // A3 was never handled: chat A saw the reply to A1 and, for a 500, the failed try of A2.
+      expect(telegram.textsTo(CHAT_A)).toHaveLength(triesToA);
+    },
+  );
+
+  it.each([
+    { status: 403, failed: false, meaning: 'user blocked the bot: dropped' },
+    { status: 400, failed: false, meaning: 'chat not found: dropped' },
+    { status: 429, failed: true, meaning: 'rate limited: retried' },
+    { status: 500, failed: true, meaning: 'Telegram broken: retried' },
+    { status: 502, failed: true, meaning: 'Telegram unreachable: retried' },
+  ])('treats a Telegram $status reply as failed: $failed ($meaning)', async ({ status, failed }) => {
+    // Prepare
+    telegram.failChat(CHAT_A, status);
+    const refused = recordFor(privateText(CHAT_A, 'hello'));
+    const later = recordFor(privateText(CHAT_A, 'hello again'));
+
+    // Act
+    const response = await handler(eventOf(refused, later));
+
+    // Assess
+    expect(failedIds(response)).toEqual(failed ? [refused.messageId, later.messageId] : []);
+    expect(telegram.textsTo(CHAT_A)).toHaveLength(failed ? 1 : 2);
+  });
+
+  it('does not count a message twice when its first try failed', async () => {
+    // Prepare
+    telegram.failChat(CHAT_A, 500);
+    const record = recordFor(privateText(CHAT_A, 'count me once'));
+    const first = await handler(eventOf(record));
+
+    // Act: SQS redelivers the same record.
+    const retry = await handler(eventOf(record));
+
+    // Assess
+    expect(failedIds(first)).toEqual([record.messageId]);
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(telegram.textsTo(CHAT_A).at(-1)).toBe(MESSAGES.received(1));
+  });
+});
+
+describe('consumer app: start-up', () => {
+  it('fails to build without a bot token in the secrets store', async () => {
+    // Prepare
+    const bare = { ...runtime, secrets: new MapSecrets(new Map()) };
+    const withoutToken = assembleRuntime(
+      bare.config,
+      { store: bare.store, queue: bare.queue, secrets: bare.secrets },
+      bare.logger,
+    );
+
+    // Act
+    const building = buildConsumerApp(withoutToken);
+
+    // Assess
+    await expect(building).rejects.toBeInstanceOf(SecretNotFoundError);
+  });
+});

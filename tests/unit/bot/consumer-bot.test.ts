@@ -1,0 +1,347 @@
+import type { Update } from 'grammy/types';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createConsumerBot } from '../../../lambdas/bot/consumer-bot.ts';
+import { MESSAGES } from '../../../lambdas/bot/messages.ts';
+import { AccessControl } from '../../../lambdas/domain/access/access-control.ts';
+import { UserDirectory } from '../../../lambdas/domain/access/user-directory.ts';
+import type { ChatSession } from '../../../lambdas/domain/sessions/chat-session.ts';
+import { SessionRepository } from '../../../lambdas/domain/sessions/session-repository.ts';
+import { botInfoFrom } from '../../../lambdas/shared/bot-identity.ts';
+import { createLogger } from '../../../lambdas/shared/logger.ts';
+import { ManualClock, MemoryStore } from '../../support/memory-store.ts';
+import {
+  groupText,
+  privateCommand,
+  privateText,
+  recordTelegramApi,
+  type TelegramApiRecorder,
+} from '../../support/telegram-api-recorder.ts';
+
+const TOKEN = '7000000001:test-token';
+const ADMIN = 1001;
+const USER = 2002;
+const STRANGER = 3003;
+const SESSION_TTL = 90 * 24 * 3600;
+
+let clock: ManualClock;
+let store: MemoryStore;
+let directory: UserDirectory;
+let telegram: TelegramApiRecorder;
+let bot: ReturnType<typeof createConsumerBot>;
+
+beforeEach(() => {
+  clock = new ManualClock();
+  store = new MemoryStore({ now: clock.now });
+  directory = new UserDirectory(store);
+  bot = createConsumerBot({
+    token: TOKEN,
+    botInfo: botInfoFrom(TOKEN, 'orchestrator_bot'),
+    apiRoot: 'http://127.0.0.1:9',
+    access: new AccessControl(new Set([ADMIN]), directory),
+    directory,
+    sessions: new SessionRepository<ChatSession>(store, SESSION_TTL, clock.now),
+    logger: createLogger('consumer-bot-test'),
+  });
+  telegram = recordTelegramApi(bot);
+});
+
+const admit = (userId: number, displayName?: string) =>
+  directory.admit({
+    userId,
+    admittedBy: ADMIN,
+    admittedAt: '2026-01-01T00:00:00.000Z',
+    ...(displayName ? { displayName } : {}),
+  });
+
+/** Handles the update and returns what the bot sent to the sender's chat. */
+async function send(update: Update): Promise<string[]> {
+  telegram.clear();
+  await bot.handleUpdate(update);
+  return telegram.sentTexts();
+}
+
+describe('consumer bot: welcome', () => {
+  it.each([
+    { who: 'an admin', userId: ADMIN },
+    { who: 'an admitted user', userId: USER },
+  ])('greets $who by first name on /start', async ({ userId }) => {
+    // Prepare
+    await admit(USER);
+
+    // Act
+    const replies = await send(privateCommand(userId, 'start', '', { firstName: 'Ada' }));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.welcome('Ada')]);
+    expect(telegram.calls[0]?.payload.chat_id).toBe(userId);
+  });
+
+  it('lists the admin commands in the help for an admin', async () => {
+    // Act
+    const [help] = await send(privateCommand(ADMIN, 'help'));
+
+    // Assess
+    expect(help).toContain('/help');
+    expect(help).toContain('/adduser');
+    expect(help).toContain('/removeuser');
+    expect(help).toContain('/users');
+  });
+
+  it('keeps the admin commands out of the help for a user', async () => {
+    // Prepare
+    await admit(USER);
+
+    // Act
+    const [help] = await send(privateCommand(USER, 'help'));
+
+    // Assess
+    expect(help).toContain('/help');
+    expect(help).not.toMatch(/adduser|removeuser|\/users|Admin/);
+  });
+});
+
+describe('consumer bot: conversation and session', () => {
+  it('counts messages in the chat session across updates and keeps it in the sessions table', async () => {
+    // Act
+    const first = await send(privateText(ADMIN, 'a weather bot'));
+    clock.advance(60);
+    const second = await send(privateText(ADMIN, 'with daily notifications'));
+
+    // Assess
+    expect(first).toEqual([MESSAGES.received(1)]);
+    expect(second).toEqual([MESSAGES.received(2)]);
+    const stored = store.dump('sessions');
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      pk: `SESSION#${ADMIN}`,
+      sk: 'CHAT',
+      data: { messageCount: 2 },
+      expiresAt: clock.now() + SESSION_TTL,
+    });
+  });
+
+  it('keeps one session per chat', async () => {
+    // Prepare
+    await admit(USER);
+
+    // Act
+    await send(privateText(ADMIN, 'one'));
+    await send(privateText(ADMIN, 'two'));
+    const userReply = await send(privateText(USER, 'first from user'));
+
+    // Assess
+    expect(userReply).toEqual([MESSAGES.received(1)]);
+    expect(
+      store
+        .dump('sessions')
+        .map((s) => s.pk)
+        .sort(),
+    ).toEqual([`SESSION#${ADMIN}`, `SESSION#${USER}`]);
+  });
+
+  it('starts a new count once the session has expired', async () => {
+    // Prepare
+    await send(privateText(ADMIN, 'one'));
+    await send(privateText(ADMIN, 'two'));
+
+    // Act
+    clock.advance(SESSION_TTL + 1);
+    const replies = await send(privateText(ADMIN, 'back after months'));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.received(1)]);
+  });
+
+  it('answers a message without text with the unsupported notice and does not count it', async () => {
+    // Prepare
+    const sticker = privateText(ADMIN, 'ignored');
+    delete sticker.message?.text;
+    Object.assign(sticker.message ?? {}, { sticker: { file_id: 'f', file_unique_id: 'u', type: 'regular' } });
+
+    // Act
+    const replies = await send(sticker);
+    const next = await send(privateText(ADMIN, 'text'));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.unsupported]);
+    expect(next).toEqual([MESSAGES.received(1)]);
+  });
+});
+
+describe('consumer bot: who gets an answer', () => {
+  it('says nothing to a user without access and stores nothing', async () => {
+    // Act
+    const replies = await send(privateText(STRANGER, 'hello?'));
+
+    // Assess
+    expect(replies).toEqual([]);
+    expect(telegram.calls).toEqual([]);
+    expect(store.size()).toBe(0);
+  });
+
+  it('says nothing in a group, even to an admin', async () => {
+    // Act
+    const replies = await send(groupText(ADMIN, '/help'));
+
+    // Assess
+    expect(replies).toEqual([]);
+    expect(store.size()).toBe(0);
+  });
+
+  it('stops answering a user once removed, even for an update queued before', async () => {
+    // Prepare
+    await admit(USER);
+    const queued = privateText(USER, 'sent before removal');
+    await directory.remove(USER);
+
+    // Act
+    const replies = await send(queued);
+
+    // Assess
+    expect(replies).toEqual([]);
+  });
+});
+
+describe('consumer bot: /adduser', () => {
+  it('admits a user with a name, who is then answered', async () => {
+    // Act
+    const replies = await send(privateCommand(ADMIN, 'adduser', `${USER} Bob Builder`));
+    const userReplies = await send(privateText(USER, 'hi, I am Bob'));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.userAdded(USER)]);
+    expect(await directory.find(USER)).toEqual({
+      userId: USER,
+      admittedBy: ADMIN,
+      admittedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      displayName: 'Bob Builder',
+    });
+    expect(userReplies).toEqual([MESSAGES.received(1)]);
+  });
+
+  it('admits a user without a name', async () => {
+    // Act
+    await send(privateCommand(ADMIN, 'adduser', String(USER)));
+
+    // Assess
+    const admitted = await directory.find(USER);
+    expect(admitted?.userId).toBe(USER);
+    expect(admitted).not.toHaveProperty('displayName');
+  });
+
+  it('cuts a long name to 64 characters', async () => {
+    // Act
+    await send(privateCommand(ADMIN, 'adduser', `${USER} ${'n'.repeat(100)}`));
+
+    // Assess
+    expect((await directory.find(USER))?.displayName).toHaveLength(64);
+  });
+
+  it.each(['', 'abc', '0', '-5', '12ab', '1234567890123456', '@bob'])(
+    'answers "/adduser %s" with the usage and admits nobody',
+    async (args) => {
+      // Act
+      const replies = await send(privateCommand(ADMIN, 'adduser', args));
+
+      // Assess
+      expect(replies).toEqual([MESSAGES.addUserUsage]);
+      expect(store.dump('users')).toEqual([]);
+    },
+  );
+
+  it('does not store a configured admin as a user', async () => {
+    // Act
+    const replies = await send(privateCommand(ADMIN, 'adduser', String(ADMIN)));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.userAlreadyAdmin(ADMIN)]);
+    expect(store.dump('users')).toEqual([]);
+  });
+});
+
+describe('consumer bot: admin commands from a non-admin', () => {
+  it.each([
+    { command: 'adduser', args: '4004 Eve' },
+    { command: 'removeuser', args: String(USER) },
+    { command: 'users', args: '' },
+  ])('refuses /$command from a user and changes nothing', async ({ command, args }) => {
+    // Prepare
+    await admit(USER);
+    const before = store.dump('users');
+
+    // Act
+    const replies = await send(privateCommand(USER, command, args));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.adminsOnly]);
+    expect(store.dump('users')).toEqual(before);
+  });
+});
+
+describe('consumer bot: /removeuser', () => {
+  it('refuses to remove an admin from configuration', async () => {
+    // Act
+    const replies = await send(privateCommand(ADMIN, 'removeuser', String(ADMIN)));
+    const stillAdmin = await send(privateCommand(ADMIN, 'help'));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.cannotRemoveAdmin(ADMIN)]);
+    expect(stillAdmin[0]).toContain('/adduser');
+  });
+
+  it('removes an admitted user, who then gets no answer', async () => {
+    // Prepare
+    await admit(USER);
+
+    // Act
+    const replies = await send(privateCommand(ADMIN, 'removeuser', String(USER)));
+    const userReplies = await send(privateText(USER, 'hello?'));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.userRemoved(USER)]);
+    expect(await directory.find(USER)).toBeUndefined();
+    expect(userReplies).toEqual([]);
+  });
+
+  it('says so when the user was not on the list', async () => {
+    // Act
+    const replies = await send(privateCommand(ADMIN, 'removeuser', String(STRANGER)));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.userNotFound(STRANGER)]);
+  });
+
+  it.each(['', 'bob', `${USER} extra`])('answers "/removeuser %s" with the usage', async (args) => {
+    // Prepare
+    await admit(USER);
+
+    // Act
+    const replies = await send(privateCommand(ADMIN, 'removeuser', args));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.removeUserUsage]);
+    expect(await directory.find(USER)).toBeDefined();
+  });
+});
+
+describe('consumer bot: /users', () => {
+  it('lists admitted users by id with names and who added them', async () => {
+    // Prepare
+    await admit(4004);
+    await admit(USER, 'Bob');
+
+    // Act
+    const replies = await send(privateCommand(ADMIN, 'users'));
+
+    // Assess
+    expect(replies).toEqual([`Users:\n${USER} (Bob), added by ${ADMIN}\n4004, added by ${ADMIN}`]);
+  });
+
+  it('says when there is nobody yet', async () => {
+    // Act
+    const replies = await send(privateCommand(ADMIN, 'users'));
+
+    // Assess
+    expect(replies).toEqual(['No users yet: add one with /adduser.']);
+  });
+});
