@@ -9,6 +9,7 @@ import type { ChatSession } from '../domain/sessions/chat-session.ts';
 import { SessionRepository } from '../domain/sessions/session-repository.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { botInfoFrom } from '../shared/bot-identity.ts';
+import { wireProductOwner } from './product-owner-wiring.ts';
 
 export type ConsumerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
@@ -21,6 +22,7 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
   const { config, cachedSecrets, logger } = runtime;
   const token = await cachedSecrets.get(config.secretIds.botToken);
   const directory = new UserDirectory(runtime.store);
+  const agent = wireProductOwner(runtime, token, directory);
   const bot = createConsumerBot({
     token,
     botInfo: botInfoFrom(token, config.botUsername),
@@ -28,6 +30,10 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
     access: new AccessControl(config.adminIds, directory),
     directory,
     sessions: new SessionRepository<ChatSession>(runtime.store),
+    productOwner: agent.productOwner,
+    intake: agent.intake,
+    usage: agent.usage,
+    offlineModel: agent.offline,
     logger,
   });
 

@@ -7,7 +7,12 @@ import type { SessionRepository } from '../domain/sessions/session-repository.ts
 import type { Logger } from '../shared/logger.ts';
 import type { BotContext } from './context.ts';
 import { accessGuard } from './features/access-guard.ts';
-import { conversation } from './features/conversation.ts';
+import type { ProductOwner } from '../domain/agent/product-owner.ts';
+import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
+import type { UsageLedger } from '../domain/usage/usage-ledger.ts';
+import { confirmations } from './features/confirmations.ts';
+import { productOwnerChat } from './features/product-owner-chat.ts';
+import { usageReport } from './features/usage-report.ts';
 import { userAdmin } from './features/user-admin.ts';
 import { welcome } from './features/welcome.ts';
 
@@ -18,6 +23,11 @@ export interface ConsumerBotDeps {
   access: AccessControl;
   directory: UserDirectory;
   sessions: SessionRepository<ChatSession>;
+  productOwner: ProductOwner;
+  intake: IntakeDeps;
+  usage: UsageLedger;
+  /** The agent runs on the offline model: /help says so. */
+  offlineModel: boolean;
   logger: Logger;
 }
 
@@ -32,8 +42,10 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
       storage: deps.sessions,
     }),
   );
-  bot.use(welcome);
+  bot.use(welcome(deps.offlineModel));
   bot.use(userAdmin(deps.directory, deps.access));
-  bot.use(conversation());
+  bot.use(usageReport(deps.usage));
+  bot.use(confirmations(deps.productOwner));
+  bot.use(productOwnerChat(deps.productOwner, deps.intake));
   return bot;
 }

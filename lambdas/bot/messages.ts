@@ -37,6 +37,10 @@ export const MESSAGES = {
     `User ${id} is an administrator from configuration (ADMIN_TELEGRAM_IDS); change it there.`,
   welcomeAdmitted: 'An administrator gave you access. Send /help to begin.',
   unsupported: 'I can only read text messages for now.',
+  offlineModel:
+    'Note: this installation runs the OFFLINE model: deterministic rules that understand this ' +
+    "product's own requests, with no network and no real AI. Configure Bedrock or an OpenAI-compatible " +
+    'model for real conversations.',
   unknownCommand: 'I do not know that command. Send /help for the list.',
   tooLong: (limit: number) => `That message is longer than ${limit} characters; please shorten it.`,
 } as const;

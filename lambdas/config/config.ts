@@ -27,6 +27,38 @@ const idList = z
     return ids;
   });
 
+/** `offline`, `bedrock:<model id>` or `openai:<model>` (any OpenAI-compatible server). */
+const modelSpec = z
+  .string()
+  .regex(/^(offline|bedrock:[\w.:-]+|openai:[\w.:/-]+)$/, 'must be offline, bedrock:<model id> or openai:<model>')
+  .transform((raw): ModelSpec => {
+    if (raw === 'offline') return { provider: 'offline' };
+    const [provider, ...rest] = raw.split(':');
+    return { provider: provider as 'bedrock' | 'openai', modelId: rest.join(':') };
+  });
+
+export type ModelSpec = { provider: 'offline' } | { provider: 'bedrock' | 'openai'; modelId: string };
+
+const price = z.object({
+  inputPerMTok: z.number().min(0),
+  outputPerMTok: z.number().min(0),
+  cacheReadPerMTok: z.number().min(0).optional(),
+  cacheWritePerMTok: z.number().min(0).optional(),
+});
+
+/** JSON object: model id -> US dollars per million tokens. */
+const priceTable = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON: {"<model id>": {"inputPerMTok": 3, "outputPerMTok": 15}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), price));
+
 const tableNames = Object.fromEntries(
   TABLES.map((t) => [t.envVar, z.string().min(3, 'must be a DynamoDB table name').optional()]),
 );
@@ -54,6 +86,19 @@ export const envSchema = z
     MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).max(262_144).default(65_536),
     DEDUP_TTL_HOURS: z.coerce.number().min(25, 'Telegram retries for 24 h: keep at least 25').default(25),
     SECRETS_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
+    LLM_INTENT_MODEL: modelSpec.prefault('offline'),
+    LLM_AGENT_MODEL: modelSpec.prefault('offline'),
+    LLM_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(900).default(60),
+    OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
+    OPENAI_API_KEY_SECRET_ID: z.string().min(1).default('orchestrator/llm/openai-api-key'),
+    LLM_PRICES: priceTable.default({}),
+    AGENT_MAX_ITERATIONS: z.coerce.number().int().min(1).max(50).default(8),
+    AGENT_MAX_TOKENS_PER_REQUEST: z.coerce.number().int().min(1000).max(2_000_000).default(60_000),
+    CONVERSATION_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(300),
+    FAULT_INJECTION: z
+      .string()
+      .regex(/^(after-model-call|after-tool-started|after-tool-executed|after-tool-recorded)(:[a-z_]+)?$/, 'is a crash point for tests, e.g. after-tool-executed:create_project')
+      .optional(),
     ...tableNames,
   });
 
@@ -90,7 +135,28 @@ export interface Config {
   maxUpdateBytes: number;
   dedupTtlSeconds: number;
   secretsCacheSeconds: number;
+  llm: {
+    intent: ModelSpec;
+    agent: ModelSpec;
+    timeoutMs: number;
+    openAiBaseUrl: string;
+    openAiKeySecretId: string;
+    prices: Record<string, z.infer<typeof price>>;
+  };
+  agent: { maxIterations: number; maxTokensPerRequest: number; leaseSeconds: number; faultInjection?: string };
 }
+
+/**
+ * List prices (USD per million tokens) of the default models, used unless LLM_PRICES overrides
+ * them; check your region's Bedrock pricing page. The offline model is free.
+ */
+const DEFAULT_PRICES: Record<string, z.infer<typeof price>> = {
+  'offline-deterministic': { inputPerMTok: 0, outputPerMTok: 0 },
+  'us.anthropic.claude-sonnet-4-20250514-v1:0': { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 },
+  'us.anthropic.claude-3-5-haiku-20241022-v1:0': { inputPerMTok: 0.8, outputPerMTok: 4, cacheReadPerMTok: 0.08, cacheWritePerMTok: 1 },
+  'us.amazon.nova-lite-v1:0': { inputPerMTok: 0.06, outputPerMTok: 0.24 },
+  'us.amazon.nova-pro-v1:0': { inputPerMTok: 0.8, outputPerMTok: 3.2 },
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -137,5 +203,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxUpdateBytes: env.MAX_UPDATE_BYTES,
     dedupTtlSeconds: Math.ceil(env.DEDUP_TTL_HOURS * 3600),
     secretsCacheSeconds: env.SECRETS_CACHE_SECONDS,
+    llm: {
+      intent: env.LLM_INTENT_MODEL,
+      agent: env.LLM_AGENT_MODEL,
+      timeoutMs: env.LLM_TIMEOUT_SECONDS * 1000,
+      openAiBaseUrl: env.OPENAI_BASE_URL,
+      openAiKeySecretId: env.OPENAI_API_KEY_SECRET_ID,
+      prices: { ...DEFAULT_PRICES, ...env.LLM_PRICES },
+    },
+    agent: {
+      maxIterations: env.AGENT_MAX_ITERATIONS,
+      maxTokensPerRequest: env.AGENT_MAX_TOKENS_PER_REQUEST,
+      leaseSeconds: env.CONVERSATION_LEASE_SECONDS,
+      ...(env.FAULT_INJECTION ? { faultInjection: env.FAULT_INJECTION } : {}),
+    },
   };
 }

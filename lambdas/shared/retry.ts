@@ -51,7 +51,10 @@ export async function withRetries<T>(fn: (attempt: number) => Promise<T>, option
  * Parses an HTTP `Retry-After` value, either delay-seconds or an HTTP date, into milliseconds
  * from `now`. A date in the past gives 0; anything unparsable gives undefined.
  */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
   const text = value?.trim();
   if (!text) return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;

@@ -30,6 +30,8 @@ export interface ColdResult {
 export type WarmCommand =
   | { cmd: 'block'; firstUpdateId: number; count: number }
   | { cmd: 'trace'; firstUpdateId: number; count: number }
+  /** A timed block under the V8 CPU profiler; the .cpuprofile goes to `out`. */
+  | { cmd: 'profile'; firstUpdateId: number; count: number; out: string }
   | { cmd: 'exit' };
 
 export interface WarmReady {

@@ -93,7 +93,9 @@ async function warm(): Promise<void> {
       const value =
         command.cmd === 'block'
           ? await timedBlock(handler, command.firstUpdateId, command.count)
-          : await tracedPass(handler, command.firstUpdateId, command.count);
+          : command.cmd === 'trace'
+            ? await tracedPass(handler, command.firstUpdateId, command.count)
+            : await profiledBlock(handler, command.firstUpdateId, command.count, command.out);
       await send({ ok: true, value });
     } catch (error) {
       await send({
@@ -128,6 +130,21 @@ async function timedBlock(handler: Handler, firstUpdateId: number, count: number
     );
   }
   return { samplesMs, cpuUs: cpu.user + cpu.system };
+}
+
+/** A timed block inside Profiler.start/stop, so the profile holds warm invocations only. */
+async function profiledBlock(handler: Handler, firstUpdateId: number, count: number, out: string) {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  const block = await timedBlock(handler, firstUpdateId, count);
+  const { profile } = await session.post('Profiler.stop');
+  session.disconnect();
+  writeFileSync(out, JSON.stringify(profile));
+  return block;
 }
 
 async function tracedPass(handler: Handler, firstUpdateId: number, count: number): Promise<TraceSummary> {

@@ -12,13 +12,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EncryptedFileSecretStore } from '../../lambdas/adapters/local/encrypted-file-secrets.ts';
 import { SECRET_NAMES } from '../../lambdas/config/secret-names.ts';
 import { type BundleInfo, bundleLambda, bundleRunner } from './bundle.ts';
 import { runOnce, WarmChild } from './child.ts';
 import type { UpdateSpec } from './fixtures.ts';
+import { attributeProfile, type ProfileSummary } from './profile.ts';
 import type { BlockResult, ColdResult, ExitResult, RunnerJob, TraceSummary, WarmReady } from './protocol.ts';
 import { startBenchServices } from './services.ts';
 import { type Distribution, distribution, int, kb, ms, table, times } from './stats.ts';
@@ -32,6 +33,7 @@ const COLD_RUNS = intFromEnv('BENCH_COLD_RUNS', 12, 10);
 const WARMUP = 100;
 const WARM_BLOCK = 100;
 const TRACED = 200;
+const PROFILE_N = intFromEnv('BENCH_PROFILE_N', 1000, 0);
 const ADMIN_ID = 424_242;
 const BOT_ID = 7_000_000_001;
 const TARGETS = { bundleKb: 300, coldImportRatio: 2.0, warmP99Ratio: 1.5 } as const;
@@ -73,6 +75,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 async function main(): Promise<void> {
   Object.assign(process.env, AWS_ENV);
   const benchStart = performance.now();
+  const loadBefore = loadavg()[0] ?? 0;
   await rm(LOG_DIR, { recursive: true, force: true });
   await mkdir(LOG_DIR, { recursive: true });
 
@@ -173,6 +176,7 @@ async function main(): Promise<void> {
         `alternating blocks, then ${TRACED} traced...`,
     );
     const warm = {} as Record<Variant, WarmData>;
+    const profiles: Partial<Record<Variant, ProfileSummary>> = {};
     const children = {} as Record<Variant, WarmChild>;
     try {
       for (const variant of VARIANTS) {
@@ -199,6 +203,20 @@ async function main(): Promise<void> {
           w.blockP50Ms.push(distribution(result.samplesMs).p50);
           w.cpuUs += result.cpuUs;
           w.serverCpuUs += cpu.user + cpu.system;
+        }
+      }
+      if (PROFILE_N > 0) {
+        say(`Profiling: ${int(PROFILE_N)} more invocations per handler under the V8 CPU profiler...`);
+        for (const variant of VARIANTS) {
+          const { firstUpdateId } = job(variant, 'warm', PROFILE_N);
+          const out = join(OUT_DIR, `${variant}-warm.cpuprofile`);
+          await children[variant].request<BlockResult>({
+            cmd: 'profile',
+            firstUpdateId,
+            count: PROFILE_N,
+            out,
+          });
+          profiles[variant] = await attributeProfile(out, bundles[variant].outfile);
         }
       }
       for (const variant of VARIANTS) {
@@ -236,7 +254,8 @@ async function main(): Promise<void> {
     ].filter((p): p is string => typeof p === 'string');
     if (problems.length > 0) throw new Error(`Bench premises violated:\n  - ${problems.join('\n  - ')}`);
 
-    const report = buildReport(bundles, cold, warm, invocations, checks);
+    const load = { before: loadBefore, after: loadavg()[0] ?? 0 };
+    const report = buildReport(bundles, cold, warm, profiles, invocations, checks, load);
     const elapsedS = (performance.now() - benchStart) / 1000;
     printReport(report, elapsedS);
     await writeFile(
@@ -274,8 +293,10 @@ function buildReport(
   bundles: Record<Variant, BundleInfo>,
   cold: Record<Variant | 'floor', ColdResult[]>,
   warm: Record<Variant, WarmData>,
+  profiles: Partial<Record<Variant, ProfileSummary>>,
   invocations: Record<Variant, number>,
   checks: Checks,
+  load: { before: number; after: number },
 ) {
   const coldSummary = {
     ours: summarizeCold(cold.ours),
@@ -284,12 +305,13 @@ function buildReport(
   };
   const warmSummary = (variant: Variant) => {
     const w = warm[variant];
-    const total = WARMUP + WARM_ITERATIONS + TRACED;
+    // Every invocation of the warm process logged to the same file.
+    const total = WARMUP + WARM_ITERATIONS + TRACED + PROFILE_N;
     return {
       latencyMs: distribution(w.samplesMs),
       samplesMs: w.samplesMs.map((s) => Math.round(s * 1000) / 1000),
       cpuPerUpdateUs: w.cpuUs / WARM_ITERATIONS,
-      serverCpuPerUpdateUs: w.serverCpuUs / total,
+      serverCpuPerUpdateUs: w.serverCpuUs / WARM_ITERATIONS,
       logBytesPerUpdate: (w.logBytes ?? 0) / total,
       rssMb: (w.rssBytes ?? 0) / 2 ** 20,
       blockP50Ms: w.blockP50Ms,
@@ -337,6 +359,7 @@ function buildReport(
       platform: `${process.platform} ${process.arch}`,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
+      loadAverage1m: load,
     },
     settings: {
       esbuild:
@@ -345,12 +368,14 @@ function buildReport(
       warmup: WARMUP,
       warmIterations: WARM_ITERATIONS,
       traced: TRACED,
+      profiled: PROFILE_N,
       adminUserId: ADMIN_ID,
       kb: 1024,
     },
     bundle: { ours: bundleJson(bundles.ours), baseline: bundleJson(bundles.baseline) },
     cold: coldSummary,
     warm: { ours: warmOurs, baseline: warmBase },
+    profile: profiles,
     ratios,
     targets,
     checks: { ...checks, invocations },
@@ -365,6 +390,13 @@ function printReport(r: Report, elapsedS: number): void {
   say(`WEBHOOK BENCH  ${m.node} ${m.platform}, ${m.cpus} x ${m.cpuModel}`);
   say('  Bundles: esbuild with the CDK construct settings (node22 target, ESM, minified, SDK bundled);');
   say(`  they run here on Node ${m.node}. KB = 1024 bytes.`);
+  const load = m.loadAverage1m;
+  say(
+    `  1-min load average ${load.before.toFixed(1)} at start, ${load.after.toFixed(1)} at end` +
+      (Math.max(load.before, load.after) > m.cpus
+        ? ` (above ${m.cpus} CPUs: other work competed; expect noisy tails, re-run to compare).`
+        : '.'),
+  );
 
   say('\n1. Bundle size');
   say(
@@ -426,6 +458,14 @@ function printReport(r: Report, elapsedS: number): void {
     ),
   );
   say('  CPU/update: the handler process; server CPU: dynalite + fake SQS in the bench process.');
+  const drift = (v: Variant) => {
+    const d = distribution(r.warm[v].blockP50Ms);
+    return `${v} ${ms(d.min, 2)}..${ms(d.max, 2)}`;
+  };
+  say(
+    `  Timed in ${r.warm.ours.blockP50Ms.length} blocks per handler, alternating ABBA; block medians: ` +
+      `${drift('ours')}, ${drift('baseline')}.`,
+  );
   say(
     `  Updates come from admin ${r.settings.adminUserId} (ADMIN_TELEGRAM_IDS), so ours makes no user lookup and no Telegram call:`,
   );
@@ -513,7 +553,47 @@ function printReport(r: Report, elapsedS: number): void {
   );
   say('  wait = request start to response headers (node:diagnostics_channel); in-process = the rest.');
 
-  say('\n6. What the bundle is made of (esbuild metafile, bytes in output)');
+  if (r.profile.ours && r.profile.baseline) {
+    const n = r.settings.profiled;
+    const perUpdate = (v: number) => `${int((v * 1000) / n)} us`;
+    const base = new Map(r.profile.baseline.byOrigin.map((row) => [row.name, row.ms]));
+    say(`\n6. Where the warm CPU goes (V8 profile of ${int(n)} more invocations each, self time per update)`);
+    say(
+      `  busy: ours ${perUpdate(r.profile.ours.busyMs)}, baseline ${perUpdate(r.profile.baseline.busyMs)} per update ` +
+        `(idle, i.e. waiting on dynalite/SQS: ours ${perUpdate(r.profile.ours.idleMs)}, baseline ${perUpdate(r.profile.baseline.idleMs)}).`,
+    );
+    say(
+      table(
+        ['origin (package, repo file, node core)', 'ours', 'share', 'baseline'],
+        r.profile.ours.byOrigin
+          .slice(0, 14)
+          .map((row) => [
+            row.name,
+            perUpdate(row.ms),
+            `${(100 * row.share).toFixed(1)}%`,
+            base.has(row.name) ? perUpdate(base.get(row.name)!) : '-',
+          ]),
+      ),
+    );
+    const baseFn = new Map(r.profile.baseline.byFunction.map((row) => [row.name, row.ms]));
+    say('  Top 12 functions of ours by self time (and the same function in the baseline):');
+    say(
+      table(
+        ['function  original source', 'ours', 'share', 'baseline'],
+        r.profile.ours.byFunction
+          .slice(0, 12)
+          .map((row) => [
+            row.name.slice(0, 100),
+            perUpdate(row.ms),
+            `${(100 * row.share).toFixed(1)}%`,
+            baseFn.has(row.name) ? perUpdate(baseFn.get(row.name)!) : '-',
+          ]),
+      ),
+    );
+    say('  (The profiler slows both handlers; compare shares and ours vs baseline, not absolute times.)');
+  }
+
+  say('\n7. What the bundle is made of (esbuild metafile, bytes in output)');
   say('  Top 10 inputs of ours:');
   say(
     table(

@@ -45,7 +45,11 @@ export const converseOk = (body: Record<string, unknown>, delayMs?: number): Fak
   delayMs,
 });
 
-export const bedrockError = (type: string, status: number, message = `${type} from the fake`): FakeBedrockReply => ({
+export const bedrockError = (
+  type: string,
+  status: number,
+  message = `${type} from the fake`,
+): FakeBedrockReply => ({
   status,
   headers: { 'x-amzn-errortype': `${type}:${ERROR_NAMESPACE}` },
   body: { message },

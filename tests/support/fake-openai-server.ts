@@ -48,7 +48,9 @@ export const openAiError = (
 ): FakeOpenAiReply => ({
   status,
   headers,
-  body: { error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'invalid_request_error', code: null } },
+  body: {
+    error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'invalid_request_error', code: null },
+  },
 });
 
 export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {

@@ -1,6 +1,6 @@
 import {
-  BedrockRuntimeClient,
   type ContentBlock as BedrockContentBlock,
+  BedrockRuntimeClient,
   ConverseCommand,
   type ConverseCommandInput,
   type ConverseCommandOutput,
@@ -112,7 +112,7 @@ export class BedrockConverseModel implements LanguageModel {
         (attempt) => {
           attempts = attempt;
           return withAttemptTimeout(this.timeoutMs, request.signal, (abortSignal) =>
-            // A fresh command per attempt: a command's middleware stack is not meant for reuse.
+            // A fresh command per attempt: each send adds the command's middleware to its stack again.
             this.client.send(new ConverseCommand(input), { abortSignal }),
           );
         },
@@ -142,7 +142,9 @@ export class BedrockConverseModel implements LanguageModel {
         : { maxTokens: request.maxTokens, temperature: request.temperature };
     return {
       modelId: this.modelId,
-      system: request.system ? [{ text: request.system }, ...(this.cacheSystem ? [CACHE_POINT] : [])] : undefined,
+      system: request.system
+        ? [{ text: request.system }, ...(this.cacheSystem ? [CACHE_POINT] : [])]
+        : undefined,
       messages: request.messages.map(toBedrockMessage),
       toolConfig: this.toToolConfig(request),
       inferenceConfig,
@@ -153,7 +155,11 @@ export class BedrockConverseModel implements LanguageModel {
     const tools = request.tools ?? [];
     const forced = request.toolChoice?.tool;
     if (forced !== undefined && !tools.some((tool) => tool.name === forced)) {
-      throw new LanguageModelError(`toolChoice names "${forced}", which is not among the tools`, PROVIDER, false);
+      throw new LanguageModelError(
+        `toolChoice names "${forced}", which is not among the tools`,
+        PROVIDER,
+        false,
+      );
     }
     if (tools.length === 0) return undefined;
     const specs: Tool[] = tools.map((tool) => ({

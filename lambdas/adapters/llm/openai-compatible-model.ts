@@ -118,7 +118,10 @@ export class OpenAiCompatibleModel implements LanguageModel {
     const body = JSON.stringify(this.toBody(request));
     // A failing secrets read propagates as it is: it is not the provider's failure.
     const key = await this.apiKey();
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
     if (key) headers.authorization = `Bearer ${key}`;
     let attempts = 0;
     try {
@@ -133,7 +136,8 @@ export class OpenAiCompatibleModel implements LanguageModel {
           maxAttempts: this.maxAttempts,
           baseDelayMs: BASE_DELAY_MS,
           maxDelayMs: MAX_DELAY_MS,
-          isRetryable: (error) => error instanceof AttemptTimeoutError || (error instanceof AttemptError && error.retryable),
+          isRetryable: (error) =>
+            error instanceof AttemptTimeoutError || (error instanceof AttemptError && error.retryable),
           retryAfterMs: (error) => (error instanceof AttemptError ? error.retryAfterMs : undefined),
           sleep: this.sleep,
           random: this.random,
@@ -161,7 +165,9 @@ export class OpenAiCompatibleModel implements LanguageModel {
       text = await response.text();
     } catch (error) {
       if (signal.aborted) throw error; // a timeout or the caller's abort, sorted out above
-      throw new AttemptError(`network error: ${describeError(error)}`, true, undefined, undefined, { cause: error });
+      throw new AttemptError(`network error: ${describeError(error)}`, true, undefined, undefined, {
+        cause: error,
+      });
     }
     if (!response.ok) {
       const retryAfterMs = retryAfter(response.headers, this.now());
@@ -177,7 +183,9 @@ export class OpenAiCompatibleModel implements LanguageModel {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new AttemptError('response body is not JSON', false, response.status, undefined, { cause: error });
+      throw new AttemptError('response body is not JSON', false, response.status, undefined, {
+        cause: error,
+      });
     }
     const parsed = ChatCompletion.safeParse(json);
     if (!parsed.success) {
@@ -194,7 +202,11 @@ export class OpenAiCompatibleModel implements LanguageModel {
     const tools = request.tools ?? [];
     const forced = request.toolChoice?.tool;
     if (forced !== undefined && !tools.some((tool) => tool.name === forced)) {
-      throw new LanguageModelError(`toolChoice names "${forced}", which is not among the tools`, PROVIDER, false);
+      throw new LanguageModelError(
+        `toolChoice names "${forced}", which is not among the tools`,
+        PROVIDER,
+        false,
+      );
     }
     return {
       model: this.modelId,
@@ -252,7 +264,13 @@ function toWireMessages(message: ChatMessage): Record<string, unknown>[] {
   if (message.role === 'assistant') {
     const calls = message.content.flatMap((block) =>
       block.type === 'tool_use'
-        ? [{ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input) } }]
+        ? [
+            {
+              id: block.id,
+              type: 'function',
+              function: { name: block.name, arguments: JSON.stringify(block.input) },
+            },
+          ]
         : [],
     );
     return [{ role: 'assistant', content: text || null, ...(calls.length > 0 ? { tool_calls: calls } : {}) }];
@@ -289,7 +307,12 @@ function toToolUse(call: ToolCall): ContentBlock {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new LanguageModelError(`Model returned malformed arguments for tool "${name}"`, PROVIDER, false);
   }
-  return { type: 'tool_use', id: call.id || `call_${randomUUID()}`, name, input: input as Record<string, unknown> };
+  return {
+    type: 'tool_use',
+    id: call.id || `call_${randomUUID()}`,
+    name,
+    input: input as Record<string, unknown>,
+  };
 }
 
 function toStopReason(reason: string | null | undefined, calledTools: boolean): StopReason {
@@ -351,5 +374,7 @@ function toModelError(error: unknown, attempts: number): LanguageModelError {
   if (error instanceof AttemptTimeoutError) {
     return new LanguageModelError(`${what}: ${error.message}`, PROVIDER, true, undefined, { cause: error });
   }
-  return new LanguageModelError(`${what}: ${describeError(error)}`, PROVIDER, false, undefined, { cause: error });
+  return new LanguageModelError(`${what}: ${describeError(error)}`, PROVIDER, false, undefined, {
+    cause: error,
+  });
 }

@@ -2,7 +2,13 @@ import { Composer } from 'grammy';
 import type { BotContext } from '../context.ts';
 import { MESSAGES } from '../messages.ts';
 
-export const welcome = new Composer<BotContext>();
-
-welcome.command('start', (ctx) => ctx.reply(MESSAGES.welcome(ctx.from?.first_name ?? 'there')));
-welcome.command('help', (ctx) => ctx.reply(MESSAGES.help(ctx.principal.role === 'admin')));
+export function welcome(offlineModel: boolean) {
+  const feature = new Composer<BotContext>();
+  feature.command('start', (ctx) => ctx.reply(MESSAGES.welcome(ctx.from?.first_name ?? 'there')));
+  feature.command('help', (ctx) =>
+    ctx.reply(
+      [MESSAGES.help(ctx.principal.role === 'admin'), ...(offlineModel ? ['', MESSAGES.offlineModel] : [])].join('\n'),
+    ),
+  );
+  return feature;
+}

@@ -93,7 +93,9 @@ describe('BedrockConverseModel request on the wire', () => {
     expect(request?.path).toBe('/model/anthropic.claude-3-7-sonnet-20250219-v1%3A0/converse');
     expect(request?.modelId).toBe(CLAUDE);
     expect(request?.headers['content-type']).toBe('application/json');
-    expect(request?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-east-1\/bedrock\//);
+    expect(request?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-east-1\/bedrock\//,
+    );
   });
 
   it('sends system, tools and a forced tool choice with cache points for a Claude id', async () => {
@@ -128,7 +130,13 @@ describe('BedrockConverseModel request on the wire', () => {
 
   it.each([
     { label: 'a Llama id', modelId: LLAMA, promptCaching: undefined, system: false, tools: false },
-    { label: 'a Nova id (no tool caching)', modelId: NOVA, promptCaching: undefined, system: true, tools: false },
+    {
+      label: 'a Nova id (no tool caching)',
+      modelId: NOVA,
+      promptCaching: undefined,
+      system: true,
+      tools: false,
+    },
     { label: 'Claude with caching off', modelId: CLAUDE, promptCaching: false, system: false, tools: false },
     { label: 'Llama with caching forced on', modelId: LLAMA, promptCaching: true, system: true, tools: true },
   ])('places cache points for $label', async ({ modelId, promptCaching, system, tools }) => {
@@ -166,7 +174,9 @@ describe('BedrockConverseModel request on the wire', () => {
 
   it('rejects a toolChoice that names no tool, without a request', async () => {
     // Act
-    const error = await failure(model().complete(ask({ tools: [weatherTool], toolChoice: { tool: 'nope' } })));
+    const error = await failure(
+      model().complete(ask({ tools: [weatherTool], toolChoice: { tool: 'nope' } })),
+    );
 
     // Assess
     expect(error.retryable).toBe(false);
@@ -185,7 +195,13 @@ describe('BedrockConverseModel response mapping', () => {
           { toolUse: { toolUseId: 'tooluse_1', name: 'get_weather', input: { city: 'Oslo', days: [1, 2] } } },
         ],
         'tool_use',
-        { inputTokens: 12, outputTokens: 30, totalTokens: 2_090, cacheReadInputTokens: 2_000, cacheWriteInputTokens: 48 },
+        {
+          inputTokens: 12,
+          outputTokens: 30,
+          totalTokens: 2_090,
+          cacheReadInputTokens: 2_000,
+          cacheWriteInputTokens: 48,
+        },
       ),
     );
 
@@ -218,7 +234,12 @@ describe('BedrockConverseModel response mapping', () => {
 
     // Assess
     expect(response.content).toEqual([{ type: 'text', text: 'Hi' }]);
-    expect(response.usage).toEqual({ inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0 });
+    expect(response.usage).toEqual({
+      inputTokens: 10,
+      outputTokens: 5,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
   });
 
   it.each([
@@ -273,7 +294,10 @@ describe('BedrockConverseModel response mapping', () => {
     // Assess
     expect(server.requests[1]?.body.messages).toEqual([
       { role: 'user', content: [{ text: 'Weather in Oslo?' }] },
-      { role: 'assistant', content: [{ toolUse: { toolUseId: 'tu-1', name: 'get_weather', input: { city: 'Oslo' } } }] },
+      {
+        role: 'assistant',
+        content: [{ toolUse: { toolUseId: 'tu-1', name: 'get_weather', input: { city: 'Oslo' } } }],
+      },
       {
         role: 'user',
         content: [
@@ -355,7 +379,10 @@ describe('BedrockConverseModel errors and retries', () => {
   it("honours the server's Retry-After", async () => {
     // Prepare
     const throttled = bedrockError('ThrottlingException', 429);
-    server.reply({ ...throttled, headers: { ...throttled.headers, 'retry-after': '3' } }, answer([{ text: 'ok' }]));
+    server.reply(
+      { ...throttled, headers: { ...throttled.headers, 'retry-after': '3' } },
+      answer([{ text: 'ok' }]),
+    );
 
     // Act
     await model().complete(ask());

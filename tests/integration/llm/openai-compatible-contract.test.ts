@@ -57,7 +57,9 @@ const answer = (
     object: 'chat.completion',
     created: 1_700_000_000,
     model: MODEL,
-    choices: [{ index: 0, message: { role: 'assistant', content: null, ...message }, finish_reason: finishReason }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: null, ...message }, finish_reason: finishReason },
+    ],
     usage,
   });
 const failure = async (promise: Promise<unknown>): Promise<LanguageModelError> => {
@@ -125,13 +127,18 @@ describe('OpenAiCompatibleModel request on the wire', () => {
     server.reply(answer({ content: 'ok' }));
 
     // Act
-    await model({ apiKey: async () => undefined, baseUrl: `${server.baseUrl}/` }).complete(ask({ system: '' }));
+    await model({ apiKey: async () => undefined, baseUrl: `${server.baseUrl}/` }).complete(
+      ask({ system: '' }),
+    );
 
     // Assess
     const [request] = server.requests;
     expect(request?.path).toBe('/v1/chat/completions');
     expect(request?.headers).not.toHaveProperty('authorization');
-    expect(request?.body).toEqual({ model: MODEL, messages: [{ role: 'user', content: 'Weather in Oslo?' }] });
+    expect(request?.body).toEqual({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Weather in Oslo?' }],
+    });
   });
 
   it('names the output limit max_completion_tokens when told to', async () => {
@@ -172,7 +179,10 @@ describe('OpenAiCompatibleModel request on the wire', () => {
               { type: 'text', text: 'Also, be brief.' },
             ],
           },
-          { role: 'assistant', content: [{ type: 'tool_use', id: 'call_3', name: 'get_weather', input: {} }] },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 'call_3', name: 'get_weather', input: {} }],
+          },
         ],
       }),
     );
@@ -185,7 +195,11 @@ describe('OpenAiCompatibleModel request on the wire', () => {
         content: 'Checking both.',
         tool_calls: [
           { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
-          { id: 'call_2', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Bergen"}' } },
+          {
+            id: 'call_2',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Bergen"}' },
+          },
         ],
       },
       { role: 'tool', tool_call_id: 'call_1', content: '{"tempC":4}' },
@@ -262,7 +276,12 @@ describe('OpenAiCompatibleModel response mapping', () => {
     const response = await model().complete(ask());
 
     // Assess
-    expect(response.usage).toEqual({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 });
+    expect(response.usage).toEqual({
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
   });
 
   it.each([
@@ -286,7 +305,11 @@ describe('OpenAiCompatibleModel response mapping', () => {
 
   it.each([
     { label: 'empty string arguments', args: '', input: {} },
-    { label: 'arguments already an object (some Ollama builds)', args: { city: 'Oslo' }, input: { city: 'Oslo' } },
+    {
+      label: 'arguments already an object (some Ollama builds)',
+      args: { city: 'Oslo' },
+      input: { city: 'Oslo' },
+    },
   ])('accepts $label', async ({ args, input }) => {
     // Prepare
     server.reply(answer({ tool_calls: [toolCall('c1', 'get_weather', args)] }, 'tool_calls'));
@@ -328,7 +351,10 @@ describe('OpenAiCompatibleModel response mapping', () => {
 
   it('fails, not retried, on a body without choices or not JSON', async () => {
     // Prepare
-    server.reply(completionOk({ object: 'chat.completion', choices: [] }), { status: 200, body: '<html>oops' });
+    server.reply(completionOk({ object: 'chat.completion', choices: [] }), {
+      status: 200,
+      body: '<html>oops',
+    });
 
     // Act
     const empty = await failure(model().complete(ask()));
@@ -372,7 +398,9 @@ describe('OpenAiCompatibleModel response mapping', () => {
       {
         role: 'assistant',
         content: null,
-        tool_calls: [{ id: 'call_7', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+        tool_calls: [
+          { id: 'call_7', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+        ],
       },
       { role: 'tool', tool_call_id: 'call_7', content: '{"tempC":4}' },
     ]);
@@ -399,10 +427,18 @@ describe('OpenAiCompatibleModel errors and retries', () => {
     expect(sleeps).toEqual([250, 500]);
   });
 
-  it.each([
+  it.each<{ label: string; headers: Record<string, string>; expected: number }>([
     { label: 'Retry-After in seconds', headers: { 'retry-after': '2' }, expected: 2_000 },
-    { label: 'Retry-After as an HTTP date', headers: { 'retry-after': 'Wed, 01 Jan 2025 00:00:07 GMT' }, expected: 7_000 },
-    { label: 'retry-after-ms before Retry-After', headers: { 'retry-after-ms': '1234', 'retry-after': '2' }, expected: 1_234 },
+    {
+      label: 'Retry-After as an HTTP date',
+      headers: { 'retry-after': 'Wed, 01 Jan 2025 00:00:07 GMT' },
+      expected: 7_000,
+    },
+    {
+      label: 'retry-after-ms before Retry-After',
+      headers: { 'retry-after-ms': '1234', 'retry-after': '2' },
+      expected: 1_234,
+    },
     { label: 'a Retry-After over the cap', headers: { 'retry-after': '3600' }, expected: 20_000 },
   ])('honours $label', async ({ headers, expected }) => {
     // Prepare
@@ -450,8 +486,12 @@ describe('OpenAiCompatibleModel errors and retries', () => {
     const error = await failure(model().complete(ask()));
 
     // Assess
-    expect(error.message).toBe('OpenAI-compatible chat completion failed: HTTP 401: Incorrect API key provided: [redacted].');
-    expect(JSON.stringify({ ...error, message: error.message, cause: String(error.cause) })).not.toContain(KEY);
+    expect(error.message).toBe(
+      'OpenAI-compatible chat completion failed: HTTP 401: Incorrect API key provided: [redacted].',
+    );
+    expect(JSON.stringify({ ...error, message: error.message, cause: String(error.cause) })).not.toContain(
+      KEY,
+    );
   });
 
   it('gives up after maxAttempts with a retryable error carrying the status', async () => {
@@ -464,12 +504,17 @@ describe('OpenAiCompatibleModel errors and retries', () => {
     // Assess
     expect(server.requests).toHaveLength(3);
     expect(error).toMatchObject({ retryable: true, status: 503 });
-    expect(error.message).toBe('OpenAI-compatible chat completion failed after 3 attempts: HTTP 503: Overloaded');
+    expect(error.message).toBe(
+      'OpenAI-compatible chat completion failed after 3 attempts: HTTP 503: Overloaded',
+    );
   });
 
   it('times out each attempt, retries, then fails retryable', async () => {
     // Prepare
-    server.reply({ ...answer({ content: 'late 1' }), delayMs: 2_000 }, { ...answer({ content: 'late 2' }), delayMs: 2_000 });
+    server.reply(
+      { ...answer({ content: 'late 1' }), delayMs: 2_000 },
+      { ...answer({ content: 'late 2' }), delayMs: 2_000 },
+    );
     const started = Date.now();
 
     // Act
@@ -488,7 +533,9 @@ describe('OpenAiCompatibleModel errors and retries', () => {
     const closedPort = await freePort();
 
     // Act
-    const error = await failure(model({ baseUrl: `http://127.0.0.1:${closedPort}/v1`, maxAttempts: 2 }).complete(ask()));
+    const error = await failure(
+      model({ baseUrl: `http://127.0.0.1:${closedPort}/v1`, maxAttempts: 2 }).complete(ask()),
+    );
 
     // Assess
     expect(error).toMatchObject({ retryable: true, status: undefined });

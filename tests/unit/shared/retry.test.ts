@@ -122,7 +122,10 @@ describe('withRetries', () => {
     // Act
     await withRetries(
       fn,
-      options({ sleep, retryAfterMs: (error) => (error instanceof Transient ? error.retryAfterMs : undefined) }),
+      options({
+        sleep,
+        retryAfterMs: (error) => (error instanceof Transient ? error.retryAfterMs : undefined),
+      }),
     );
 
     // Assess: 700 as asked, 5000 capped, no hint -> 0.5 * 400, a negative hint -> 0
@@ -208,7 +211,10 @@ describe('withRetries', () => {
     const started = Date.now();
 
     // Act
-    const result = withRetries(fn, options({ signal: controller.signal, baseDelayMs: 60_000, maxDelayMs: 60_000 }));
+    const result = withRetries(
+      fn,
+      options({ signal: controller.signal, baseDelayMs: 60_000, maxDelayMs: 60_000 }),
+    );
 
     // Assess
     await expect(result).rejects.toBe(reason);

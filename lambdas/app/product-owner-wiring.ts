@@ -1,0 +1,58 @@
+import { Api } from 'grammy';
+import { TelegramBotLookup } from '../adapters/telegram/telegram-bot-lookup.ts';
+import { TelegramChat } from '../adapters/telegram/telegram-chat.ts';
+import type { UserDirectory } from '../domain/access/user-directory.ts';
+import type { AgentState } from '../domain/agent/agent-state.ts';
+import { productOwnerCapabilities } from '../domain/agent/capabilities.ts';
+import { crashPointsFrom } from '../domain/agent/crash-points.ts';
+import { ProductOwner } from '../domain/agent/product-owner.ts';
+import { ChatSecretVault } from '../domain/chat-secrets/chat-secret-vault.ts';
+import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
+import { CheckpointStore } from '../domain/conversations/checkpoint-store.ts';
+import { ConversationLeases } from '../domain/conversations/conversation-lease.ts';
+import { ToolJournal } from '../domain/conversations/tool-journal.ts';
+import { ProjectRepository } from '../domain/projects/project-repository.ts';
+import { ProjectService } from '../domain/projects/project-service.ts';
+import { UsageLedger } from '../domain/usage/usage-ledger.ts';
+import { buildModels } from '../runtime/build-models.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+
+export interface ProductOwnerWiring {
+  productOwner: ProductOwner;
+  intake: IntakeDeps;
+  usage: UsageLedger;
+  offline: boolean;
+}
+
+/** Assembles the Product Owner agent and its services from a runtime's ports. */
+export function wireProductOwner(runtime: Runtime, token: string, directory: UserDirectory): ProductOwnerWiring {
+  const { config, store, logger } = runtime;
+  const chat = new TelegramChat(new Api(token, { apiRoot: config.telegramApiRoot }));
+  const projects = new ProjectService(new ProjectRepository(store));
+  const vault = new ChatSecretVault(runtime.secrets);
+  const usage = new UsageLedger(store, config.llm.prices);
+  const leases = new ConversationLeases(store, config.agent.leaseSeconds);
+  const models = buildModels(config, runtime.cachedSecrets, logger);
+  const productOwner = new ProductOwner({
+    intentModel: models.intent,
+    agentModel: models.agent,
+    registry: productOwnerCapabilities(),
+    leases,
+    checkpoints: new CheckpointStore<AgentState>(store),
+    journal: new ToolJournal(store),
+    services: { projects, chat, vault, users: directory, usage },
+    limits: {
+      maxIterations: config.agent.maxIterations,
+      maxTokensPerRequest: config.agent.maxTokensPerRequest,
+      summariseAfterMessages: 40,
+      keepRecentMessages: 16,
+      confirmationTtlSeconds: 24 * 3600,
+      awaitSecretTtlSeconds: 15 * 60,
+    },
+    crashPoints: crashPointsFrom(config.agent.faultInjection),
+    logger,
+  });
+  const intake: IntakeDeps = { vault, leases, projects, chat, botLookup: new TelegramBotLookup(config.telegramApiRoot) };
+  const offline = models.agent.provider === 'offline';
+  return { productOwner, intake, usage, offline };
+}
