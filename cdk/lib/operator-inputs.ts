@@ -10,7 +10,12 @@ import type { Node } from 'constructs';
  *                       Default: empty, which admits nobody.
  * - `botUsername`       the bot's username without `@`. Default: `codegen_orchestrator_bot`.
  * - `alarmEmail`        optional address subscribed to the alarm topic (confirm the email AWS sends).
- * - `bedrockModelIds`   optional comma-separated Bedrock model ids, read now for the agent stage.
+ * - `bedrockIntentModelId`  Bedrock model or cross-Region inference profile id that reads intents
+ *                       (cheap, fast). Default: `us.amazon.nova-lite-v1:0`.
+ * - `bedrockAgentModelId`   the one the Product Owner agent reasons with. Default:
+ *                       `us.anthropic.claude-sonnet-4-20250514-v1:0`. Both become `bedrock:<id>` in
+ *                       the consumer's LLM_*_MODEL and scope its bedrock:InvokeModel grant; enable
+ *                       access to both models in the Bedrock console of the deploy Region.
  * - `logRetentionDays`  CloudWatch Logs retention, one of the values Logs accepts. Default: 30.
  *
  * Secrets are never context: the stack creates them in Secrets Manager (see BotSecrets).
@@ -19,12 +24,15 @@ export interface OperatorInputs {
   adminTelegramIds: string[];
   botUsername: string;
   alarmEmail?: string;
-  bedrockModelIds: string[];
+  bedrockIntentModelId: string;
+  bedrockAgentModelId: string;
   logRetention: RetentionDays;
 }
 
 export const DEFAULT_BOT_USERNAME = 'codegen_orchestrator_bot';
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
+export const DEFAULT_BEDROCK_INTENT_MODEL_ID = 'us.amazon.nova-lite-v1:0';
+export const DEFAULT_BEDROCK_AGENT_MODEL_ID = 'us.anthropic.claude-sonnet-4-20250514-v1:0';
 
 export class OperatorInputError extends Error {
   constructor(readonly problems: string[]) {
@@ -36,7 +44,8 @@ export class OperatorInputError extends Error {
 const TELEGRAM_ID = /^\d{1,15}$/;
 const BOT_USERNAME = /^[A-Za-z][A-Za-z0-9_]{3,31}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9.:_/-]{0,199}$/;
+/** What the Lambdas' `bedrock:<model id>` accepts (lambdas/config/config.ts): ids, not ARNs. */
+const MODEL_ID = /^[A-Za-z0-9][\w.:-]{0,199}$/;
 const RETENTION_VALUES = new Set(
   Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'),
 );
@@ -72,9 +81,18 @@ export function readOperatorInputs(node: Pick<Node, 'tryGetContext'>): OperatorI
     problems.push(`alarmEmail: "${alarmEmail}" is not an email address`);
   }
 
-  const bedrockModelIds = list(node.tryGetContext('bedrockModelIds'));
-  for (const id of bedrockModelIds.filter((m) => !MODEL_ID.test(m))) {
-    problems.push(`bedrockModelIds: "${id}" is not a Bedrock model id`);
+  const modelId = (key: string, fallback: string): string => {
+    const id = optionalString(node.tryGetContext(key)) ?? fallback;
+    if (!MODEL_ID.test(id) || id.startsWith('arn:')) {
+      problems.push(`${key}: "${id}" is not a Bedrock model or inference profile id (ARNs are not accepted)`);
+    }
+    return id;
+  };
+  const bedrockIntentModelId = modelId('bedrockIntentModelId', DEFAULT_BEDROCK_INTENT_MODEL_ID);
+  const bedrockAgentModelId = modelId('bedrockAgentModelId', DEFAULT_BEDROCK_AGENT_MODEL_ID);
+  if (list(node.tryGetContext('bedrockModelIds')).length > 0) {
+    // Its order never said which model does what: refuse it rather than guess.
+    problems.push('bedrockModelIds: replaced by bedrockIntentModelId and bedrockAgentModelId; set those instead');
   }
 
   const retentionRaw = optionalString(node.tryGetContext('logRetentionDays'));
@@ -90,7 +108,8 @@ export function readOperatorInputs(node: Pick<Node, 'tryGetContext'>): OperatorI
     adminTelegramIds,
     botUsername,
     ...(alarmEmail ? { alarmEmail } : {}),
-    bedrockModelIds,
+    bedrockIntentModelId,
+    bedrockAgentModelId,
     logRetention: retention as RetentionDays,
   };
 }

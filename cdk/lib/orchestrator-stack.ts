@@ -49,11 +49,18 @@ export class OrchestratorStack extends Stack {
       .useTable(tables.get('dedup'), 'dedup', 'readWrite')
       .useTable(tables.get('users'), 'users', 'read')
       .sendsTo(updates.queue);
-    // Admins add users through the consumer; sessions hold per-chat state and leases.
+    // The consumer is the Product Owner agent. Admins add users through it; sessions hold
+    // per-chat state and leases; projects, agent checkpoints and the usage ledger are its own.
+    // Secrets people send go to Secrets Manager under this stack's name, with the stack's key.
     updates.consumer
       .useSecret(secrets.botToken, 'BOT_TOKEN_SECRET_ID')
       .useTable(tables.get('users'), 'users', 'readWrite')
-      .useTable(tables.get('sessions'), 'sessions', 'readWrite');
+      .useTable(tables.get('sessions'), 'sessions', 'readWrite')
+      .useTable(tables.get('projects'), 'projects', 'readWrite')
+      .useTable(tables.get('checkpoints'), 'checkpoints', 'readWrite')
+      .useTable(tables.get('usage'), 'usage', 'readWrite')
+      .keepsProjectSecrets(`${this.stackName}/`, key)
+      .invokesBedrockModels({ intent: inputs.bedrockIntentModelId, agent: inputs.bedrockAgentModelId });
 
     this.alarms = new Alarms(this, 'Alarms', {
       key,

@@ -22,7 +22,6 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
   const { config, cachedSecrets, logger } = runtime;
   const token = await cachedSecrets.get(config.secretIds.botToken);
   const directory = new UserDirectory(runtime.store);
-  const agent = wireProductOwner(runtime, token, directory);
   const bot = createConsumerBot({
     token,
     botInfo: botInfoFrom(token, config.botUsername),
@@ -30,10 +29,7 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
     access: new AccessControl(config.adminIds, directory),
     directory,
     sessions: new SessionRepository<ChatSession>(runtime.store),
-    productOwner: agent.productOwner,
-    intake: agent.intake,
-    usage: agent.usage,
-    offlineModel: agent.offline,
+    agent: (api) => wireProductOwner(runtime, api, directory),
     logger,
   });
 

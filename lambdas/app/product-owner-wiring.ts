@@ -1,4 +1,5 @@
-import { Api } from 'grammy';
+import type { Api } from 'grammy';
+import type { AgentFeatures } from '../bot/consumer-bot.ts';
 import { TelegramBotLookup } from '../adapters/telegram/telegram-bot-lookup.ts';
 import { TelegramChat } from '../adapters/telegram/telegram-chat.ts';
 import type { UserDirectory } from '../domain/access/user-directory.ts';
@@ -17,19 +18,12 @@ import { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import { buildModels } from '../runtime/build-models.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 
-export interface ProductOwnerWiring {
-  productOwner: ProductOwner;
-  intake: IntakeDeps;
-  usage: UsageLedger;
-  offline: boolean;
-}
-
 /** Assembles the Product Owner agent and its services from a runtime's ports. */
-export function wireProductOwner(runtime: Runtime, token: string, directory: UserDirectory): ProductOwnerWiring {
+export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDirectory): AgentFeatures {
   const { config, store, logger } = runtime;
-  const chat = new TelegramChat(new Api(token, { apiRoot: config.telegramApiRoot }));
+  const chat = new TelegramChat(api);
   const projects = new ProjectService(new ProjectRepository(store));
-  const vault = new ChatSecretVault(runtime.secrets);
+  const vault = new ChatSecretVault(runtime.secrets, config.projectSecretsPrefix);
   const usage = new UsageLedger(store, config.llm.prices);
   const leases = new ConversationLeases(store, config.agent.leaseSeconds);
   const models = buildModels(config, runtime.cachedSecrets, logger);

@@ -1,4 +1,4 @@
-import { Bot, session } from 'grammy';
+import { type Api, Bot, session } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { AccessControl } from '../domain/access/access-control.ts';
 import type { UserDirectory } from '../domain/access/user-directory.ts';
@@ -23,12 +23,17 @@ export interface ConsumerBotDeps {
   access: AccessControl;
   directory: UserDirectory;
   sessions: SessionRepository<ChatSession>;
+  /** Builds the agent on this bot's API client, so its messages go out through the same client. */
+  agent: (api: Api) => AgentFeatures;
+  logger: Logger;
+}
+
+export interface AgentFeatures {
   productOwner: ProductOwner;
   intake: IntakeDeps;
   usage: UsageLedger;
   /** The agent runs on the offline model: /help says so. */
-  offlineModel: boolean;
-  logger: Logger;
+  offline: boolean;
 }
 
 /** The bot that answers queued updates. Features are installed here, in order, and nowhere else. */
@@ -42,10 +47,11 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
       storage: deps.sessions,
     }),
   );
-  bot.use(welcome(deps.offlineModel));
+  const agent = deps.agent(bot.api);
+  bot.use(welcome(agent.offline));
   bot.use(userAdmin(deps.directory, deps.access));
-  bot.use(usageReport(deps.usage));
-  bot.use(confirmations(deps.productOwner));
-  bot.use(productOwnerChat(deps.productOwner, deps.intake));
+  bot.use(usageReport(agent.usage));
+  bot.use(confirmations(agent.productOwner));
+  bot.use(productOwnerChat(agent.productOwner, agent.intake));
   return bot;
 }

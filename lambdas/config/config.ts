@@ -75,6 +75,11 @@ export const envSchema = z
     BOT_TOKEN_SECRET_ID: z.string().min(1).default(SECRET_NAMES.botToken),
     WEBHOOK_SECRET_ID: z.string().min(1).default(SECRET_NAMES.webhookSecret),
     SECRETS_DRIVER: z.enum(['aws', 'local-file']).default('aws'),
+    PROJECT_SECRETS_PREFIX: z
+      .string()
+      .regex(/^([A-Za-z0-9_+=.@-]+\/)*$/, 'must be empty or path segments ending in /')
+      .default(''),
+    SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
     LOCAL_SECRETS_DIR: z.string().optional(),
     QUEUE_DRIVER: z.enum(['sqs', 'local-file']).default('sqs'),
     QUEUE_URL: z.url().optional(),
@@ -126,7 +131,9 @@ export interface Config {
   botUsername: string;
   telegramApiRoot: string;
   secretIds: { botToken: string; webhookSecret: string };
-  secrets: { driver: 'aws' } | { driver: 'local-file'; dir: string };
+  secrets: { driver: 'aws'; kmsKeyId?: string } | { driver: 'local-file'; dir: string };
+  /** Prefix of the names of secrets people send (project secrets), e.g. `codegen/`. */
+  projectSecretsPrefix: string;
   queue:
     | { driver: 'sqs'; url: string }
     | { driver: 'local-file'; dir: string; visibilityTimeoutMs: number; maxReceiveCount: number };
@@ -186,8 +193,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     secretIds: { botToken: env.BOT_TOKEN_SECRET_ID, webhookSecret: env.WEBHOOK_SECRET_ID },
     secrets:
       env.SECRETS_DRIVER === 'aws'
-        ? { driver: 'aws' }
+        ? { driver: 'aws', ...(env.SECRETS_KMS_KEY_ID ? { kmsKeyId: env.SECRETS_KMS_KEY_ID } : {}) }
         : { driver: 'local-file', dir: env.LOCAL_SECRETS_DIR! },
+    projectSecretsPrefix: env.PROJECT_SECRETS_PREFIX,
     queue:
       env.QUEUE_DRIVER === 'sqs'
         ? { driver: 'sqs', url: env.QUEUE_URL! }

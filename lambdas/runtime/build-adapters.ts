@@ -25,7 +25,10 @@ export function buildAdapters(config: Config): Adapters {
         });
   const secrets =
     config.secrets.driver === 'aws'
-      ? new SecretsManagerStore({})
+      ? new SecretsManagerStore({
+          ...(config.secrets.kmsKeyId ? { kmsKeyId: config.secrets.kmsKeyId } : {}),
+          tags: { 'managed-by': 'codegen-orchestrator' },
+        })
       : new EncryptedFileSecretStore({ dir: config.secrets.dir });
   return { store, queue, secrets };
 }

@@ -31,6 +31,8 @@ export interface BundleInfo {
   mapBytes: number;
   inputs: Array<{ path: string; bytes: number }>;
   packages: Array<{ name: string; bytes: number }>;
+  /** Bytes by source folder: shows what many small files add up to (e.g. zod's locales). */
+  folders: Array<{ name: string; bytes: number }>;
 }
 
 export async function bundleLambda(entry: string, outfile: string): Promise<BundleInfo> {
@@ -56,19 +58,18 @@ export async function bundleRunner(entry: string, outfile: string): Promise<void
   });
 }
 
-function breakdown(metafile: Metafile, outfile: string): Pick<BundleInfo, 'inputs' | 'packages'> {
+function breakdown(metafile: Metafile, outfile: string): Pick<BundleInfo, 'inputs' | 'packages' | 'folders'> {
   const output = Object.entries(metafile.outputs).find(([path]) => outfile.endsWith(path))?.[1];
   if (!output) throw new Error(`esbuild metafile has no output for ${outfile}`);
   const inputs = Object.entries(output.inputs)
     .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes);
-  const byPackage = new Map<string, number>();
-  for (const input of inputs) {
-    const name = packageOf(input.path);
-    byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytes);
-  }
-  const packages = [...byPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
-  return { inputs, packages };
+  const sum = (key: (path: string) => string) => {
+    const totals = new Map<string, number>();
+    for (const input of inputs) totals.set(key(input.path), (totals.get(key(input.path)) ?? 0) + input.bytes);
+    return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+  };
+  return { inputs, packages: sum(packageOf), folders: sum((path) => `${dirname(path)}/`) };
 }
 
 /** `node_modules/@scope/pkg/...` -> `@scope/pkg` (innermost node_modules); repo files -> their top folder. */

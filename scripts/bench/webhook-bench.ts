@@ -7,8 +7,12 @@
  *      the first response (ours builds its app lazily on that request: config, secrets, bot);
  *   3. warm in-process latency over sequential invocations against one in-memory dynalite;
  *   4. ratios ours/baseline next to the targets (PASS/MISS; the exit code ignores them).
+ * plus where the difference comes from: HTTP calls per update and time waiting on them, a V8 CPU
+ * profile attributed to packages through the source map, and the bundle's largest inputs.
  * Results go to .bench/webhook-bench.json. It is a benchmark, not a test: it fails only when a
  * handler does not answer 200 or the work it did is not what the bench assumes.
+ * Knobs: BENCH_WARM_N (timed invocations, >= 1000), BENCH_COLD_RUNS (>= 10), BENCH_PROFILE_N (0 = skip).
+ * Bundle-size what-ifs (no source edited): `npx tsx scripts/bench/bundle-what-if.ts`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -350,6 +354,7 @@ function buildReport(
     kb: b.bytes / 1024,
     sourceMapBytes: b.mapBytes,
     topInputs: b.inputs.slice(0, 10),
+    topFolders: b.folders.slice(0, 10),
     packages: b.packages,
   });
   return {
@@ -618,6 +623,15 @@ function printReport(r: Report, elapsedS: number): void {
           `${((100 * p.bytes) / r.bundle.ours.bytes).toFixed(1)}%`,
           baseBytes.has(p.name) ? kb(baseBytes.get(p.name)!) : '-',
         ]),
+    ),
+  );
+  say('  Top 5 folders of ours (many small files add up):');
+  say(
+    table(
+      ['folder', 'bytes', 'share'],
+      r.bundle.ours.topFolders
+        .slice(0, 5)
+        .map((f) => [f.name, int(f.bytes), `${((100 * f.bytes) / r.bundle.ours.bytes).toFixed(1)}%`]),
     ),
   );
   say(`\nDone in ${elapsedS.toFixed(1)} s.`);

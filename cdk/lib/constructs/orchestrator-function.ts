@@ -1,6 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,6 +14,7 @@ import { Construct } from 'constructs';
 import { tableSpec } from '../../../lambdas/config/tables.ts';
 import type { TableName } from '../../../lambdas/ports/key-value-store.ts';
 import { REPO_ROOT } from '../paths.ts';
+import { bedrockInvokeArns, parseBedrockModelId } from './bedrock-model-arns.ts';
 
 /** DynamoDB actions per access level: exactly what the KeyValueStore port calls. */
 const TABLE_ACTIONS = {
@@ -23,6 +27,30 @@ const TABLE_ACTIONS = {
     'dynamodb:DeleteItem',
   ],
 } as const;
+
+/**
+ * What SecretsManagerStore (lambdas/adapters/aws/secrets-manager-store.ts) calls: get, put, create
+ * (with KmsKeyId and Tags, so TagResource too), delete with a recovery window, and restore of a
+ * secret pending deletion. Nothing lists or describes secrets.
+ */
+const SECRET_STORE_ACTIONS = [
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:CreateSecret',
+  'secretsmanager:TagResource',
+  'secretsmanager:DeleteSecret',
+  'secretsmanager:RestoreSecret',
+];
+
+/** Name families ChatSecretVault writes under its prefix (lambdas/domain/chat-secrets). */
+export const PROJECT_SECRET_FAMILIES = {
+  projects: 'one secret per project and key: projects/<projectId>/<KEY>',
+  'chat-secrets': 'values sent in chat before they are claimed: chat-secrets/<userId>/<ref>',
+} as const;
+
+/** Path of a module in cdk/lib/bundling, as esbuild (run from the repository root) resolves it. */
+const bundlingShim = (file: string): string =>
+  `./${relative(REPO_ROOT, fileURLToPath(new URL(`../bundling/${file}`, import.meta.url)))}`;
 
 /** Lets ESM bundles load CommonJS dependencies that call `require`. */
 const CREATE_REQUIRE_BANNER =
@@ -38,6 +66,32 @@ export interface OrchestratorFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
+  /**
+   * Where the AWS SDK v3 comes from. Default `bundled`.
+   * - `bundled`: the versions pinned in package-lock.json go into the bundle, the ones the tests
+   *   ran against. Needed where the code relies on a recent client: the consumer's Bedrock
+   *   Runtime Converse with cache points is newer than the SDK a Lambda runtime may ship.
+   * - `runtime`: `@aws-sdk/*` and `@smithy/*` stay out of the bundle and load from the SDK v3 the
+   *   Lambda Node.js 22 runtime ships. For functions that call only long-stable APIs and must stay
+   *   small: the webhook (bundle ≤ 300 KB, cold starts on Telegram's clock).
+   */
+  awsSdk?: 'bundled' | 'runtime';
+  /**
+   * What grammY's Node build fetches with. Default `node-fetch`, the library's own dependency.
+   * `native` resolves its `node-fetch` and `abort-controller` imports to Node 22's built-in
+   * fetch and AbortController (cdk/lib/bundling), which drops node-fetch, whatwg-url and tr46
+   * (~300 KB minified). grammY already passes `duplex: 'half'` for streamed bodies, and the
+   * built-in fetch ignores node-fetch's `agent` and `compress` options (it keeps connections
+   * alive and decompresses by itself).
+   */
+  fetch?: 'node-fetch' | 'native';
+}
+
+export interface BedrockModels {
+  /** Reads intents: `LLM_INTENT_MODEL=bedrock:<id>`. */
+  intent: string;
+  /** The agent's reasoning model: `LLM_AGENT_MODEL=bedrock:<id>`. */
+  agent: string;
 }
 
 /**
@@ -90,8 +144,19 @@ export class OrchestratorFunction extends Construct {
         sourceMap: true,
         sourcesContent: false,
         logLevel: LogLevel.WARNING,
-        // Ship the SDK versions pinned in package-lock.json, the ones the tests ran against.
-        bundleAwsSDK: true,
+        ...((props.awsSdk ?? 'bundled') === 'bundled'
+          ? { bundleAwsSDK: true }
+          : { bundleAwsSDK: false, externalModules: ['@aws-sdk/*', '@smithy/*'] }),
+        ...(props.fetch === 'native'
+          ? {
+              esbuildArgs: {
+                '--alias': [
+                  `node-fetch=${bundlingShim('native-fetch.ts')}`,
+                  `abort-controller=${bundlingShim('native-abort-controller.ts')}`,
+                ],
+              },
+            }
+          : {}),
       },
     });
 
@@ -123,6 +188,75 @@ export class OrchestratorFunction extends Construct {
   consumesFrom(queue: IQueue, batchSize: number): this {
     this.fn.addEventSource(new SqsEventSource(queue, { batchSize, reportBatchItemFailures: true }));
     return this.withQueueUrl(queue);
+  }
+
+  /**
+   * Lets the function keep the secrets people send (ChatSecretVault) under `prefix`, encrypted
+   * with `key`: the Secrets Manager calls of SecretsManagerStore on `<prefix>projects/*` and
+   * `<prefix>chat-secrets/*` only, and the KMS calls Secrets Manager makes on the caller's behalf.
+   * Sets PROJECT_SECRETS_PREFIX and SECRETS_KMS_KEY_ID.
+   */
+  keepsProjectSecrets(prefix: string, key: IKey): this {
+    if (Token.isUnresolved(prefix) || !/^([A-Za-z0-9_+=.@-]+\/)+$/.test(prefix)) {
+      throw new Error(`Project secrets prefix "${prefix}" must be literal path segments ending in /`);
+    }
+    const secretArn = (family: string) =>
+      `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}${family}/*`;
+    const families = Object.keys(PROJECT_SECRET_FAMILIES) as (keyof typeof PROJECT_SECRET_FAMILIES)[];
+    const policy = new Policy(this, 'ProjectSecrets', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'ProjectSecretsUnderStackPrefix',
+          actions: SECRET_STORE_ACTIONS,
+          resources: families.map(secretArn),
+        }),
+        new PolicyStatement({
+          sid: 'EncryptProjectSecretsThroughSecretsManager',
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+        }),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    for (const family of families) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}${family}/*]`,
+        reason: `Secrets under ${prefix}${family}/ are created at run time, ${PROJECT_SECRET_FAMILIES[family]}, so their names are unknown at deploy time; the wildcard stays inside this stack's ${family}/ prefix and Secrets Manager appends a random suffix to every secret ARN anyway.`,
+      });
+    }
+    this.fn.addEnvironment('PROJECT_SECRETS_PREFIX', prefix);
+    this.fn.addEnvironment('SECRETS_KMS_KEY_ID', key.keyArn);
+    return this;
+  }
+
+  /**
+   * Points LLM_INTENT_MODEL and LLM_AGENT_MODEL at Bedrock and allows bedrock:InvokeModel (which
+   * Converse is authorized as) on exactly those models: see bedrockInvokeArns.
+   */
+  invokesBedrockModels(models: BedrockModels): this {
+    const ids = [...new Set([models.intent, models.agent])];
+    const resources = [...new Set(ids.flatMap((id) => bedrockInvokeArns(id)))];
+    const policy = new Policy(this, 'BedrockModels', {
+      roles: [this.role],
+      statements: [new PolicyStatement({ sid: 'ConverseWithConfiguredModels', actions: ['bedrock:InvokeModel'], resources })],
+    });
+    this.fn.node.addDependency(policy);
+    const profiles = new Map<string, { id: string; geography: string }>();
+    for (const id of ids) {
+      const model = parseBedrockModelId(id);
+      if (model.kind === 'inference-profile') profiles.set(model.foundationModelId, { id, geography: model.geography });
+    }
+    for (const [foundationModelId, { id, geography }] of profiles) {
+      Validations.of(policy).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${foundationModelId}]`,
+        reason: `${id} is a ${geography} cross-Region inference profile: Bedrock routes each call to ${foundationModelId} in a Region of its choosing within that geography and checks InvokeModel on the foundation-model ARN there, so only the Region is a wildcard; model, action and the profile ARN in this Region stay fixed.`,
+      });
+    }
+    this.fn.addEnvironment('LLM_INTENT_MODEL', `bedrock:${models.intent}`);
+    this.fn.addEnvironment('LLM_AGENT_MODEL', `bedrock:${models.agent}`);
+    return this;
   }
 
   private withQueueUrl(queue: IQueue): this {

@@ -47,6 +47,11 @@ export class TelegramFrontDoor extends Construct {
       timeout: Duration.seconds(10),
       memorySize: 512,
       environment: props.environment,
+      // Kept small (≤ 300 KB): it answers Telegram, so its cold start is on Telegram's clock. It
+      // calls only long-stable DynamoDB, SQS and Secrets Manager APIs, which the SDK v3 in the
+      // Node.js 22 runtime serves, and sends nothing but text, so the built-in fetch does.
+      awsSdk: 'runtime',
+      fetch: 'native',
     });
 
     this.api = new HttpApi(this, 'Api', {

@@ -5,9 +5,16 @@ import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 
 import { Construct } from 'constructs';
 import { OrchestratorFunction } from './orchestrator-function.ts';
 
-export const CONSUMER_TIMEOUT = Duration.seconds(60);
+/** The consumer is the Product Owner agent: one update may call a model several times. */
+export const CONSUMER_TIMEOUT = Duration.seconds(300);
 /** AWS's guidance for SQS event sources: visibility timeout at least 6x the function timeout. */
 export const VISIBILITY_TIMEOUT = Duration.seconds(CONSUMER_TIMEOUT.toSeconds() * 6);
+/**
+ * How long a run holds its conversation (CONVERSATION_LEASE_SECONDS). Longer than the Lambda can
+ * run, so a live run never loses its lease to a redelivery of the same chat; shorter than the
+ * visibility timeout, so the lease of a run that died has expired by the time SQS redelivers.
+ */
+export const CONVERSATION_LEASE = Duration.seconds(CONSUMER_TIMEOUT.toSeconds() + 30);
 export const MAX_RECEIVE_COUNT = 5;
 export const CONSUMER_BATCH_SIZE = 10;
 
@@ -58,7 +65,12 @@ export class UpdateQueue extends Construct {
       logRetention: props.logRetention,
       timeout: CONSUMER_TIMEOUT,
       memorySize: 1024,
-      environment: props.environment,
+      environment: {
+        ...props.environment,
+        CONVERSATION_LEASE_SECONDS: String(CONVERSATION_LEASE.toSeconds()),
+      },
+      // Its Bedrock Runtime client must know Converse cache points: pin it through the bundle.
+      awsSdk: 'bundled',
     });
     this.consumer.consumesFrom(this.queue, CONSUMER_BATCH_SIZE);
   }

@@ -9,12 +9,16 @@ import { projectSecretName } from '../projects/project.ts';
  * logs and pipeline payloads only ever carry a reference such as `secret:ab12cd34`.
  */
 export class ChatSecretVault {
-  constructor(private readonly secrets: SecretStore) {}
+  /** @param prefix namespaces the names in a shared secrets store, e.g. `codegen/`. */
+  constructor(
+    private readonly secrets: SecretStore,
+    private readonly prefix = '',
+  ) {}
 
   /** Keeps a value the person sent before we know which project it is for. */
   async stash(userId: number, value: string): Promise<string> {
     const ref = randomBytes(6).toString('hex');
-    await this.secrets.put(stashName(userId, ref), value);
+    await this.secrets.put(this.prefix + stashName(userId, ref), value);
     return ref;
   }
 
@@ -23,16 +27,16 @@ export class ChatSecretVault {
     if (!/^[0-9a-f]{12}$/.test(ref)) throw notFound(`Secret reference "${ref}"`);
     let value: string;
     try {
-      value = await this.secrets.get(stashName(principal.userId, ref));
+      value = await this.secrets.get(this.prefix + stashName(principal.userId, ref));
     } catch {
       throw notFound(`Secret reference "${ref}"`);
     }
-    await this.secrets.put(projectSecretName(projectId, key), value);
-    await this.secrets.delete(stashName(principal.userId, ref));
+    await this.secrets.put(this.prefix + projectSecretName(projectId, key), value);
+    await this.secrets.delete(this.prefix + stashName(principal.userId, ref));
   }
 
   async storeForProject(projectId: string, key: string, value: string): Promise<void> {
-    await this.secrets.put(projectSecretName(projectId, key), value);
+    await this.secrets.put(this.prefix + projectSecretName(projectId, key), value);
   }
 }
 

@@ -10,7 +10,13 @@ export interface SecretPlaceholder {
 }
 
 export type Intent =
-  | { kind: 'secret_ref'; placeholders: SecretPlaceholder[]; key?: string; target?: string; create?: CreateIntent }
+  | {
+      kind: 'secret_ref';
+      placeholders: SecretPlaceholder[];
+      key?: string;
+      target?: string;
+      create?: CreateIntent;
+    }
   | { kind: 'secret_stored'; key: string; projectId: string }
   | { kind: 'usage'; all: boolean }
   | { kind: 'list_users' }
@@ -78,16 +84,16 @@ export function normalise(text: string): string {
 
 // Words a person puts before the request itself: "please", "hey", "can you", "help me".
 const PREFIX = String.raw`(?:(?:please|pls|hey|hi|hello|ok|okay|so|now|and|then|can you|could you|would you|will you|let's|lets|help me)[\s,]+)*`;
-const CREATE_VERB = String.raw`(?:make|create|build|write|develop|code)`;
-const ARTICLE = String.raw`(?:a|an|some|one|new)`;
+const CREATE_VERB = '(?:make|create|build|write|develop|code)';
+const ARTICLE = '(?:a|an|some|one|new)';
 const STRONG_CREATE = new RegExp(
   `^${PREFIX}(?:${CREATE_VERB}\\s+(?:me\\s+|us\\s+)?${ARTICLE}\\b` +
-    `|(?:i|we)\\s+(?:want|need|would like|'d like)\\s+(?:(?:you\\s+)?to\\s+${CREATE_VERB}\\s+(?:me\\s+|us\\s+)?)?${ARTICLE}\\b` +
+    `|(?:i|we)(?:\\s+(?:want|need|would like)|'d like)\\s+(?:(?:you\\s+)?to\\s+${CREATE_VERB}\\s+(?:me\\s+|us\\s+)?)?${ARTICLE}\\b` +
     `|create\\s+(?:a\\s+)?project\\b)` +
     `|\\bnew project\\b`,
 );
 const WEAK_CREATE = new RegExp(
-  `^${PREFIX}(?:${CREATE_VERB}|(?:i|we)\\s+(?:want|need|would like|'d like))\\b(?!\\s+(?:it|this|that|them)\\b)`,
+  `^${PREFIX}(?:${CREATE_VERB}|(?:i|we)(?:\\s+(?:want|need|would like)|'d like))\\b(?!\\s+(?:it|this|that|them)\\b)`,
 );
 
 const ENGINEERING =
@@ -97,8 +103,11 @@ const EVERYONE = /\b(?:all|every ?one'?s?|every ?body'?s?|total|overall|whole)\b
 const USERS = /\b(?:users|people|members)\b|\bwho (?:has|have|can) access\b/;
 const SERVERS = /\bservers?\b/;
 const APPROVE = /\bapprov(?:e|al|ed)\b/;
-const RUN_STATUS =
-  /\b(?:run|pipeline|build|deploy(?:ment)?)\s+status\b|\bstatus of (?:the |my )?(?:run|pipeline|build|deploy(?:ment)?)\b/;
+const RUN = '(?:the |my |last |latest )*(?:run|pipeline|build|deploy(?:ment)?)';
+// "how is the deploy going" asks about a run; it must not start another one.
+const RUN_STATUS = new RegExp(
+  `\\b(?:run|pipeline|build|deploy(?:ment)?)\\s+status\\b|\\bstatus of ${RUN}\\b|\\bhow(?:'s| is| did) ${RUN}\\b`,
+);
 const DEPLOY = /\b(?:deploy|redeploy|ship it|go live)\b/;
 const BUILD = /\bbuild\b/;
 const SECRET_WORDS = /\b(?:secrets?|token|api key|key|password|credentials?|env var)\b/;
@@ -114,16 +123,20 @@ const KEY_OVERRIDE = /\bas\s+([A-Z][A-Z0-9_]{1,63})\b/;
 const NEEDS_KEY = /\b(?:needs?|requires?)\s+(?:a |an |the )?[A-Z][A-Z0-9]*_[A-Z0-9_]+/;
 const PROJECTS = /\bprojects\b|^(?:list|ls|show)(?: (?:all|everything|mine))?$/;
 const STATUS = /\b(?:status|how is|how's|how are|progress|state of|details|describe|show|check|info)\b/;
-const ASSIGN = /^(?:(?:it'?s|it is|that'?s|that is|this is)\s+)?(?:for|to|on)\s+(?:project\s+)?([a-z0-9][a-z0-9-]*)$/;
+const ASSIGN =
+  /^(?:(?:it'?s|it is|that'?s|that is|this is)\s+)?(?:for|to|on)\s+(?:project\s+)?([a-z0-9][a-z0-9-]*)$/;
 const KEBAB = /\b([a-z0-9]+(?:-[a-z0-9]+)+)\b/;
-const GREETING = /^(?:hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening)|\/start|start)\b/;
+const GREETING =
+  /^(?:hi|hello|hey|hiya|yo|howdy|greetings|good (?:morning|afternoon|evening)|\/start|start)\b/;
 const HELP = /\bhelp\b|\bwhat can you do\b|\bwho are you\b|\bhow does (?:this|it) work\b|^\/help\b/;
 
+const words = (list: string): ReadonlySet<string> => new Set(list.split(/\s+/).filter(Boolean));
+
 // Words that follow a verb but do not name a project.
-const NOT_A_NAME = new Set([
-  'it', 'this', 'that', 'them', 'the', 'my', 'a', 'an', 'project', 'projects', 'now', 'please', 'again', 'everything',
-  'all', 'me', 'us', 'one', 'to', 'for', 'of', 'on', 'is', 'are', 'going', 'doing', 'status',
-]);
+const NOT_A_NAME = words(
+  `it this that them the my a an project projects now please again everything all me us one to for
+   of on is are going doing status run pipeline build deploy deployment`,
+);
 
 function firstName(text: string, patterns: RegExp[]): string | undefined {
   for (const pattern of patterns) {
@@ -150,7 +163,8 @@ function secretKey(text: string): string | undefined {
 }
 
 function createIntent(text: string, lower: string): CreateIntent {
-  const description = text.replace(PLACEHOLDER, ' ').replace(/\s+/g, ' ').trim().slice(0, 4000);
+  // The kind of a pasted secret may stay in the description; its reference may not.
+  const description = withoutSecretRefs(text).replace(/\s+/g, ' ').trim().slice(0, 4000);
   return {
     kind: 'create',
     name: deriveProjectName(text),
@@ -179,11 +193,17 @@ export function classify(text: string, options: ClassifyOptions = {}): Intent {
   if (USAGE.test(lower)) return { kind: 'usage', all: EVERYONE.test(lower) };
   if (USERS.test(lower)) return { kind: 'list_users' };
   if (SERVERS.test(lower)) return { kind: 'list_servers' };
-  if (APPROVE.test(lower)) return { kind: 'approve', target: firstName(lower, [targetAfter('approve|for|on')]) };
-  if (RUN_STATUS.test(lower)) return { kind: 'run_status', target: firstName(lower, [FOR_TARGET, targetAfter('of')]) };
-  if (DEPLOY.test(lower)) return { kind: 'deploy', target: firstName(lower, [targetAfter('deploy|redeploy')]) };
+  if (APPROVE.test(lower))
+    return { kind: 'approve', target: firstName(lower, [FOR_TARGET, targetAfter('approve')]) };
+  if (RUN_STATUS.test(lower))
+    return { kind: 'run_status', target: firstName(lower, [FOR_TARGET, targetAfter('of')]) };
+  if (DEPLOY.test(lower))
+    return { kind: 'deploy', target: firstName(lower, [targetAfter('deploy|redeploy')]) };
   const buildTarget = firstName(lower, [targetAfter('build|building')]);
-  if (ENGINEERING.test(lower) || (BUILD.test(lower) && (options.mentionsProject || KEBAB.test(buildTarget ?? '')))) {
+  if (
+    ENGINEERING.test(lower) ||
+    (BUILD.test(lower) && (options.mentionsProject || KEBAB.test(buildTarget ?? '')))
+  ) {
     return { kind: 'engineering', target: buildTarget };
   }
   if (SECRET_WORDS.test(lower) || NEEDS_KEY.test(text)) {
@@ -199,7 +219,9 @@ export function classify(text: string, options: ClassifyOptions = {}): Intent {
   const kebab = KEBAB.exec(lower)?.[1];
   if (STATUS.test(lower) || kebab || options.mentionsProject) {
     const target = firstName(lower, [
-      targetAfter("status of|status for|how is|how's|show|check|describe|details of|details for|info on|about"),
+      targetAfter(
+        "status of|status for|how is|how's|show|check|describe|details of|details for|info on|about",
+      ),
       /\b([a-z0-9][a-z0-9-]*)\s+status\b/,
     ]);
     return { kind: 'status', target: target ?? kebab, bare: kebab !== undefined && lower === kebab };
@@ -243,23 +265,23 @@ export function groupsFor(text: string, allowed: readonly string[]): string[] {
     if (ENGINEERING.test(lower) || APPROVE.test(lower)) wanted.add('engineering').add('projects');
     if (DEPLOY.test(lower)) wanted.add('deploy').add('projects');
     if (USAGE.test(lower)) wanted.add('usage');
-    if (SECRET_WORDS.test(lower) || KEBAB.test(lower)) wanted.add('projects');
+    // "token usage" is about model tokens, not a bot token.
+    if ((SECRET_WORDS.test(lower) && intent.kind !== 'usage') || KEBAB.test(lower)) wanted.add('projects');
   }
   return allowed.filter((group) => wanted.has(group));
 }
 
 // Leading words that are not part of a name: "please make me a", "i want an app that".
-const FILLER = new Set([
-  'please', 'pls', 'hey', 'hi', 'hello', 'ok', 'okay', 'so', 'now', 'can', 'could', 'would', 'will', 'you', 'i',
-  'we', "i'd", "we'd", 'want', 'need', 'like', 'to', 'make', 'create', 'build', 'write', 'develop', 'code', 'set',
-  'up', 'me', 'us', 'a', 'an', 'the', 'new', 'some', 'one', 'simple', 'small', 'little', 'quick', 'project', 'app',
-  'application', 'that', 'which', 'help', "let's", 'lets', 'just', 'my', 'our', 'called', 'named',
-]);
+const FILLER = words(
+  `please pls hey hi hello ok okay so now can could would will you i we i'd we'd want need like to
+   make create build write develop code set up me us a an the new some one simple small little quick
+   project app application that which help let's lets just my our called named |`,
+);
 // Words where the name ends and the description goes on: "weather bot | with daily notifications".
-const STOP = new Set([
-  'with', 'that', 'which', 'for', 'to', 'and', 'who', 'where', 'when', 'while', 'so', 'using', 'in', 'on', 'from',
-  'by', 'of', 'but', 'or', 'via', 'than', 'then', 'called', 'named',
-]);
+const STOP = words(
+  `with that which for to and who where when while so using in on from by of but or via than then
+   called named |`,
+);
 const MAX_NAME_WORDS = 3;
 const FALLBACK_NAME = 'new-project';
 
@@ -275,13 +297,18 @@ export function deriveProjectName(text: string): string {
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[’‘`]/g, "'")
-    .replace(/[^a-z0-9' -]+/g, ' ');
-  const words = plain.split(/\s+/).map((w) => w.replace(/^['-]+|['-]+$/g, '')).filter(Boolean);
-  const called = words.findIndex((w) => w === 'called' || w === 'named');
-  let start = called >= 0 && called + 1 < words.length ? called + 1 : 0;
-  if (called < 0) while (start < words.length && FILLER.has(words[start] ?? '')) start++;
+    // Punctuation ends the name as a stop word does: "a weather bot, with alerts".
+    .replace(/[,.;:!?()\n]+/g, ' | ')
+    .replace(/[^a-z0-9'| -]+/g, ' ');
+  const tokens = plain
+    .split(/\s+/)
+    .map((w) => w.replace(/^['-]+|['-]+$/g, ''))
+    .filter(Boolean);
+  const called = tokens.findIndex((w) => w === 'called' || w === 'named');
+  let start = called >= 0 && called + 1 < tokens.length ? called + 1 : 0;
+  if (start === 0) while (start < tokens.length && FILLER.has(tokens[start] ?? '')) start++;
   const kept: string[] = [];
-  for (const word of words.slice(start)) {
+  for (const word of tokens.slice(start)) {
     if (STOP.has(word) || kept.length === MAX_NAME_WORDS) break;
     kept.push(word);
   }

@@ -28,8 +28,15 @@ export interface TranscriptFacts {
 
 // describeProject's "name (id x, owner 1): ..." and the summariser's "name (id x)".
 const PROJECT_MENTION = /(?:^|[\s:])([a-z0-9][a-z0-9-]{1,38}[a-z0-9]) \(id ([a-z0-9][a-z0-9-]*)[,)]/g;
-const SECRET_RESULT = /^(?:Secret \S+ stored for|Waiting for the person to send the value of \S+ for) (.+?)\.?$/;
-const PROJECT_TOOLS = new Set(['get_project', 'start_engineering', 'trigger_deploy', 'run_status', 'approve_escalation']);
+const SECRET_RESULT =
+  /^(?:Secret \S+ stored for|Waiting for the person to send the value of \S+ for) (.+?)\.?$/;
+const PROJECT_TOOLS = new Set([
+  'get_project',
+  'start_engineering',
+  'trigger_deploy',
+  'run_status',
+  'approve_escalation',
+]);
 const ROLE_LINE = /^The person is Telegram user \d+ \((admin|user)\)/m;
 const SUMMARY_HEADER = 'Summary of the earlier conversation:';
 // Project ids are the name plus six hex digits (projectIdFor), so a bare id still gives its name.
@@ -42,70 +49,95 @@ export function projectMentions(text: string): ProjectRef[] {
   return [...text.matchAll(PROJECT_MENTION)].map((m) => ({ name: m[1] ?? '', id: m[2] ?? '' }));
 }
 
+/** Projects in order of their latest mention, the newest last. */
+class ProjectMemory {
+  readonly projects: ProjectRef[] = [];
+  current: ProjectRef | undefined;
+
+  find(raw: string): ProjectRef | undefined {
+    return newestMatch(this.projects, raw);
+  }
+
+  /** Records a mention; `makeCurrent` unless it does not single out one project. */
+  note(ref: ProjectRef, makeCurrent = true): void {
+    const known = this.find(ref.id ?? ref.name);
+    const id = ref.id ?? known?.id;
+    const merged: ProjectRef = { name: ref.name || known?.name || '', ...(id ? { id } : {}) };
+    const same = (p: ProjectRef) => (p.id && id ? p.id === id : p.name === merged.name);
+    for (let i = this.projects.length - 1; i >= 0; i--) {
+      if (same(this.projects[i] as ProjectRef)) this.projects.splice(i, 1);
+    }
+    this.projects.push(merged);
+    if (makeCurrent) this.current = merged;
+  }
+}
+
+function newestMatch(projects: ProjectRef[], raw: string): ProjectRef | undefined {
+  const wanted = raw.trim().toLowerCase();
+  const newestFirst = [...projects].reverse();
+  return newestFirst.find((p) => p.id === wanted) ?? newestFirst.find((p) => p.name === wanted);
+}
+
 export function readTranscript(system: string, messages: ChatMessage[]): TranscriptFacts {
-  const projects: ProjectRef[] = [];
-  let current: ProjectRef | undefined;
+  const memory = new ProjectMemory();
   const calls = new Map<string, ToolUse>();
   const placeholders: SecretPlaceholder[] = [];
   const claimed = new Set<string>();
 
-  const find = (ref: string): ProjectRef | undefined => {
-    const wanted = ref.trim().toLowerCase();
-    return [...projects].reverse().find((p) => p.id === wanted) ?? [...projects].reverse().find((p) => p.name === wanted);
-  };
-  const note = (ref: ProjectRef, makeCurrent = true): void => {
-    const known = ref.id ? find(ref.id) : find(ref.name);
-    const id = ref.id ?? known?.id;
-    const merged: ProjectRef = { name: ref.name || known?.name || '', ...(id ? { id } : {}) };
-    // Keep one entry per project, moved to the end: the newest mention decides what "it" is.
-    const same = (p: ProjectRef) => (p.id && id ? p.id === id : p.name === merged.name);
-    for (let i = projects.length - 1; i >= 0; i--) if (same(projects[i] as ProjectRef)) projects.splice(i, 1);
-    projects.push(merged);
-    if (makeCurrent) current = merged;
-  };
-
   const summaryAt = system.indexOf(SUMMARY_HEADER);
-  if (summaryAt >= 0) for (const ref of projectMentions(system.slice(summaryAt))) note(ref);
+  if (summaryAt >= 0) for (const ref of projectMentions(system.slice(summaryAt))) memory.note(ref);
 
   for (const message of messages) {
     for (const block of message.content) {
-      if (block.type === 'tool_use') {
-        calls.set(block.id, block);
-      } else if (block.type === 'text' && message.role === 'user') {
+      if (block.type === 'tool_use') calls.set(block.id, block);
+      else if (block.type === 'text' && message.role === 'user') {
         placeholders.push(...secretPlaceholders(block.text));
         const stored = storedSecretNote(block.text);
-        if (stored) note({ name: find(stored.projectId)?.name ?? nameOfId(stored.projectId), id: stored.projectId });
+        if (stored) memory.note({ name: nameOfId(stored.projectId), id: stored.projectId });
       } else if (block.type === 'tool_result' && !block.isError) {
         const call = calls.get(block.toolUseId);
-        const mentions = projectMentions(block.content);
-        // A listing of several projects does not say which one "it" is.
-        for (const ref of mentions) note(ref, call?.name !== 'list_projects' || mentions.length === 1);
-        const secretFor = SECRET_RESULT.exec(block.content)?.[1];
-        if (secretFor) note(find(secretFor) ?? { name: secretFor });
-        const input = call?.input ?? {};
-        if (call?.name === 'set_project_secret' && typeof input.secretRef === 'string') claimed.add(input.secretRef);
-        if (call && PROJECT_TOOLS.has(call.name) && mentions.length === 0 && typeof input.project === 'string') {
-          const known = find(input.project);
-          if (known) note(known);
+        readResult(block.content, call, memory);
+        if (call?.name === 'set_project_secret' && typeof call.input.secretRef === 'string') {
+          claimed.add(call.input.secretRef);
         }
       }
     }
   }
 
   const role = ROLE_LINE.exec(system)?.[1] as TranscriptFacts['role'];
+  // Each reference once; one that a set_project_secret call stored without error is done.
   const pendingSecrets = placeholders.filter(
     (p, i) => !claimed.has(p.ref) && placeholders.findIndex((q) => q.ref === p.ref) === i,
   );
-  return { projects, ...(current ? { current } : {}), pendingSecrets, ...(role ? { role } : {}), calls };
+  return {
+    projects: memory.projects,
+    ...(memory.current ? { current: memory.current } : {}),
+    pendingSecrets,
+    ...(role ? { role } : {}),
+    calls,
+  };
+}
+
+/** The projects a successful result is about. */
+function readResult(content: string, call: ToolUse | undefined, memory: ProjectMemory): void {
+  const mentions = projectMentions(content);
+  // A listing of several projects does not say which one "it" is.
+  for (const ref of mentions) memory.note(ref, call?.name !== 'list_projects' || mentions.length === 1);
+  const secretFor = SECRET_RESULT.exec(content)?.[1];
+  if (secretFor) memory.note(memory.find(secretFor) ?? { name: secretFor });
+  // Pipeline results do not describe the project; the call's own argument says which it was.
+  const project = call?.input.project;
+  if (call && PROJECT_TOOLS.has(call.name) && mentions.length === 0 && typeof project === 'string') {
+    const known = memory.find(project);
+    if (known) memory.note(known);
+  }
 }
 
 /** The tool argument for a project: its id when known (unique), else what the person typed. */
 export const projectArg = (ref: ProjectRef): string => ref.id ?? ref.name;
 
 export function findProject(facts: TranscriptFacts, raw: string): ProjectRef | undefined {
-  const wanted = raw.trim().toLowerCase();
-  const newestFirst = [...facts.projects].reverse();
-  return newestFirst.find((p) => p.id === wanted) ?? newestFirst.find((p) => p.name === wanted);
+  return newestMatch(facts.projects, raw);
 }
 
 /**
@@ -119,7 +151,8 @@ export function mentionedProject(facts: TranscriptFacts, lowerText: string): Pro
     for (const form of forms) {
       const at = wholeWordIndex(lowerText, form);
       if (at < 0) continue;
-      if (!best || at < best.at || (at === best.at && form.length > best.length)) best = { ref, at, length: form.length };
+      if (!best || at < best.at || (at === best.at && form.length > best.length))
+        best = { ref, at, length: form.length };
     }
   }
   return best?.ref;
@@ -150,7 +183,9 @@ export function latestUserText(messages: ChatMessage[]): string | undefined {
 }
 
 export function toolUses(message: ChatMessage | undefined): ToolUse[] {
-  return message?.role === 'assistant' ? message.content.filter((b): b is ToolUse => b.type === 'tool_use') : [];
+  return message?.role === 'assistant'
+    ? message.content.filter((b): b is ToolUse => b.type === 'tool_use')
+    : [];
 }
 
 export const hasTool = (tools: ToolDefinition[] | undefined, name: string): boolean =>
