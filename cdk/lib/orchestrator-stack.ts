@@ -6,7 +6,7 @@ import { OperationsDashboard } from './constructs/dashboard.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { OrchestratorTables } from './constructs/tables.ts';
 import { TelegramFrontDoor } from './constructs/telegram-front-door.ts';
-import { UpdateQueue } from './constructs/update-queue.ts';
+import { CONSUMER_TIMEOUT, UpdateQueue } from './constructs/update-queue.ts';
 import type { OperatorInputs } from './operator-inputs.ts';
 
 export interface OrchestratorStackProps extends StackProps {
@@ -67,6 +67,7 @@ export class OrchestratorStack extends Stack {
       ...(inputs.alarmEmail ? { alarmEmail: inputs.alarmEmail } : {}),
       webhook: frontDoor.webhook.fn,
       consumer: updates.consumer.fn,
+      consumerTimeout: CONSUMER_TIMEOUT,
       queue: updates.queue,
       deadLetterQueue: updates.deadLetterQueue,
       api: frontDoor.api,
@@ -77,6 +78,8 @@ export class OrchestratorStack extends Stack {
       consumer: updates.consumer.fn,
       queue: updates.queue,
       deadLetterQueue: updates.deadLetterQueue,
+      consumerNearTimeout: this.alarms.consumerNearTimeout,
+      bedrockModelIds: [inputs.bedrockIntentModelId, inputs.bedrockAgentModelId],
     });
 
     new CfnOutput(this, 'WebhookUrl', {

@@ -3,6 +3,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { createConsumerBot } from '../bot/consumer-bot.ts';
+import { ConversationBusyError } from '../domain/conversations/conversation-lease.ts';
 import { AccessControl } from '../domain/access/access-control.ts';
 import { UserDirectory } from '../domain/access/user-directory.ts';
 import type { ChatSession } from '../domain/sessions/chat-session.ts';
@@ -39,6 +40,17 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
     try {
       await bot.handleUpdate(update);
     } catch (error) {
+      const busy = busyConversation(error);
+      if (busy) {
+        // Another worker holds this chat: leave the message in the queue (it stays first in its
+        // chat's order) and look again when that worker's lease runs out, not after the full
+        // visibility timeout.
+        logger.info('conversation busy; message kept for later', { updateId: update.update_id });
+        await runtime.queue
+          .changeVisibility(record.receiptHandle, Math.min(busy.retryAfterSeconds, 900) * 1000)
+          .catch((visibilityError: unknown) => logger.warn('could not shorten visibility', { error: String(visibilityError) }));
+        throw error;
+      }
       if (isPermanentTelegramRefusal(error)) {
         // The user blocked the bot or the chat is gone: retrying cannot help.
         logger.warn('telegram refused the reply; update dropped', { updateId: update.update_id });
@@ -54,6 +66,11 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
       skipGroupOnError: true,
       throwOnFullBatchFailure: false,
     });
+}
+
+function busyConversation(error: unknown): ConversationBusyError | undefined {
+  const cause = error instanceof Error && 'error' in error ? (error as { error: unknown }).error : error;
+  return cause instanceof ConversationBusyError ? cause : undefined;
 }
 
 function isPermanentTelegramRefusal(error: unknown): boolean {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TableName } from '../ports/key-value-store.ts';
 import { SECRET_NAMES } from './secret-names.ts';
 import { TABLES } from './tables.ts';

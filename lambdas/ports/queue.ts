@@ -29,6 +29,8 @@ export interface QueueProducer {
 export interface QueueConsumer {
   receive(options: { maxMessages: number; waitTimeMs?: number }): Promise<ReceivedMessage[]>;
   delete(receiptHandle: string): Promise<void>;
+  /** Makes a received message visible again after `timeoutMs` (SQS ChangeMessageVisibility). */
+  changeVisibility(receiptHandle: string, timeoutMs: number): Promise<void>;
 }
 
 export class QueueMessageTooLargeError extends Error {

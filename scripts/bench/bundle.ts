@@ -7,9 +7,11 @@ export const CREATE_REQUIRE_BANNER =
   "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
 
 /**
- * esbuild settings equal to what OrchestratorFunction's NodejsFunction bundling passes: node22,
- * ESM, minified, module-first main fields, the createRequire banner, external source map without
- * sources content, and the AWS SDK bundled (bundleAwsSDK: true, so nothing is external).
+ * esbuild settings equal to what OrchestratorFunction's NodejsFunction bundling passes for the
+ * webhook: node22, ESM, minified, module-first main fields, the createRequire banner, external
+ * source map without sources content, the AWS SDK left to the Lambda runtime (external), and
+ * grammY's fetch-based web build. The baseline is bundled the same way, so the ratios compare
+ * handlers, not bundler settings.
  */
 export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
   bundle: true,
@@ -21,6 +23,8 @@ export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
   banner: { js: CREATE_REQUIRE_BANNER },
   sourcemap: true,
   sourcesContent: false,
+  external: ['@aws-sdk/*'],
+  alias: { grammy: 'grammy/web' },
   logLevel: 'warning',
 };
 

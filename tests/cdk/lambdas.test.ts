@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BOT_TOKEN_PLACEHOLDER } from '../../cdk/lib/constructs/bot-secrets.ts';
 import { loadConfig } from '../../lambdas/config/config.ts';
-import { arnOf, ref, type Synthesized, synthesize } from './support/synth.ts';
+import { arnOf, ref, type Synthesized, synthesize, TEST_CONTEXT } from './support/synth.ts';
 
 let s: Synthesized;
 let ids: ReturnType<typeof resourceIds>;
@@ -19,6 +19,10 @@ function resourceIds() {
     users: s.logicalId(tables.get('users')),
     sessions: s.logicalId(tables.get('sessions')),
     dedup: s.logicalId(tables.get('dedup')),
+    projects: s.logicalId(tables.get('projects')),
+    checkpoints: s.logicalId(tables.get('checkpoints')),
+    usage: s.logicalId(tables.get('usage')),
+    key: s.logicalId(s.stack.node.findChild('Encryption').node.findChild('Key')),
     botToken: s.logicalId(secrets.botToken),
     webhookSecret: s.logicalId(secrets.webhookSecret),
   };
@@ -35,7 +39,12 @@ function deployedEnv(functionId: string): Record<string, string> {
   const resources = s.template.toJSON().Resources;
   const physical = (value: unknown): string => {
     if (typeof value === 'string') return value;
+    const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+    if (getAtt?.[1] === 'Arn' && resources[getAtt[0]].Type === 'AWS::KMS::Key') {
+      return 'arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+    }
     const id = (value as { Ref: string }).Ref;
+    if (!resources[id]) throw new Error(`No stand-in for ${JSON.stringify(value)}: add one to deployedEnv`);
     switch (resources[id].Type) {
       case 'AWS::SQS::Queue':
         return `https://sqs.eu-west-1.amazonaws.com/123456789012/${id}.fifo`;
@@ -56,7 +65,7 @@ beforeAll(() => {
 describe('Lambda functions', () => {
   it.each([
     ['webhook', 10, 512],
-    ['consumer', 60, 1024],
+    ['consumer', 300, 1024],
   ] as const)('%s runs Node 22 on arm64 with X-Ray, %i s timeout, %i MB', (name, timeout, memory) => {
     const found = s.template.findResources('AWS::Lambda::Function', {
       Properties: {
@@ -107,6 +116,9 @@ describe('Lambda functions', () => {
       QUEUE_URL: ref(ids.queue),
       USERS_TABLE: ref(ids.users),
       SESSIONS_TABLE: ref(ids.sessions),
+      PROJECTS_TABLE: ref(ids.projects),
+      CHECKPOINTS_TABLE: ref(ids.checkpoints),
+      USAGE_TABLE: ref(ids.usage),
       BOT_TOKEN_SECRET_ID: ref(ids.botToken),
       POWERTOOLS_SERVICE_NAME: 'queue-consumer',
     });
@@ -114,13 +126,70 @@ describe('Lambda functions', () => {
     expect(env).not.toHaveProperty('WEBHOOK_SECRET_ID');
   });
 
+  it('runs the consumer as the Product Owner agent: Bedrock models, project secrets, a lease past its timeout', () => {
+    const env = envOf(ids.consumer);
+    expect(env).toMatchObject({
+      LLM_INTENT_MODEL: 'bedrock:us.amazon.nova-lite-v1:0',
+      LLM_AGENT_MODEL: 'bedrock:us.anthropic.claude-sonnet-4-20250514-v1:0',
+      PROJECT_SECRETS_PREFIX: 'CodegenOrchestrator/',
+      SECRETS_KMS_KEY_ID: arnOf(ids.key),
+      CONVERSATION_LEASE_SECONDS: '330',
+    });
+    // The agent's limits keep the Lambdas' defaults.
+    expect(Object.keys(env).filter((name) => name.startsWith('AGENT_'))).toEqual([]);
+    // A live run keeps its lease for as long as it can run; a dead run's lease is gone before SQS redelivers.
+    const lease = Number(env.CONVERSATION_LEASE_SECONDS);
+    const fn = s.template.toJSON().Resources[ids.consumer].Properties;
+    const queue = s.template.toJSON().Resources[ids.queue].Properties;
+    expect(lease).toBeGreaterThan(fn.Timeout);
+    expect(lease).toBeLessThan(queue.VisibilityTimeout);
+  });
+
+  it('keeps the agent, its models and project secrets out of the webhook', () => {
+    const env = envOf(ids.webhook);
+    for (const name of [
+      'LLM_INTENT_MODEL',
+      'LLM_AGENT_MODEL',
+      'PROJECT_SECRETS_PREFIX',
+      'SECRETS_KMS_KEY_ID',
+      'CONVERSATION_LEASE_SECONDS',
+      'PROJECTS_TABLE',
+      'CHECKPOINTS_TABLE',
+      'USAGE_TABLE',
+    ]) {
+      expect(env).not.toHaveProperty(name);
+    }
+  });
+
+  it('takes the Bedrock model ids from context', () => {
+    const other = synthesize({
+      context: {
+        ...TEST_CONTEXT,
+        bedrockIntentModelId: 'amazon.nova-micro-v1:0',
+        bedrockAgentModelId: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      },
+    });
+    const fn = other.template.toJSON().Resources[other.logicalId(other.stack.updateQueue.consumer.fn)];
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      LLM_INTENT_MODEL: 'bedrock:amazon.nova-micro-v1:0',
+      LLM_AGENT_MODEL: 'bedrock:eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    });
+  });
+
   it('never puts a secret value in the environment, only Secrets Manager ARNs', () => {
     const secretRefs = [ref(ids.botToken), ref(ids.webhookSecret)];
+    // Where secrets live, not what they hold: a driver, a name prefix, the key that encrypts them.
+    const locations: Record<string, unknown> = {
+      SECRETS_DRIVER: 'aws',
+      PROJECT_SECRETS_PREFIX: 'CodegenOrchestrator/',
+      SECRETS_KMS_KEY_ID: arnOf(ids.key),
+    };
     for (const id of [ids.webhook, ids.consumer]) {
       const env = envOf(id);
-      const secretish = Object.keys(env).filter(
-        (name) => /TOKEN|SECRET/.test(name) && name !== 'SECRETS_DRIVER',
-      );
+      for (const [name, value] of Object.entries(locations)) {
+        if (name in env) expect(env[name], name).toEqual(value);
+      }
+      const secretish = Object.keys(env).filter((name) => /TOKEN|SECRET/.test(name) && !(name in locations));
       expect(secretish.length).toBeGreaterThan(0);
       for (const name of secretish) {
         expect(name).toMatch(/_SECRET_ID$/);
@@ -145,6 +214,23 @@ describe('Lambda functions', () => {
       expect(config.secretIds.botToken).toContain(ids.botToken);
     },
   );
+
+  it("sets agent settings the consumer's config schema reads as meant", () => {
+    const config = loadConfig(deployedEnv(ids.consumer));
+    expect(config.llm.intent).toEqual({ provider: 'bedrock', modelId: 'us.amazon.nova-lite-v1:0' });
+    expect(config.llm.agent).toEqual({
+      provider: 'bedrock',
+      modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+    });
+    expect(config.projectSecretsPrefix).toBe('CodegenOrchestrator/');
+    expect(config.secrets).toEqual({ driver: 'aws', kmsKeyId: expect.stringMatching(/^arn:aws:kms:/) });
+    expect(config.agent.leaseSeconds).toBe(330);
+    expect(config.tableNames).toMatchObject({
+      projects: `${ids.projects}-physical`,
+      checkpoints: `${ids.checkpoints}-physical`,
+      usage: `${ids.usage}-physical`,
+    });
+  });
 
   it('subscribes the consumer to the FIFO queue with partial batch responses', () => {
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {

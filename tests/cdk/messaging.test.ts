@@ -9,6 +9,8 @@ function resourceIds() {
   const { frontDoor, updateQueue, alarms } = s.stack;
   return {
     webhook: s.logicalId(frontDoor.webhook.fn),
+    consumer: s.logicalId(updateQueue.consumer.fn),
+    nearTimeout: s.logicalId(alarms.consumerNearTimeout),
     api: s.logicalId(frontDoor.api),
     queue: s.logicalId(updateQueue.queue),
     dlq: s.logicalId(updateQueue.deadLetterQueue),
@@ -30,7 +32,8 @@ describe('update queue', () => {
         ContentBasedDeduplication: false,
         DeduplicationScope: 'messageGroup',
         FifoThroughputLimit: 'perMessageGroupId',
-        VisibilityTimeout: 360,
+        // 6 x the consumer's 300 s timeout, AWS's guidance for SQS event sources.
+        VisibilityTimeout: 1800,
         KmsMasterKeyId: arnOf(ids.key),
         RedrivePolicy: { deadLetterTargetArn: arnOf(ids.dlq), maxReceiveCount: 5 },
       },
@@ -136,6 +139,26 @@ describe('alarms', () => {
     });
   });
 
+  it('alarms when the consumer p99 duration passes 240 s of its 300 s timeout', () => {
+    const found = s.template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Duration',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(ids.consumer) }],
+        ExtendedStatistic: 'p99',
+        Period: 60,
+        Threshold: 240_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [ref(ids.topic)],
+        OKActions: [ref(ids.topic)],
+      },
+    });
+    expect(Object.keys(found)).toEqual([ids.nearTimeout]);
+    const timeout = s.template.toJSON().Resources[ids.consumer].Properties.Timeout;
+    expect(240).toBeLessThan(timeout);
+  });
+
   it('alarms on API 5xx', () => {
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
@@ -184,5 +207,17 @@ describe('dashboard', () => {
     }
     expect(body).toContain(`"${ids.dlq}"`);
     expect(dashboard?.Properties.DashboardName).toBe('CodegenOrchestrator-operations');
+  });
+
+  it('shows the consumer near-timeout alarm and the tokens each Bedrock model consumes', () => {
+    const [dashboard] = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    // The alarm widget names the alarm by ARN.
+    expect(body).toContain(`"${ids.nearTimeout}","Arn"`);
+    for (const modelId of ['us.amazon.nova-lite-v1:0', 'us.anthropic.claude-sonnet-4-20250514-v1:0']) {
+      for (const metric of ['InputTokenCount', 'OutputTokenCount', 'InvocationThrottles']) {
+        expect(body).toContain(`[\\"AWS/Bedrock\\",\\"${metric}\\",\\"ModelId\\",\\"${modelId}\\"`);
+      }
+    }
   });
 });

@@ -10,7 +10,8 @@ describe('readOperatorInputs', () => {
     expect(readOperatorInputs(node({}))).toEqual({
       adminTelegramIds: [],
       botUsername: 'codegen_orchestrator_bot',
-      bedrockModelIds: [],
+      bedrockIntentModelId: 'us.amazon.nova-lite-v1:0',
+      bedrockAgentModelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
       logRetention: RetentionDays.ONE_MONTH,
     });
   });
@@ -28,14 +29,16 @@ describe('readOperatorInputs', () => {
       node({
         botUsername: 'my_bot',
         alarmEmail: 'ops@example.com',
-        bedrockModelIds: 'anthropic.claude-sonnet-4-5-20250929-v1:0,amazon.nova-pro-v1:0',
+        bedrockIntentModelId: 'amazon.nova-micro-v1:0',
+        bedrockAgentModelId: ' eu.anthropic.claude-sonnet-4-5-20250929-v1:0 ',
         logRetentionDays: '90',
       }),
     );
     expect(inputs).toMatchObject({
       botUsername: 'my_bot',
       alarmEmail: 'ops@example.com',
-      bedrockModelIds: ['anthropic.claude-sonnet-4-5-20250929-v1:0', 'amazon.nova-pro-v1:0'],
+      bedrockIntentModelId: 'amazon.nova-micro-v1:0',
+      bedrockAgentModelId: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
       logRetention: RetentionDays.THREE_MONTHS,
     });
   });
@@ -46,6 +49,9 @@ describe('readOperatorInputs', () => {
       adminTelegramIds: '123,@alice',
       botUsername: '@my_bot',
       alarmEmail: 'not-an-email',
+      bedrockIntentModelId: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-micro-v1:0',
+      bedrockAgentModelId: 'claude sonnet',
+      bedrockModelIds: 'amazon.nova-pro-v1:0',
       logRetentionDays: '31',
     };
 
@@ -64,6 +70,9 @@ describe('readOperatorInputs', () => {
       'adminTelegramIds: "@alice" is not a numeric Telegram user id',
       expect.stringContaining('botUsername: "@my_bot"'),
       'alarmEmail: "not-an-email" is not an email address',
+      expect.stringContaining('bedrockIntentModelId: "arn:aws:bedrock:us-east-1::foundation-model/'),
+      expect.stringContaining('bedrockAgentModelId: "claude sonnet" is not a Bedrock model'),
+      'bedrockModelIds: replaced by bedrockIntentModelId and bedrockAgentModelId; set those instead',
       expect.stringContaining('logRetentionDays: "31" must be one of 1, 3, 5, 7, 14, 30'),
     ]);
   });

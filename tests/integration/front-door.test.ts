@@ -5,6 +5,8 @@ import { ADMIN_ID, StackHarness, textUpdate } from '../support/local-stack-harne
 
 const USER_ID = 2002;
 const STRANGER_ID = 6666;
+const NO_PROJECTS =
+  'You have no projects yet. Tell me what to build, e.g. "make me a weather bot with daily notifications".';
 
 describe('Telegram front door on the local stack', () => {
   let harness: StackHarness;
@@ -24,7 +26,7 @@ describe('Telegram front door on the local stack', () => {
     // Assess
     const replies = await harness.waitForReplies(ADMIN_ID, 2);
     expect(replies[0]?.text).toContain('Hi User1001');
-    expect(replies[1]?.text).toBe(MESSAGES.received(1));
+    expect(replies[1]?.text).toMatch(/^Created project weather-bot /);
   });
 
   it('answers a user once an admin has admitted them, and stops when removed', async () => {
@@ -34,11 +36,11 @@ describe('Telegram front door on the local stack', () => {
     await harness.waitForReplies(ADMIN_ID, before + 1);
 
     // Act
-    await harness.say(USER_ID, 'hello');
+    await harness.say(USER_ID, 'list my projects');
 
     // Assess
     const replies = await harness.waitForReplies(USER_ID, 1);
-    expect(replies[0]?.text).toBe(MESSAGES.received(1));
+    expect(replies[0]?.text).toBe(NO_PROJECTS);
     expect(harness.replies(ADMIN_ID).at(-1)?.text).toBe(MESSAGES.userAdded(USER_ID));
 
     // Act: removal
@@ -89,8 +91,8 @@ describe('Telegram front door on the local stack', () => {
     // Prepare
     const chatId = ADMIN_ID;
     const before = harness.replies(chatId).length;
-    const sequential = JSON.stringify(textUpdate(chatId, 'twice in a row'));
-    const concurrent = JSON.stringify(textUpdate(chatId, 'five at once'));
+    const sequential = JSON.stringify(textUpdate(chatId, 'make me a twice bot'));
+    const concurrent = JSON.stringify(textUpdate(chatId, 'make me a five bot'));
 
     // Act
     const first = await harness.postWebhook(sequential);
@@ -138,11 +140,13 @@ describe('Telegram front door on the local stack', () => {
     await harness.settle();
 
     // Act
-    for (let i = 1; i <= 10; i++) await harness.say(chatId, `message ${i}`);
+    for (let i = 1; i <= 10; i++) await harness.say(chatId, `make me a bot number ${i}`);
 
     // Assess
     const replies = await harness.waitForReplies(chatId, 10);
-    expect(replies.map((r) => r.text)).toEqual(Array.from({ length: 10 }, (_, i) => MESSAGES.received(i + 1)));
+    expect(replies.map((r) => /^Created project (\S+)/.exec(r.text)?.[1])).toEqual(
+      Array.from({ length: 10 }, (_, i) => `bot-number-${i + 1}`),
+    );
   });
 });
 
@@ -153,16 +157,17 @@ describe('local stack restart', () => {
     try {
       await harness.say(ADMIN_ID, `/adduser ${USER_ID}`);
       await harness.waitForReplies(ADMIN_ID, 1);
-      await harness.say(USER_ID, 'first');
+      await harness.say(USER_ID, 'make me an alpha bot');
       await harness.waitForReplies(USER_ID, 1);
 
       // Act
       await harness.restart();
-      await harness.say(USER_ID, 'second');
+      await harness.say(USER_ID, 'list my projects');
 
-      // Assess: still admitted, session count continued, history kept
+      // Assess: still admitted, the project and the chat history kept
       const replies = await harness.waitForReplies(USER_ID, 2);
-      expect(replies.map((r) => r.text)).toEqual([MESSAGES.received(1), MESSAGES.received(2)]);
+      expect(replies[0]?.text).toMatch(/^Created project alpha-bot /);
+      expect(replies[1]?.text).toMatch(/^Projects \(1\):\n- alpha-bot /);
       const ids = replies.map((r) => r.messageId);
       expect(new Set(ids).size).toBe(2);
     } finally {
@@ -187,16 +192,16 @@ describe('poison messages', () => {
       await queue.send({
         groupId: String(poisonChat),
         deduplicationId: 'after-poison',
-        body: JSON.stringify(textUpdate(poisonChat, 'after the poison')),
+        body: JSON.stringify(textUpdate(poisonChat, 'list my projects')),
       });
-      await harness.say(otherChat, 'other chat');
+      await harness.say(otherChat, 'list my projects');
 
       // Assess: the other chat is answered while the poison chat waits
       const other = await harness.waitForReplies(otherChat, 1);
-      expect(other[0]?.text).toBe(MESSAGES.received(1));
+      expect(other[0]?.text).toBe(NO_PROJECTS);
       // ... then the poison message is dead-lettered and the chat goes on in order
       const poisonChatReplies = await harness.waitForReplies(poisonChat, 2, 20_000);
-      expect(poisonChatReplies[1]?.text).toBe(MESSAGES.received(1));
+      expect(poisonChatReplies[1]?.text).toBe(NO_PROJECTS);
       expect(harness.queueStats().deadLetters).toBe(1);
     } finally {
       await harness.dispose();

@@ -69,6 +69,35 @@ export class StackHarness {
       .map((r) => ({ chatId, messageId: r.messageId, text: r.message.text ?? '' }));
   }
 
+  /** The inline buttons of the latest bot message in the chat that has any. */
+  buttons(chatId: number): Array<{ text: string; data: string; messageId: number }> {
+    const records = this.stack.emulator.server.storage.botMessages as unknown as Array<{
+      messageId: number;
+      message: {
+        chat_id: number | string;
+        reply_markup?: { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> };
+      };
+    }>;
+    const withButtons = records.filter(
+      (r) => String(r.message.chat_id) === String(chatId) && r.message.reply_markup?.inline_keyboard,
+    );
+    const latest = withButtons.at(-1);
+    if (!latest) return [];
+    return (latest.message.reply_markup?.inline_keyboard ?? [])
+      .flat()
+      .map((b) => ({ text: b.text, data: b.callback_data ?? '', messageId: latest.messageId }));
+  }
+
+  /** Presses a button (sends a callback query) as `userId` in `chatId`'s chat. */
+  async press(userId: number, data: string, chatId = userId): Promise<void> {
+    const client = this.client(userId, { id: chatId });
+    const messageId = this.buttons(chatId)[0]?.messageId ?? 1;
+    const query = client.makeCallbackQuery(data, {
+      message: { message_id: messageId, chat: { id: chatId, type: 'private' } },
+    } as never);
+    await client.sendCallback(query);
+  }
+
   /** Waits until the chat has at least `count` replies, then returns them all. */
   async waitForReplies(chatId: number, count: number, timeoutMs = 15_000): Promise<BotReply[]> {
     const deadline = Date.now() + timeoutMs;

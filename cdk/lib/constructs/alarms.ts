@@ -10,12 +10,16 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export const MAX_QUEUE_AGE_SECONDS = 300;
+/** The consumer alarms when its p99 duration passes this share of its timeout. */
+export const NEAR_TIMEOUT_RATIO = 0.8;
 
 export interface AlarmsProps {
   key: IKey;
   alarmEmail?: string;
   webhook: IFunction;
   consumer: IFunction;
+  /** The consumer's timeout, to alarm before runs hit it. */
+  consumerTimeout: Duration;
   queue: IQueue;
   deadLetterQueue: IQueue;
   api: IHttpApi;
@@ -35,11 +39,13 @@ const AT_LEAST = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
 /**
  * Alarms that mean "a user is not being answered", all notifying one KMS-encrypted SNS topic
  * (optionally subscribed by email): anything in the DLQ, a queue that stops draining, Lambda
- * errors and throttles, and API 5xx.
+ * errors and throttles, API 5xx, and consumer (agent) runs nearing their timeout.
  */
 export class Alarms extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
+  /** Consumer p99 duration near its timeout: agent runs about to be cut off. */
+  readonly consumerNearTimeout: Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -51,6 +57,7 @@ export class Alarms extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
 
     const sum = { ...ONE_MINUTE, statistic: Stats.SUM };
+    const nearTimeout = Duration.seconds(props.consumerTimeout.toSeconds() * NEAR_TIMEOUT_RATIO);
     const specs: AlarmSpec[] = [
       {
         id: 'DeadLetters',
@@ -71,6 +78,13 @@ export class Alarms extends Construct {
       },
       ...this.lambdaSpecs('Webhook', props.webhook, sum),
       ...this.lambdaSpecs('Consumer', props.consumer, sum),
+      {
+        id: 'ConsumerNearTimeout',
+        description: `The consumer's p99 duration passed ${nearTimeout.toSeconds()} s of its ${props.consumerTimeout.toSeconds()} s timeout: agent runs are about to be cut off (slow model calls, too many iterations).`,
+        metric: props.consumer.metricDuration({ ...ONE_MINUTE, statistic: Stats.p(99) }),
+        threshold: nearTimeout.toMilliseconds(),
+        comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      },
       {
         id: 'Api5xx',
         description: 'The webhook API answered 5xx: Telegram will retry and may back off.',
@@ -93,6 +107,7 @@ export class Alarms extends Construct {
       alarm.addOkAction(action);
       this.alarms.push(alarm);
     }
+    this.consumerNearTimeout = this.node.findChild('ConsumerNearTimeout') as Alarm;
   }
 
   private lambdaSpecs(

@@ -1,5 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
-import { Dashboard, GraphWidget, type IMetric, Stats, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  AlarmWidget,
+  Dashboard,
+  GraphWidget,
+  type IAlarm,
+  type IMetric,
+  Metric,
+  Stats,
+  TextWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -10,6 +19,10 @@ export interface OperationsDashboardProps {
   consumer: IFunction;
   queue: IQueue;
   deadLetterQueue: IQueue;
+  /** Consumer p99 duration against its near-timeout threshold. */
+  consumerNearTimeout: IAlarm;
+  /** Bedrock model (or inference profile) ids the consumer calls, for the token chart. */
+  bedrockModelIds: string[];
 }
 
 const PERIOD = { period: Duration.minutes(1) };
@@ -18,13 +31,30 @@ function graph(title: string, left: IMetric[]): GraphWidget {
   return new GraphWidget({ title, left, width: 8, height: 6 });
 }
 
-/** One screen for the path of an update: webhook, queue, consumer, dead letters. */
+/** Bedrock's own runtime metric for one model id (inference profiles report under their id). */
+function bedrockMetric(metricName: string, modelId: string, label: string): Metric {
+  return new Metric({
+    namespace: 'AWS/Bedrock',
+    metricName,
+    dimensionsMap: { ModelId: modelId },
+    ...PERIOD,
+    statistic: Stats.SUM,
+    label,
+  });
+}
+
+/**
+ * One screen for the path of an update (webhook, queue, consumer, dead letters), how close agent
+ * runs come to the consumer's timeout, and the tokens the models consume (cost per person and
+ * project is in the usage table: /usage in the chat).
+ */
 export class OperationsDashboard extends Construct {
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
     const { webhook, consumer, queue, deadLetterQueue } = props;
+    const modelIds = [...new Set(props.bedrockModelIds)];
     const sum = { ...PERIOD, statistic: Stats.SUM };
     const p99 = { ...PERIOD, statistic: Stats.p(99) };
     const max = { ...PERIOD, statistic: Stats.MAXIMUM };
@@ -61,6 +91,28 @@ export class OperationsDashboard extends Construct {
       graph('Dead letters', [
         deadLetterQueue.metricApproximateNumberOfMessagesVisible({ ...max, label: 'DLQ' }),
       ]),
+    );
+    this.dashboard.addWidgets(
+      new AlarmWidget({
+        title: 'Consumer duration p99 vs. near-timeout alarm (ms)',
+        alarm: props.consumerNearTimeout,
+        width: 8,
+        height: 6,
+      }),
+      graph(
+        'Model tokens',
+        modelIds.flatMap((id) => [
+          bedrockMetric('InputTokenCount', id, `${id} in`),
+          bedrockMetric('OutputTokenCount', id, `${id} out`),
+        ]),
+      ),
+      graph(
+        'Model throttles and errors',
+        modelIds.flatMap((id) => [
+          bedrockMetric('InvocationThrottles', id, `${id} throttled`),
+          bedrockMetric('InvocationServerErrors', id, `${id} server errors`),
+        ]),
+      ),
     );
   }
 }

@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
@@ -80,6 +81,17 @@ export class SqsQueue implements QueueProducer, QueueConsumer {
       }),
     );
     return (result.Messages ?? []).map(toReceived);
+  }
+
+  async changeVisibility(receiptHandle: string, timeoutMs: number): Promise<void> {
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        // SQS takes whole seconds, 0 to 12 hours.
+        VisibilityTimeout: Math.min(43_200, Math.max(0, Math.ceil(timeoutMs / 1000))),
+      }),
+    );
   }
 
   async delete(receiptHandle: string): Promise<void> {

@@ -144,6 +144,17 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
     });
   }
 
+  changeVisibility(receiptHandle: string, timeoutMs: number): Promise<void> {
+    return this.exclusive(async () => {
+      const message = this.state.messages.find((m) => m.receiptHandle === receiptHandle);
+      // As in SQS, only the current receive of a message that is still in flight can be changed.
+      if (receiptHandle === '' || !message || message.invisibleUntil <= this.now()) return;
+      message.invisibleUntil = this.now() + Math.max(0, timeoutMs);
+      await this.persist();
+      this.changes.emit('change');
+    });
+  }
+
   /** Messages that exhausted maxReceiveCount, oldest first. Their receipt handles are empty. */
   deadLetters(): Promise<ReceivedMessage[]> {
     return this.exclusive(async () => {

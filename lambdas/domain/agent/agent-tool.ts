@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Principal } from '../access/access-policy.ts';
 import type { ToolDefinition } from '../../ports/language-model.ts';
 import type { AgentServices } from './agent-services.ts';

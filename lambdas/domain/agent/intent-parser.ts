@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ChatMessage, CompletionResponse, LanguageModel } from '../../ports/language-model.ts';
 import type { Principal } from '../access/access-policy.ts';
 import type { CapabilityRegistry } from './capability-registry.ts';

@@ -2,7 +2,11 @@ import { ConditionFailedError, type Item, type KeyValueStore } from '../../ports
 import { type ConversationState, initialConversation } from './conversation-state.ts';
 
 export class ConversationBusyError extends Error {
-  constructor(readonly chatId: number) {
+  /** @param retryAfterSeconds when the other worker's lease runs out at the latest. */
+  constructor(
+    readonly chatId: number,
+    readonly retryAfterSeconds = 5,
+  ) {
     super(`Conversation ${chatId} is being processed by another worker`);
     this.name = 'ConversationBusyError';
   }
@@ -44,7 +48,7 @@ export class ConversationLeases {
       current.phase === 'PROCESSING' &&
       current.leaseOwner !== owner &&
       (current.leaseExpiresAt ?? 0) > this.now();
-    if (heldByOther) throw new ConversationBusyError(chatId);
+    if (heldByOther) throw new ConversationBusyError(chatId, (current.leaseExpiresAt ?? 0) - this.now() + 1);
     const next: ConversationState = {
       ...current,
       phase: 'PROCESSING',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The least an HTTP body must be to count as a Telegram update. Everything else about the update

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { forbidden } from '../../errors.ts';
 import { formatUsage } from '../../usage/usage-ledger.ts';
 import { defineTool, type ToolContext } from '../agent-tool.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTool } from '../agent-tool.ts';
 
 /** The tools every turn has: talk to the person, ask for more tools, end the turn. */

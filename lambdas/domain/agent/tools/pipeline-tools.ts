@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineTool } from '../agent-tool.ts';
 
 // The engineering and devops pipelines arrive in their own issues. Until then these tools are

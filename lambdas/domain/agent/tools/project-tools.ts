@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Project } from '../../projects/project.ts';
 import { defineTool } from '../agent-tool.ts';
 
