@@ -92,7 +92,9 @@ export function readOperatorInputs(node: Pick<Node, 'tryGetContext'>): OperatorI
   const bedrockAgentModelId = modelId('bedrockAgentModelId', DEFAULT_BEDROCK_AGENT_MODEL_ID);
   if (list(node.tryGetContext('bedrockModelIds')).length > 0) {
     // Its order never said which model does what: refuse it rather than guess.
-    problems.push('bedrockModelIds: replaced by bedrockIntentModelId and bedrockAgentModelId; set those instead');
+    problems.push(
+      'bedrockModelIds: replaced by bedrockIntentModelId and bedrockAgentModelId; set those instead',
+    );
   }
 
   const retentionRaw = optionalString(node.tryGetContext('logRetentionDays'));

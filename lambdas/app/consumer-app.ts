@@ -3,9 +3,9 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { createConsumerBot } from '../bot/consumer-bot.ts';
-import { ConversationBusyError } from '../domain/conversations/conversation-lease.ts';
 import { AccessControl } from '../domain/access/access-control.ts';
 import { UserDirectory } from '../domain/access/user-directory.ts';
+import { ConversationBusyError } from '../domain/conversations/conversation-lease.ts';
 import type { ChatSession } from '../domain/sessions/chat-session.ts';
 import { SessionRepository } from '../domain/sessions/session-repository.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -48,7 +48,9 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
         logger.info('conversation busy; message kept for later', { updateId: update.update_id });
         await runtime.queue
           .changeVisibility(record.receiptHandle, Math.min(busy.retryAfterSeconds, 900) * 1000)
-          .catch((visibilityError: unknown) => logger.warn('could not shorten visibility', { error: String(visibilityError) }));
+          .catch((visibilityError: unknown) =>
+            logger.warn('could not shorten visibility', { error: String(visibilityError) }),
+          );
         throw error;
       }
       if (isPermanentTelegramRefusal(error)) {

@@ -1,7 +1,7 @@
 import type { Api } from 'grammy';
-import type { AgentFeatures } from '../bot/consumer-bot.ts';
 import { TelegramBotLookup } from '../adapters/telegram/telegram-bot-lookup.ts';
 import { TelegramChat } from '../adapters/telegram/telegram-chat.ts';
+import type { AgentFeatures } from '../bot/consumer-bot.ts';
 import type { UserDirectory } from '../domain/access/user-directory.ts';
 import type { AgentState } from '../domain/agent/agent-state.ts';
 import { productOwnerCapabilities } from '../domain/agent/capabilities.ts';
@@ -46,7 +46,13 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
     crashPoints: crashPointsFrom(config.agent.faultInjection),
     logger,
   });
-  const intake: IntakeDeps = { vault, leases, projects, chat, botLookup: new TelegramBotLookup(config.telegramApiRoot) };
+  const intake: IntakeDeps = {
+    vault,
+    leases,
+    projects,
+    chat,
+    botLookup: new TelegramBotLookup(config.telegramApiRoot),
+  };
   const offline = models.agent.provider === 'offline';
   return { productOwner, intake, usage, offline };
 }

@@ -30,7 +30,10 @@ const idList = z
 /** `offline`, `bedrock:<model id>` or `openai:<model>` (any OpenAI-compatible server). */
 const modelSpec = z
   .string()
-  .regex(/^(offline|bedrock:[\w.:-]+|openai:[\w.:/-]+)$/, 'must be offline, bedrock:<model id> or openai:<model>')
+  .regex(
+    /^(offline|bedrock:[\w.:-]+|openai:[\w.:/-]+)$/,
+    'must be offline, bedrock:<model id> or openai:<model>',
+  )
   .transform((raw): ModelSpec => {
     if (raw === 'offline') return { provider: 'offline' };
     const [provider, ...rest] = raw.split(':');
@@ -53,7 +56,10 @@ const priceTable = z
     try {
       return JSON.parse(raw) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON: {"<model id>": {"inputPerMTok": 3, "outputPerMTok": 15}}' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be JSON: {"<model id>": {"inputPerMTok": 3, "outputPerMTok": 15}}',
+      });
       return z.NEVER;
     }
   })
@@ -63,49 +69,51 @@ const tableNames = Object.fromEntries(
   TABLES.map((t) => [t.envVar, z.string().min(3, 'must be a DynamoDB table name').optional()]),
 );
 
-export const envSchema = z
-  .object({
-    ADMIN_TELEGRAM_IDS: idList,
-    TELEGRAM_BOT_USERNAME: z
-      .string()
-      .regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'must be the bot username without @ (5-32 letters, digits, _)'),
-    TELEGRAM_API_ROOT: z
-      .url({ message: 'must be a URL such as https://api.telegram.org' })
-      .default('https://api.telegram.org'),
-    BOT_TOKEN_SECRET_ID: z.string().min(1).default(SECRET_NAMES.botToken),
-    WEBHOOK_SECRET_ID: z.string().min(1).default(SECRET_NAMES.webhookSecret),
-    SECRETS_DRIVER: z.enum(['aws', 'local-file']).default('aws'),
-    PROJECT_SECRETS_PREFIX: z
-      .string()
-      .regex(/^([A-Za-z0-9_+=.@-]+\/)*$/, 'must be empty or path segments ending in /')
-      .default(''),
-    SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
-    LOCAL_SECRETS_DIR: z.string().optional(),
-    QUEUE_DRIVER: z.enum(['sqs', 'local-file']).default('sqs'),
-    QUEUE_URL: z.url().optional(),
-    LOCAL_QUEUE_DIR: z.string().optional(),
-    LOCAL_QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).max(43_200).default(360),
-    LOCAL_QUEUE_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(5),
-    DYNAMODB_ENDPOINT: z.url().optional(),
-    TABLE_PREFIX: z.string().default(''),
-    MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).max(262_144).default(65_536),
-    DEDUP_TTL_HOURS: z.coerce.number().min(25, 'Telegram retries for 24 h: keep at least 25').default(25),
-    SECRETS_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
-    LLM_INTENT_MODEL: modelSpec.prefault('offline'),
-    LLM_AGENT_MODEL: modelSpec.prefault('offline'),
-    LLM_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(900).default(60),
-    OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
-    OPENAI_API_KEY_SECRET_ID: z.string().min(1).default('orchestrator/llm/openai-api-key'),
-    LLM_PRICES: priceTable.default({}),
-    AGENT_MAX_ITERATIONS: z.coerce.number().int().min(1).max(50).default(8),
-    AGENT_MAX_TOKENS_PER_REQUEST: z.coerce.number().int().min(1000).max(2_000_000).default(60_000),
-    CONVERSATION_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(300),
-    FAULT_INJECTION: z
-      .string()
-      .regex(/^(after-model-call|after-tool-started|after-tool-executed|after-tool-recorded)(:[a-z_]+)?$/, 'is a crash point for tests, e.g. after-tool-executed:create_project')
-      .optional(),
-    ...tableNames,
-  });
+export const envSchema = z.object({
+  ADMIN_TELEGRAM_IDS: idList,
+  TELEGRAM_BOT_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'must be the bot username without @ (5-32 letters, digits, _)'),
+  TELEGRAM_API_ROOT: z
+    .url({ message: 'must be a URL such as https://api.telegram.org' })
+    .default('https://api.telegram.org'),
+  BOT_TOKEN_SECRET_ID: z.string().min(1).default(SECRET_NAMES.botToken),
+  WEBHOOK_SECRET_ID: z.string().min(1).default(SECRET_NAMES.webhookSecret),
+  SECRETS_DRIVER: z.enum(['aws', 'local-file']).default('aws'),
+  PROJECT_SECRETS_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9_+=.@-]+\/)*$/, 'must be empty or path segments ending in /')
+    .default(''),
+  SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
+  LOCAL_SECRETS_DIR: z.string().optional(),
+  QUEUE_DRIVER: z.enum(['sqs', 'local-file']).default('sqs'),
+  QUEUE_URL: z.url().optional(),
+  LOCAL_QUEUE_DIR: z.string().optional(),
+  LOCAL_QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).max(43_200).default(360),
+  LOCAL_QUEUE_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(5),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  TABLE_PREFIX: z.string().default(''),
+  MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).max(262_144).default(65_536),
+  DEDUP_TTL_HOURS: z.coerce.number().min(25, 'Telegram retries for 24 h: keep at least 25').default(25),
+  SECRETS_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
+  LLM_INTENT_MODEL: modelSpec.prefault('offline'),
+  LLM_AGENT_MODEL: modelSpec.prefault('offline'),
+  LLM_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(900).default(60),
+  OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
+  OPENAI_API_KEY_SECRET_ID: z.string().min(1).default('orchestrator/llm/openai-api-key'),
+  LLM_PRICES: priceTable.default({}),
+  AGENT_MAX_ITERATIONS: z.coerce.number().int().min(1).max(50).default(8),
+  AGENT_MAX_TOKENS_PER_REQUEST: z.coerce.number().int().min(1000).max(2_000_000).default(60_000),
+  CONVERSATION_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(300),
+  FAULT_INJECTION: z
+    .string()
+    .regex(
+      /^(after-model-call|after-tool-started|after-tool-executed|after-tool-recorded)(:[a-z_]+)?$/,
+      'is a crash point for tests, e.g. after-tool-executed:create_project',
+    )
+    .optional(),
+  ...tableNames,
+});
 
 /**
  * Rules between variables, checked on the raw environment so they are reported together with
@@ -114,7 +122,8 @@ export const envSchema = z
 function crossFieldProblems(source: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   const queueDriver = source.QUEUE_DRIVER ?? 'sqs';
-  if (queueDriver === 'sqs' && !source.QUEUE_URL) problems.push('QUEUE_URL: is required when QUEUE_DRIVER=sqs');
+  if (queueDriver === 'sqs' && !source.QUEUE_URL)
+    problems.push('QUEUE_URL: is required when QUEUE_DRIVER=sqs');
   if (queueDriver === 'local-file' && !source.LOCAL_QUEUE_DIR) {
     problems.push('LOCAL_QUEUE_DIR: is required when QUEUE_DRIVER=local-file');
   }
@@ -150,7 +159,12 @@ export interface Config {
     openAiKeySecretId: string;
     prices: Record<string, z.infer<typeof price>>;
   };
-  agent: { maxIterations: number; maxTokensPerRequest: number; leaseSeconds: number; faultInjection?: string };
+  agent: {
+    maxIterations: number;
+    maxTokensPerRequest: number;
+    leaseSeconds: number;
+    faultInjection?: string;
+  };
 }
 
 /**
@@ -159,8 +173,18 @@ export interface Config {
  */
 const DEFAULT_PRICES: Record<string, z.infer<typeof price>> = {
   'offline-deterministic': { inputPerMTok: 0, outputPerMTok: 0 },
-  'us.anthropic.claude-sonnet-4-20250514-v1:0': { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 },
-  'us.anthropic.claude-3-5-haiku-20241022-v1:0': { inputPerMTok: 0.8, outputPerMTok: 4, cacheReadPerMTok: 0.08, cacheWritePerMTok: 1 },
+  'us.anthropic.claude-sonnet-4-20250514-v1:0': {
+    inputPerMTok: 3,
+    outputPerMTok: 15,
+    cacheReadPerMTok: 0.3,
+    cacheWritePerMTok: 3.75,
+  },
+  'us.anthropic.claude-3-5-haiku-20241022-v1:0': {
+    inputPerMTok: 0.8,
+    outputPerMTok: 4,
+    cacheReadPerMTok: 0.08,
+    cacheWritePerMTok: 1,
+  },
   'us.amazon.nova-lite-v1:0': { inputPerMTok: 0.06, outputPerMTok: 0.24 },
   'us.amazon.nova-pro-v1:0': { inputPerMTok: 0.8, outputPerMTok: 3.2 },
 };

@@ -33,7 +33,13 @@ export interface CompletionRequest {
   signal?: AbortSignal;
 }
 
-export type StopReason = 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence' | 'content_filtered' | 'other';
+export type StopReason =
+  | 'end_turn'
+  | 'tool_use'
+  | 'max_tokens'
+  | 'stop_sequence'
+  | 'content_filtered'
+  | 'other';
 
 export interface TokenUsage {
   inputTokens: number;

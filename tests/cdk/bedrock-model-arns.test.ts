@@ -9,7 +9,11 @@ describe('parseBedrockModelId', () => {
     ['us.anthropic.claude-sonnet-4-20250514-v1:0', 'us', 'anthropic.claude-sonnet-4-20250514-v1:0'],
     ['eu.amazon.nova-lite-v1:0', 'eu', 'amazon.nova-lite-v1:0'],
     ['apac.anthropic.claude-3-5-sonnet-20241022-v2:0', 'apac', 'anthropic.claude-3-5-sonnet-20241022-v2:0'],
-    ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', 'global', 'anthropic.claude-sonnet-4-5-20250929-v1:0'],
+    [
+      'global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+      'global',
+      'anthropic.claude-sonnet-4-5-20250929-v1:0',
+    ],
   ])('reads %s as a %s cross-Region inference profile', (id, geography, foundationModelId) => {
     expect(parseBedrockModelId(id)).toEqual({
       kind: 'inference-profile',
@@ -19,12 +23,13 @@ describe('parseBedrockModelId', () => {
     });
   });
 
-  it.each(['anthropic.claude-3-haiku-20240307-v1:0', 'amazon.nova-micro-v1:0', 'meta.llama3-8b-instruct-v1:0'])(
-    'reads %s as a foundation model (the provider is not a geography)',
-    (id) => {
-      expect(parseBedrockModelId(id)).toEqual({ kind: 'foundation-model', modelId: id });
-    },
-  );
+  it.each([
+    'anthropic.claude-3-haiku-20240307-v1:0',
+    'amazon.nova-micro-v1:0',
+    'meta.llama3-8b-instruct-v1:0',
+  ])('reads %s as a foundation model (the provider is not a geography)', (id) => {
+    expect(parseBedrockModelId(id)).toEqual({ kind: 'foundation-model', modelId: id });
+  });
 });
 
 describe('bedrockInvokeArns', () => {
@@ -72,7 +77,10 @@ describe('bedrockInvokeArns', () => {
       ],
     });
     expect(model).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:*::foundation-model/amazon.nova-lite-v1:0']],
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:*::foundation-model/amazon.nova-lite-v1:0'],
+      ],
     });
   });
 });

@@ -179,7 +179,10 @@ describe('local stack restart', () => {
 describe('poison messages', () => {
   it('moves a message that always fails to the dead-letter queue without holding other chats back', async () => {
     // Prepare: short visibility so redelivery happens within the test
-    const harness = await StackHarness.start({ LOCAL_QUEUE_VISIBILITY_SECONDS: '1', LOCAL_QUEUE_MAX_RECEIVES: '2' });
+    const harness = await StackHarness.start({
+      LOCAL_QUEUE_VISIBILITY_SECONDS: '1',
+      LOCAL_QUEUE_MAX_RECEIVES: '2',
+    });
     try {
       const queue = harness.stack.runtime.queue;
       const poisonChat = ADMIN_ID;
@@ -188,7 +191,11 @@ describe('poison messages', () => {
       await harness.waitForReplies(ADMIN_ID, 1);
 
       // Act
-      await queue.send({ groupId: String(poisonChat), deduplicationId: 'poison-1', body: '{"not":"an update"' });
+      await queue.send({
+        groupId: String(poisonChat),
+        deduplicationId: 'poison-1',
+        body: '{"not":"an update"',
+      });
       await queue.send({
         groupId: String(poisonChat),
         deduplicationId: 'after-poison',

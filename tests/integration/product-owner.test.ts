@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProjectRepository } from '../../lambdas/domain/projects/project-repository.ts';
 import { ConversationLeases } from '../../lambdas/domain/conversations/conversation-lease.ts';
+import { ProjectRepository } from '../../lambdas/domain/projects/project-repository.ts';
 import { ADMIN_ID, type StackHarness as Harness, StackHarness } from '../support/local-stack-harness.ts';
 
 const ALICE = 2101;

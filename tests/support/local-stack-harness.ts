@@ -54,7 +54,11 @@ export class StackHarness {
   }
 
   /** Sends text as `userId` in their private chat (a command if it starts with '/'). */
-  async say(userId: number, text: string, chat: { id?: number; type?: 'private' | 'group' | 'supergroup' | 'channel' } = {}): Promise<void> {
+  async say(
+    userId: number,
+    text: string,
+    chat: { id?: number; type?: 'private' | 'group' | 'supergroup' | 'channel' } = {},
+  ): Promise<void> {
     const client = this.client(userId, chat);
     await client.sendMessage(text.startsWith('/') ? client.makeCommand(text) : client.makeMessage(text));
   }
@@ -123,7 +127,11 @@ export class StackHarness {
   }
 
   queueStats(): { visible: number; inFlight: number; deadLetters: number } {
-    return (this.stack.runtime.queue as unknown as { stats(): { visible: number; inFlight: number; deadLetters: number } }).stats();
+    return (
+      this.stack.runtime.queue as unknown as {
+        stats(): { visible: number; inFlight: number; deadLetters: number };
+      }
+    ).stats();
   }
 
   /** POSTs a body to the webhook exactly as API Gateway would receive it. */

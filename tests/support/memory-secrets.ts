@@ -1,4 +1,4 @@
-import { type SecretStore, SecretNotFoundError } from '../../lambdas/ports/secrets.ts';
+import { SecretNotFoundError, type SecretStore } from '../../lambdas/ports/secrets.ts';
 
 /** In-memory SecretStore for unit tests; `values()` lets a test look for leaks. */
 export class MemorySecrets implements SecretStore {

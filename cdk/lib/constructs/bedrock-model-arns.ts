@@ -4,7 +4,16 @@ import { Aws } from 'aws-cdk-lib';
  * Geography prefixes of Bedrock's system-defined cross-Region inference profiles
  * (`us.anthropic.claude-...`, `eu.amazon.nova-...`, `global.anthropic.claude-...`).
  */
-export const CROSS_REGION_PROFILE_PREFIXES = ['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'global'] as const;
+export const CROSS_REGION_PROFILE_PREFIXES = [
+  'us',
+  'us-gov',
+  'eu',
+  'apac',
+  'jp',
+  'au',
+  'ca',
+  'global',
+] as const;
 
 export type BedrockModelRef =
   | { kind: 'foundation-model'; modelId: string }
@@ -24,7 +33,12 @@ export function parseBedrockModelId(modelId: string): BedrockModelRef {
   const dot = modelId.indexOf('.');
   const geography = dot > 0 ? modelId.slice(0, dot) : '';
   if ((CROSS_REGION_PROFILE_PREFIXES as readonly string[]).includes(geography)) {
-    return { kind: 'inference-profile', profileId: modelId, geography, foundationModelId: modelId.slice(dot + 1) };
+    return {
+      kind: 'inference-profile',
+      profileId: modelId,
+      geography,
+      foundationModelId: modelId.slice(dot + 1),
+    };
   }
   return { kind: 'foundation-model', modelId };
 }

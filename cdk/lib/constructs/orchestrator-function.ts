@@ -240,13 +240,20 @@ export class OrchestratorFunction extends Construct {
     const resources = [...new Set(ids.flatMap((id) => bedrockInvokeArns(id)))];
     const policy = new Policy(this, 'BedrockModels', {
       roles: [this.role],
-      statements: [new PolicyStatement({ sid: 'ConverseWithConfiguredModels', actions: ['bedrock:InvokeModel'], resources })],
+      statements: [
+        new PolicyStatement({
+          sid: 'ConverseWithConfiguredModels',
+          actions: ['bedrock:InvokeModel'],
+          resources,
+        }),
+      ],
     });
     this.fn.node.addDependency(policy);
     const profiles = new Map<string, { id: string; geography: string }>();
     for (const id of ids) {
       const model = parseBedrockModelId(id);
-      if (model.kind === 'inference-profile') profiles.set(model.foundationModelId, { id, geography: model.geography });
+      if (model.kind === 'inference-profile')
+        profiles.set(model.foundationModelId, { id, geography: model.geography });
     }
     for (const [foundationModelId, { id, geography }] of profiles) {
       Validations.of(policy).acknowledge({

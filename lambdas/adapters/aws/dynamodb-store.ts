@@ -72,7 +72,9 @@ export class DynamoDbStore implements KeyValueStore {
     }
     if (options.ifVersion !== undefined) {
       // An expired item is absent, so it has no version to match.
-      conditions.push('#version = :expectedVersion AND (attribute_not_exists(#expiresAt) OR #expiresAt >= :now)');
+      conditions.push(
+        '#version = :expectedVersion AND (attribute_not_exists(#expiresAt) OR #expiresAt >= :now)',
+      );
       names['#version'] = 'version';
       names['#expiresAt'] = 'expiresAt';
       values[':expectedVersion'] = options.ifVersion;

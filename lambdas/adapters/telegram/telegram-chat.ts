@@ -9,8 +9,14 @@ export class TelegramChat implements ChatChannel {
   constructor(private readonly api: Api) {}
 
   async send(chatId: number, text: string, buttons?: ChatButton[][]): Promise<{ messageId: number }> {
-    const keyboard = buttons ? InlineKeyboard.from(buttons.map((row) => row.map((b) => InlineKeyboard.text(b.text, b.data)))) : undefined;
-    const message = await this.api.sendMessage(chatId, clip(text), keyboard ? { reply_markup: keyboard } : {});
+    const keyboard = buttons
+      ? InlineKeyboard.from(buttons.map((row) => row.map((b) => InlineKeyboard.text(b.text, b.data))))
+      : undefined;
+    const message = await this.api.sendMessage(
+      chatId,
+      clip(text),
+      keyboard ? { reply_markup: keyboard } : {},
+    );
     return { messageId: message.message_id };
   }
 

@@ -28,6 +28,8 @@ export function confirmations(productOwner: ProductOwner) {
     const text = ANSWERS[outcome];
     await ctx.answerCallbackQuery(text ? { text, show_alert: false } : {}).catch(() => undefined);
   });
-  feature.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ANSWERS.stale }).catch(() => undefined));
+  feature.on('callback_query', (ctx) =>
+    ctx.answerCallbackQuery({ text: ANSWERS.stale }).catch(() => undefined),
+  );
   return feature;
 }

@@ -6,7 +6,11 @@ import type { BotContext } from '../context.ts';
 import { MESSAGES } from '../messages.ts';
 
 /** Plain text goes to the Product Owner agent, after any secret in it has been taken out. */
-export function productOwnerChat(productOwner: ProductOwner, intake: IntakeDeps, now: () => Date = () => new Date()) {
+export function productOwnerChat(
+  productOwner: ProductOwner,
+  intake: IntakeDeps,
+  now: () => Date = () => new Date(),
+) {
   const feature = new Composer<BotContext>();
   feature.on('message:text', async (ctx) => {
     ctx.session = recordMessage(ctx.session, now());

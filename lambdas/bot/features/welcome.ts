@@ -7,7 +7,10 @@ export function welcome(offlineModel: boolean) {
   feature.command('start', (ctx) => ctx.reply(MESSAGES.welcome(ctx.from?.first_name ?? 'there')));
   feature.command('help', (ctx) =>
     ctx.reply(
-      [MESSAGES.help(ctx.principal.role === 'admin'), ...(offlineModel ? ['', MESSAGES.offlineModel] : [])].join('\n'),
+      [
+        MESSAGES.help(ctx.principal.role === 'admin'),
+        ...(offlineModel ? ['', MESSAGES.offlineModel] : []),
+      ].join('\n'),
     ),
   );
   return feature;

@@ -27,7 +27,7 @@ export const emptyAgentState = (): AgentState => ({ messages: [], completedReque
 
 export function pendingToolUses(state: AgentState): Array<Extract<ContentBlock, { type: 'tool_use' }>> {
   const last = state.messages.at(-1);
-  if (!last || last.role !== 'assistant') return [];
+  if (last?.role !== 'assistant') return [];
   return last.content.filter((b): b is Extract<ContentBlock, { type: 'tool_use' }> => b.type === 'tool_use');
 }
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import type { Principal } from '../access/access-policy.ts';
 import type { ToolDefinition } from '../../ports/language-model.ts';
+import type { Principal } from '../access/access-policy.ts';
 import type { AgentServices } from './agent-services.ts';
 
 export interface ToolContext {

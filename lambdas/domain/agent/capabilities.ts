@@ -5,11 +5,24 @@ import { DEPLOY_TOOLS, ENGINEERING_TOOLS } from './tools/pipeline-tools.ts';
 import { PROJECT_TOOLS } from './tools/project-tools.ts';
 
 export const CAPABILITY_GROUPS: CapabilityGroup[] = [
-  { name: 'projects', description: 'create, list and inspect projects; set project secrets', tools: PROJECT_TOOLS },
-  { name: 'engineering', description: 'build a project with the engineering pipeline; run status; approvals', tools: ENGINEERING_TOOLS },
+  {
+    name: 'projects',
+    description: 'create, list and inspect projects; set project secrets',
+    tools: PROJECT_TOOLS,
+  },
+  {
+    name: 'engineering',
+    description: 'build a project with the engineering pipeline; run status; approvals',
+    tools: ENGINEERING_TOOLS,
+  },
   { name: 'deploy', description: 'deploy a project to its server; deploy status', tools: DEPLOY_TOOLS },
   { name: 'usage', description: 'model token usage and cost', tools: USAGE_TOOLS },
-  { name: 'admin', description: 'users and servers (administrators only)', adminOnly: true, tools: ADMIN_TOOLS },
+  {
+    name: 'admin',
+    description: 'users and servers (administrators only)',
+    adminOnly: true,
+    tools: ADMIN_TOOLS,
+  },
 ];
 
 export function productOwnerCapabilities(): CapabilityRegistry {

@@ -4,7 +4,11 @@
  * (`<point>` or `<point>:<tool name>`); never set in a deployment. Each fault fires once per
  * process, as a crash would.
  */
-export type CrashPoint = 'after-model-call' | 'after-tool-started' | 'after-tool-executed' | 'after-tool-recorded';
+export type CrashPoint =
+  | 'after-model-call'
+  | 'after-tool-started'
+  | 'after-tool-executed'
+  | 'after-tool-recorded';
 
 export class InjectedCrash extends Error {
   constructor(readonly point: CrashPoint) {

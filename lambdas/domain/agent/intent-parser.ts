@@ -33,7 +33,9 @@ export async function parseIntent(
         description: 'Select the tool groups needed for the message.',
         inputSchema: {
           type: 'object',
-          properties: { groups: { type: 'array', items: { type: 'string', enum: available.map((g) => g.name) } } },
+          properties: {
+            groups: { type: 'array', items: { type: 'string', enum: available.map((g) => g.name) } },
+          },
           required: ['groups'],
         },
       },
@@ -44,6 +46,8 @@ export async function parseIntent(
   });
   const call = response.content.find((b) => b.type === 'tool_use' && b.name === 'select_capabilities');
   const parsed = call && call.type === 'tool_use' ? selection.safeParse(call.input) : undefined;
-  const groups = parsed?.success ? registry.allowed(principal, parsed.data.groups) : available.map((g) => g.name);
+  const groups = parsed?.success
+    ? registry.allowed(principal, parsed.data.groups)
+    : available.map((g) => g.name);
   return { groups, response };
 }

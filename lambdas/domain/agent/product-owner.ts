@@ -80,8 +80,14 @@ export class ProductOwner {
           .edit(chatId, cancelled.messageId ?? 0, `${cancelled.prompt}\n\nCancelled: you sent a new message.`)
           .catch(() => undefined);
       }
-      if (conversation.awaitedSecret) conversation = await this.deps.leases.update(conversation, { awaitedSecret: undefined });
-      state = closeOpenCalls(state, cancelled ? 'The person sent a new message instead of confirming; nothing was done.' : 'Interrupted by a newer message; not done.');
+      if (conversation.awaitedSecret)
+        conversation = await this.deps.leases.update(conversation, { awaitedSecret: undefined });
+      state = closeOpenCalls(
+        state,
+        cancelled
+          ? 'The person sent a new message instead of confirming; nothing was done.'
+          : 'Interrupted by a newer message; not done.',
+      );
       state = {
         ...state,
         messages: appendMessage(state.messages, userText(text)),
@@ -125,7 +131,10 @@ export class ProductOwner {
       principal,
       conversation,
       seq: checkpoint?.seq ?? 0,
-      state: { ...state, turn: { ...state.turn, decisions: { ...state.turn.decisions, [asked.toolUseId]: approved } } },
+      state: {
+        ...state,
+        turn: { ...state.turn, decisions: { ...state.turn.decisions, [asked.toolUseId]: approved } },
+      },
     });
     await this.run(turn, chatId);
     return 'accepted';
@@ -150,7 +159,13 @@ export class ProductOwner {
           { journal: this.deps.journal, crashPoints: this.deps.crashPoints, logger },
         );
         if (outcome.kind === 'needs_confirmation') {
-          await this.askConfirmation(turn, chatId, outcome.toolUse.id, outcome.toolUse.name, outcome.question);
+          await this.askConfirmation(
+            turn,
+            chatId,
+            outcome.toolUse.id,
+            outcome.toolUse.name,
+            outcome.question,
+          );
           return;
         }
         let groups = active.groups ?? [];
@@ -158,13 +173,21 @@ export class ProductOwner {
         let awaitedSecret = turn.conversation.awaitedSecret;
         for (const control of outcome.controls) {
           if (control.kind === 'finish') finished = true;
-          if (control.kind === 'add_capabilities') groups = this.deps.registry.allowed(turn.principal, [...groups, ...control.groups]);
+          if (control.kind === 'add_capabilities')
+            groups = this.deps.registry.allowed(turn.principal, [...groups, ...control.groups]);
           if (control.kind === 'await_secret') {
-            awaitedSecret = { projectId: control.projectId, key: control.key, expiresAt: this.seconds() + limits.awaitSecretTtlSeconds };
+            awaitedSecret = {
+              projectId: control.projectId,
+              key: control.key,
+              expiresAt: this.seconds() + limits.awaitSecretTtlSeconds,
+            };
           }
         }
         if (awaitedSecret !== turn.conversation.awaitedSecret) {
-          turn = { ...turn, conversation: await this.deps.leases.update(turn.conversation, { awaitedSecret }) };
+          turn = {
+            ...turn,
+            conversation: await this.deps.leases.update(turn.conversation, { awaitedSecret }),
+          };
         }
         turn = await this.save({
           ...turn,
@@ -179,21 +202,39 @@ export class ProductOwner {
         continue;
       }
       if (active.iterations >= limits.maxIterations) {
-        await services.chat.send(chatId, `I stopped after ${limits.maxIterations} steps without finishing. Tell me how to go on.`);
+        await services.chat.send(
+          chatId,
+          `I stopped after ${limits.maxIterations} steps without finishing. Tell me how to go on.`,
+        );
         logger.warn('agent iteration cap reached', { iterations: active.iterations });
         break;
       }
       if (active.tokens >= limits.maxTokensPerRequest) {
-        await services.chat.send(chatId, 'This request used up its model budget, so I stopped. Try a smaller step.');
+        await services.chat.send(
+          chatId,
+          'This request used up its model budget, so I stopped. Try a smaller step.',
+        );
         logger.warn('agent token budget reached', { tokens: active.tokens });
         break;
       }
       if (!active.groups) {
-        const intent = await parseIntent(this.deps.intentModel, this.deps.registry, turn.principal, lastUserText(turn.state));
+        const intent = await parseIntent(
+          this.deps.intentModel,
+          this.deps.registry,
+          turn.principal,
+          lastUserText(turn.state),
+        );
         await this.recordUsage(turn, intent.response.modelId, intent.response.usage);
         turn = await this.save({
           ...turn,
-          state: { ...turn.state, turn: { ...active, groups: intent.groups, tokens: active.tokens + tokensOf(intent.response.usage) } },
+          state: {
+            ...turn.state,
+            turn: {
+              ...active,
+              groups: intent.groups,
+              tokens: active.tokens + tokensOf(intent.response.usage),
+            },
+          },
         });
         continue;
       }
@@ -205,18 +246,26 @@ export class ProductOwner {
         maxTokens: 2000,
       });
       await this.recordUsage(turn, response.modelId, response.usage);
-      const content: ContentBlock[] = response.content.length > 0 ? response.content : [{ type: 'text', text: '…' }];
+      const content: ContentBlock[] =
+        response.content.length > 0 ? response.content : [{ type: 'text', text: '…' }];
       turn = await this.save({
         ...turn,
         state: {
           ...turn.state,
           messages: appendMessage(turn.state.messages, { role: 'assistant', content }),
-          turn: { ...active, iterations: active.iterations + 1, tokens: active.tokens + tokensOf(response.usage) },
+          turn: {
+            ...active,
+            iterations: active.iterations + 1,
+            tokens: active.tokens + tokensOf(response.usage),
+          },
         },
       });
       this.deps.crashPoints.check('after-model-call');
       if (!content.some((b) => b.type === 'tool_use')) {
-        const text = content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n').trim();
+        const text = content
+          .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+          .join('\n')
+          .trim();
         if (text && text !== '…') await services.chat.send(chatId, text);
         break;
       }
@@ -224,7 +273,13 @@ export class ProductOwner {
     await this.finishTurn(turn);
   }
 
-  private async askConfirmation(turn: Turn, chatId: number, toolUseId: string, toolName: string, question: string) {
+  private async askConfirmation(
+    turn: Turn,
+    chatId: number,
+    toolUseId: string,
+    toolName: string,
+    question: string,
+  ) {
     const nonce = randomBytes(8).toString('hex');
     const { messageId } = await this.deps.services.chat.send(chatId, question, [
       [
@@ -250,11 +305,19 @@ export class ProductOwner {
     let state: AgentState = {
       ...closeOpenCalls(turn.state, 'The turn ended before this call ran.'),
       turn: undefined,
-      completedRequests: active ? rememberCompleted(turn.state, active.requestId) : turn.state.completedRequests,
+      completedRequests: active
+        ? rememberCompleted(turn.state, active.requestId)
+        : turn.state.completedRequests,
     };
     // End every turn on an assistant message, so the next turn starts with a clean user message.
     if (state.messages.at(-1)?.role === 'user') {
-      state = { ...state, messages: appendMessage(state.messages, { role: 'assistant', content: [{ type: 'text', text: '(turn finished)' }] }) };
+      state = {
+        ...state,
+        messages: appendMessage(state.messages, {
+          role: 'assistant',
+          content: [{ type: 'text', text: '(turn finished)' }],
+        }),
+      };
     }
     state = await this.summariseIfLong({ ...turn, state });
     const saved = await this.save({ ...turn, state });
@@ -271,12 +334,19 @@ export class ProductOwner {
     const older = state.messages.slice(0, cut);
     const response = await this.deps.intentModel.complete({
       system: SUMMARISER_PROMPT,
-      messages: [userText([state.summary ? `Earlier summary:\n${state.summary}` : '', renderForSummary(older)].join('\n'))],
+      messages: [
+        userText(
+          [state.summary ? `Earlier summary:\n${state.summary}` : '', renderForSummary(older)].join('\n'),
+        ),
+      ],
       maxTokens: 600,
       temperature: 0,
     });
     await this.recordUsage(turn, response.modelId, response.usage);
-    const summary = response.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n').trim();
+    const summary = response.content
+      .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+      .join('\n')
+      .trim();
     return { ...state, summary: summary.slice(0, 6000), messages: state.messages.slice(cut) };
   }
 
@@ -289,7 +359,12 @@ export class ProductOwner {
 
   private async recordUsage(turn: Turn, modelId: string, usage: TokenUsage) {
     const projectId = turn.state.focusProjectId;
-    await this.deps.services.usage.record({ userId: turn.principal.userId, modelId, usage, ...(projectId ? { projectId } : {}) });
+    await this.deps.services.usage.record({
+      userId: turn.principal.userId,
+      modelId,
+      usage,
+      ...(projectId ? { projectId } : {}),
+    });
   }
 
   private seconds(): number {
@@ -303,7 +378,10 @@ function closeOpenCalls(state: AgentState, reason: string): AgentState {
   if (open.length === 0) return state;
   return {
     ...state,
-    messages: appendMessage(state.messages, { role: 'user', content: open.map((u) => toolResult(u.id, reason, true)) }),
+    messages: appendMessage(state.messages, {
+      role: 'user',
+      content: open.map((u) => toolResult(u.id, reason, true)),
+    }),
   };
 }
 
@@ -317,4 +395,5 @@ function lastUserText(state: AgentState): string {
   return '';
 }
 
-const tokensOf = (usage: { inputTokens: number; outputTokens: number }) => usage.inputTokens + usage.outputTokens;
+const tokensOf = (usage: { inputTokens: number; outputTokens: number }) =>
+  usage.inputTokens + usage.outputTokens;

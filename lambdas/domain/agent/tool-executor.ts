@@ -38,7 +38,13 @@ export async function executeToolUses(
   const results: ContentBlock[] = [];
   const controls: ToolControl[] = [];
   let projectId: string | undefined;
-  const record = async (use: ToolUse, content: string, isError: boolean, control?: ToolControl, project?: string) => {
+  const record = async (
+    use: ToolUse,
+    content: string,
+    isError: boolean,
+    control?: ToolControl,
+    project?: string,
+  ) => {
     const replay = JSON.stringify({ content, isError, control, projectId: project });
     await deps.journal.recordResult(context.threadId, use.id, replay, isError);
     deps.crashPoints.check('after-tool-recorded', use.name);
@@ -63,19 +69,31 @@ export async function executeToolUses(
     }
     const tool = tools.get(use.name);
     if (!tool) {
-      await record(use, `Tool ${use.name} is not available here. Use request_capabilities or another tool.`, true);
+      await record(
+        use,
+        `Tool ${use.name} is not available here. Use request_capabilities or another tool.`,
+        true,
+      );
       continue;
     }
     const parsed = tool.input.safeParse(use.input);
     if (!parsed.success) {
-      await record(use, `Invalid input for ${use.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, true);
+      await record(
+        use,
+        `Invalid input for ${use.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+        true,
+      );
       continue;
     }
     const toolContext: ToolContext = { ...context, idempotencyKey: use.id };
     const decision = decisions[use.id];
     if (tool.confirmation && decision === undefined) {
       try {
-        return { kind: 'needs_confirmation', toolUse: use, question: await tool.confirmation(parsed.data, toolContext) };
+        return {
+          kind: 'needs_confirmation',
+          toolUse: use,
+          question: await tool.confirmation(parsed.data, toolContext),
+        };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         await record(use, error.message, true);

@@ -3,7 +3,12 @@
  * logged or shown to a model. Patterns are deliberately specific: a false alarm costs a
  * deleted message, a miss leaks a secret into the transcript.
  */
-export type SecretKind = 'TELEGRAM_BOT_TOKEN' | 'GITHUB_TOKEN' | 'AWS_ACCESS_KEY_ID' | 'OPENAI_API_KEY' | 'PRIVATE_KEY';
+export type SecretKind =
+  | 'TELEGRAM_BOT_TOKEN'
+  | 'GITHUB_TOKEN'
+  | 'AWS_ACCESS_KEY_ID'
+  | 'OPENAI_API_KEY'
+  | 'PRIVATE_KEY';
 
 export interface DetectedSecret {
   kind: SecretKind;
@@ -13,7 +18,10 @@ export interface DetectedSecret {
 }
 
 const PATTERNS: Array<{ kind: SecretKind; pattern: RegExp }> = [
-  { kind: 'PRIVATE_KEY', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g },
+  {
+    kind: 'PRIVATE_KEY',
+    pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g,
+  },
   { kind: 'TELEGRAM_BOT_TOKEN', pattern: /\b\d{5,15}:[A-Za-z0-9_-]{30,50}\b/g },
   { kind: 'GITHUB_TOKEN', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{40,255})\b/g },
   { kind: 'AWS_ACCESS_KEY_ID', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
@@ -34,7 +42,11 @@ export function detectSecrets(text: string): DetectedSecret[] {
 }
 
 /** Replaces each detected secret with the placeholder `replace` returns for it. */
-export function redact(text: string, secrets: DetectedSecret[], replace: (secret: DetectedSecret, index: number) => string): string {
+export function redact(
+  text: string,
+  secrets: DetectedSecret[],
+  replace: (secret: DetectedSecret, index: number) => string,
+): string {
   let result = '';
   let cursor = 0;
   secrets.forEach((secret, index) => {

@@ -44,13 +44,19 @@ export async function takeSecrets(
     if (awaited.key === 'TELEGRAM_BOT_TOKEN') {
       const check = await verifyBotToken(value, deps.botLookup);
       if (!check.ok) {
-        await deps.chat.send(chatId, `I did not store that: ${check.reason}. Send the token again, or anything else to skip.`);
+        await deps.chat.send(
+          chatId,
+          `I did not store that: ${check.reason}. Send the token again, or anything else to skip.`,
+        );
         return { kind: 'handled' };
       }
     }
     const project = await deps.projects.get(principal, awaited.projectId);
     await deps.vault.storeForProject(project.id, awaited.key, value);
-    return { kind: 'redacted', text: `[secret ${awaited.key} for project ${project.id} received and stored]` };
+    return {
+      kind: 'redacted',
+      text: `[secret ${awaited.key} for project ${project.id} received and stored]`,
+    };
   }
 
   const found = detectSecrets(text);
@@ -67,6 +73,9 @@ export async function takeSecrets(
     }
     refs.push(await deps.vault.stash(principal.userId, secret.value));
   }
-  await deps.chat.send(chatId, 'I removed your message because it contained a secret; it is stored encrypted.');
+  await deps.chat.send(
+    chatId,
+    'I removed your message because it contained a secret; it is stored encrypted.',
+  );
   return { kind: 'redacted', text: redact(text, found, (secret, i) => `[secret:${refs[i]} ${secret.kind}]`) };
 }

@@ -33,7 +33,11 @@ export class CheckpointStore<T> {
   ) {}
 
   async latest(threadId: string): Promise<Checkpoint<T> | undefined> {
-    const page = await this.store.query('checkpoints', pk(threadId), { skBeginsWith: 'CP#', descending: true, limit: 1 });
+    const page = await this.store.query('checkpoints', pk(threadId), {
+      skBeginsWith: 'CP#',
+      descending: true,
+      limit: 1,
+    });
     const head = page.items[0];
     if (!head) return undefined;
     const seq = Number(head.seq);

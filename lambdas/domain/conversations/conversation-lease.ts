@@ -69,7 +69,10 @@ export class ConversationLeases {
   }
 
   /** Gives the lease up, leaving the conversation IDLE or AWAITING an answer. */
-  async release(state: ConversationState, changes: Partial<ConversationState> = {}): Promise<ConversationState> {
+  async release(
+    state: ConversationState,
+    changes: Partial<ConversationState> = {},
+  ): Promise<ConversationState> {
     const next = { ...state, ...changes };
     next.phase = next.confirmation || next.awaitedSecret ? 'AWAITING' : 'IDLE';
     delete next.leaseOwner;

@@ -5,9 +5,7 @@ import { ConditionFailedError, type KeyValueStore } from '../../ports/key-value-
  * before it runs and its result recorded right after, before the agent acts on it. After a crash
  * a finished call's result is replayed instead of running the tool again.
  */
-export type JournalEntry =
-  | { status: 'started' }
-  | { status: 'done'; content: string; isError: boolean };
+export type JournalEntry = { status: 'started' } | { status: 'done'; content: string; isError: boolean };
 
 export class ToolJournal {
   constructor(

@@ -17,7 +17,11 @@ export class ProjectRepository {
   /** Creates the project if its id is new; returns the stored project either way. */
   async create(project: Project): Promise<Project> {
     try {
-      await this.store.put('projects', { pk: `PROJECT#${project.id}`, sk: 'META', ...project }, { ifAbsent: true });
+      await this.store.put(
+        'projects',
+        { pk: `PROJECT#${project.id}`, sk: 'META', ...project },
+        { ifAbsent: true },
+      );
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
@@ -44,12 +48,17 @@ export class ProjectRepository {
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.store.query('projects', pk, { skBeginsWith: 'PROJECT#', ...(cursor ? { cursor } : {}) });
+      const page = await this.store.query('projects', pk, {
+        skBeginsWith: 'PROJECT#',
+        ...(cursor ? { cursor } : {}),
+      });
       ids.push(...page.items.map((i) => String(i.projectId)));
       cursor = page.cursor;
     } while (cursor);
     const projects = await Promise.all(ids.map((id) => this.get(id)));
-    return projects.filter((p): p is Project => p !== undefined).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return projects
+      .filter((p): p is Project => p !== undefined)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 }
 

@@ -56,7 +56,11 @@ export class ProjectService {
     const project = await this.get(principal, idOrName);
     const key = validateSecretKey(rawKey);
     if (project.secretKeys.includes(key)) return project;
-    const updated = { ...project, secretKeys: [...project.secretKeys, key].sort(), updatedAt: this.now().toISOString() };
+    const updated = {
+      ...project,
+      secretKeys: [...project.secretKeys, key].sort(),
+      updatedAt: this.now().toISOString(),
+    };
     await this.repository.save(updated);
     return updated;
   }

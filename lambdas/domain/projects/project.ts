@@ -40,7 +40,8 @@ export function validateDescription(raw: string): string {
 
 export function validateSecretKey(raw: string): string {
   const key = raw.trim().toUpperCase();
-  if (!SECRET_KEY.test(key)) throw invalid(`"${raw}" is not a secret name (A-Z, 0-9, _; starts with a letter)`);
+  if (!SECRET_KEY.test(key))
+    throw invalid(`"${raw}" is not a secret name (A-Z, 0-9, _; starts with a letter)`);
   return key;
 }
 

@@ -14,7 +14,11 @@ export type PriceTable = Record<string, ModelPrice>;
  * Estimated cost of one call in micro-dollars (integers add up exactly in DynamoDB counters).
  * A model missing from the table costs 0 and is reported as unpriced, not guessed.
  */
-export function estimateCostMicros(prices: PriceTable, modelId: string, usage: TokenUsage): { micros: number; priced: boolean } {
+export function estimateCostMicros(
+  prices: PriceTable,
+  modelId: string,
+  usage: TokenUsage,
+): { micros: number; priced: boolean } {
   const price = prices[modelId];
   if (!price) return { micros: 0, priced: false };
   const dollars =

@@ -42,7 +42,11 @@ export class UsageLedger {
       unpricedCalls: priced ? 0 : 1,
     };
     const month = this.month();
-    const owners = [`USER#${record.userId}`, 'TOTAL', ...(record.projectId ? [`PROJECT#${record.projectId}`] : [])];
+    const owners = [
+      `USER#${record.userId}`,
+      'TOTAL',
+      ...(record.projectId ? [`PROJECT#${record.projectId}`] : []),
+    ];
     await Promise.all(
       owners.flatMap((pk) => [
         this.store.increment('usage', { pk, sk: `MONTH#${month}` }, deltas),
@@ -64,7 +68,10 @@ export class UsageLedger {
   }
 
   private async totals(pk: string, period: 'month' | 'all'): Promise<UsageTotals> {
-    const item = await this.store.get('usage', { pk, sk: period === 'all' ? 'ALL' : `MONTH#${this.month()}` });
+    const item = await this.store.get('usage', {
+      pk,
+      sk: period === 'all' ? 'ALL' : `MONTH#${this.month()}`,
+    });
     const n = (name: string) => Number(item?.[name] ?? 0);
     return {
       calls: n('calls'),

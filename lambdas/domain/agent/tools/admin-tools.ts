@@ -18,7 +18,9 @@ export const listUsers = defineTool({
     requireAdmin(context);
     const users = await context.services.users.list();
     if (users.length === 0) return { content: 'No admitted users besides the configured admins.' };
-    return { content: users.map((u) => `${u.userId}${u.displayName ? ` (${u.displayName})` : ''}`).join('\n') };
+    return {
+      content: users.map((u) => `${u.userId}${u.displayName ? ` (${u.displayName})` : ''}`).join('\n'),
+    };
   },
 });
 
@@ -44,7 +46,12 @@ export const getUsage = defineTool({
       requireAdmin(context);
       return { content: formatUsage('All users this month', await services.usage.overallTotals('month')) };
     }
-    return { content: formatUsage('Your usage this month', await services.usage.userTotals(principal.userId, 'month')) };
+    return {
+      content: formatUsage(
+        'Your usage this month',
+        await services.usage.userTotals(principal.userId, 'month'),
+      ),
+    };
   },
 });
 

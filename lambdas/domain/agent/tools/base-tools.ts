@@ -21,7 +21,10 @@ export const requestCapabilities = defineTool({
   input: z.object({ groups: z.array(z.string()).min(1).max(5), reason: z.string().max(300).optional() }),
   idempotent: true,
   async run({ groups }) {
-    return { content: `Requested groups: ${groups.join(', ')}.`, control: { kind: 'add_capabilities', groups } };
+    return {
+      content: `Requested groups: ${groups.join(', ')}.`,
+      control: { kind: 'add_capabilities', groups },
+    };
   },
 });
 

@@ -11,7 +11,8 @@ const projectRef = z.object({ project: z.string().min(1).max(80) });
 
 export const startEngineering = defineTool({
   name: 'start_engineering',
-  description: 'Start the engineering pipeline (analyst, architect, developer, tester) for a project. Costly.',
+  description:
+    'Start the engineering pipeline (analyst, architect, developer, tester) for a project. Costly.',
   input: projectRef,
   idempotent: true,
   async confirmation({ project }, { principal, services }) {
@@ -46,7 +47,9 @@ export const runStatus = defineTool({
   idempotent: true,
   async run({ project }, { principal, services }) {
     const target = await services.projects.get(principal, project);
-    return { content: `${target.name} has no pipeline runs: the pipelines are not part of this installation yet.` };
+    return {
+      content: `${target.name} has no pipeline runs: the pipelines are not part of this installation yet.`,
+    };
   },
 });
 
