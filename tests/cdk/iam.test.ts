@@ -156,10 +156,10 @@ describe('consumer role', () => {
     expect(onBedrock[0]?.actions).toEqual(['bedrock:InvokeModel']);
     const resources = onBedrock[0]?.resources.map(joined);
     expect(resources?.sort()).toEqual([
-      'arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/us.amazon.nova-lite-v1:0',
-      'arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0',
       'arn:<AWS::Partition>:bedrock:*::foundation-model/amazon.nova-lite-v1:0',
       'arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0',
+      'arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/us.amazon.nova-lite-v1:0',
+      'arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0',
     ]);
   });
 

@@ -64,19 +64,26 @@ describe('Product Owner on the local stack (offline model)', () => {
     expect(replies[1]?.text).toMatch(/^todo-bot \(id todo-bot-[0-9a-f]{6}\) is draft/);
   });
 
-  it.each(['after-tool-executed', 'after-tool-recorded', 'after-tool-started'] as const)(
-    'resumes after a crash %s without running the tool call again',
+  it.each(['after-tool-started', 'after-tool-executed', 'after-tool-recorded', 'after-model-call'] as const)(
+    'resumes after a crash %s and a restart without running the tool call again',
     async (point) => {
-      // Prepare: the next create_project call crashes the worker at this point
-      harness = await startWithUsers({ FAULT_INJECTION: `${point}:create_project` });
+      // Prepare: the worker crashes at this point (of the create_project call, for tool points)
+      const fault = point === 'after-model-call' ? point : `${point}:create_project`;
+      harness = await startWithUsers({ FAULT_INJECTION: fault, LOCAL_QUEUE_VISIBILITY_SECONDS: '3' });
 
-      // Act: the message fails, the queue redelivers it after the visibility timeout, the
-      // crashed run's lease runs out, and the next run resumes from the checkpoint
+      // Act: the message fails; the stack is stopped and started again (without the fault) on the
+      // same data; the queue redelivers the message, the crashed run's lease has run out, and the
+      // new run resumes from the checkpoint and the tool journal
       await harness.say(ALICE, 'make me a recipe bot');
+      await harness.stack.drainDeliveries();
+      await new Promise((r) => setTimeout(r, 1_000));
+      const before = harness.replies(ALICE).length;
+      await harness.restart({ FAULT_INJECTION: undefined });
       const replies = await harness.waitForReplies(ALICE, 1, 20_000);
       await harness.settle();
 
-      // Assess: one project, one reply, nothing dead-lettered
+      // Assess: nothing answered before the restart; afterwards one project and one reply
+      expect(before).toBe(0);
       const projects = await new ProjectRepository(harness.stack.runtime.store).listAll();
       expect(projects.filter((p) => p.ownerId === ALICE).map((p) => p.name)).toEqual(['recipe-bot']);
       expect(replies.map((r) => r.text)).toEqual([expect.stringMatching(/^Created project recipe-bot/)]);

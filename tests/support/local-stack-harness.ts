@@ -34,9 +34,11 @@ export class StackHarness {
   }
 
   /** Stops and starts the stack on the same data directory, as Ctrl-C and `npm start` do. */
-  async restart(): Promise<void> {
+  async restart(envChanges: NodeJS.ProcessEnv = {}): Promise<void> {
     await this.stack.stop();
-    this.stack = await startLocalStack({ dataDir: this.dataDir, env: this.env });
+    const env = { ...this.env, ...envChanges };
+    for (const [key, value] of Object.entries(envChanges)) if (value === undefined) delete env[key];
+    this.stack = await startLocalStack({ dataDir: this.dataDir, env });
   }
 
   async dispose(): Promise<void> {
