@@ -226,7 +226,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         : {
             driver: 'local-file',
             dir: env.LOCAL_QUEUE_DIR!,
-            // Mirrors the deployed queue by default: visibility 6x the consumer's 60 s timeout.
+            // Shorter than the deployed queue's 1800 s so a crashed local run resumes within minutes,
+            // and still longer than the conversation lease (CONVERSATION_LEASE_SECONDS, 300 s).
             visibilityTimeoutMs: env.LOCAL_QUEUE_VISIBILITY_SECONDS * 1000,
             maxReceiveCount: env.LOCAL_QUEUE_MAX_RECEIVES,
           },

@@ -1,5 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 /** The ESM banner of cdk/lib/constructs/orchestrator-function.ts: CommonJS deps may call `require`. */
@@ -10,7 +11,7 @@ export const CREATE_REQUIRE_BANNER =
  * esbuild settings equal to what OrchestratorFunction's NodejsFunction bundling passes for the
  * webhook: node22, ESM, minified, module-first main fields, the createRequire banner, external
  * source map without sources content, the AWS SDK left to the Lambda runtime (external), and
- * grammY's fetch-based web build. The baseline is bundled the same way, so the ratios compare
+ * grammY's node-fetch swapped for Node 22's built-in fetch (fetch: 'native'). The baseline is bundled the same way, so the ratios compare
  * handlers, not bundler settings.
  */
 export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
@@ -23,8 +24,11 @@ export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
   banner: { js: CREATE_REQUIRE_BANNER },
   sourcemap: true,
   sourcesContent: false,
-  external: ['@aws-sdk/*'],
-  alias: { grammy: 'grammy/web' },
+  external: ['@aws-sdk/*', '@smithy/*'],
+  alias: {
+    'node-fetch': fileURLToPath(new URL('../../cdk/lib/bundling/native-fetch.ts', import.meta.url)),
+    'abort-controller': fileURLToPath(new URL('../../cdk/lib/bundling/native-abort-controller.ts', import.meta.url)),
+  },
   logLevel: 'warning',
 };
 

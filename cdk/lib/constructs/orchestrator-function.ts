@@ -223,7 +223,7 @@ export class OrchestratorFunction extends Construct {
     for (const family of families) {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}${family}/*]`,
-        reason: `Secrets under ${prefix}${family}/ are created at run time, ${PROJECT_SECRET_FAMILIES[family]}, so their names are unknown at deploy time; the wildcard stays inside this stack's ${family}/ prefix and Secrets Manager appends a random suffix to every secret ARN anyway.`,
+        reason: `Secrets under ${prefix}${family}/ are created at run time, ${PROJECT_SECRET_FAMILIES[family]}, so their names are unknown at deploy time (and every secret ARN ends in a random suffix); the wildcard stays inside this stack's ${family}/ name prefix.`,
       });
     }
     this.fn.addEnvironment('PROJECT_SECRETS_PREFIX', prefix);

@@ -1,0 +1,109 @@
+import { UserDirectory } from '../../lambdas/domain/access/user-directory.ts';
+import type { AgentState } from '../../lambdas/domain/agent/agent-state.ts';
+import { productOwnerCapabilities } from '../../lambdas/domain/agent/capabilities.ts';
+import { type CrashPoints, NO_CRASHES } from '../../lambdas/domain/agent/crash-points.ts';
+import { type AgentLimits, ProductOwner } from '../../lambdas/domain/agent/product-owner.ts';
+import type { BotIdentityLookup } from '../../lambdas/domain/chat-secrets/bot-token-verifier.ts';
+import { ChatSecretVault } from '../../lambdas/domain/chat-secrets/chat-secret-vault.ts';
+import type { IntakeDeps } from '../../lambdas/domain/chat-secrets/secret-intake.ts';
+import { CheckpointStore } from '../../lambdas/domain/conversations/checkpoint-store.ts';
+import { ConversationLeases } from '../../lambdas/domain/conversations/conversation-lease.ts';
+import { ToolJournal } from '../../lambdas/domain/conversations/tool-journal.ts';
+import { ProjectRepository } from '../../lambdas/domain/projects/project-repository.ts';
+import { ProjectService } from '../../lambdas/domain/projects/project-service.ts';
+import type { PriceTable } from '../../lambdas/domain/usage/price-table.ts';
+import { UsageLedger } from '../../lambdas/domain/usage/usage-ledger.ts';
+import type { ChatChannel } from '../../lambdas/ports/chat.ts';
+import type { LanguageModel } from '../../lambdas/ports/language-model.ts';
+import { createLogger } from '../../lambdas/shared/logger.ts';
+import { MemorySecrets } from './memory-secrets.ts';
+import { ManualClock, MemoryStore } from './memory-store.ts';
+
+/**
+ * The Product Owner's services on in-memory ports, all on one manual clock, so a test can build
+ * the agent (or several, as successive "processes") over the same state.
+ */
+export interface AgentWorld {
+  clock: ManualClock;
+  store: MemoryStore;
+  secrets: MemorySecrets;
+  chat: ChatChannel;
+  directory: UserDirectory;
+  projects: ProjectService;
+  vault: ChatSecretVault;
+  usage: UsageLedger;
+  leases: ConversationLeases;
+  checkpoints: CheckpointStore<AgentState>;
+  journal: ToolJournal;
+  date: () => Date;
+}
+
+export const LEASE_SECONDS = 60;
+export const CHECKPOINT_TTL_SECONDS = 30 * 24 * 3600;
+
+export const TEST_LIMITS: AgentLimits = {
+  maxIterations: 8,
+  maxTokensPerRequest: 60_000,
+  summariseAfterMessages: 40,
+  keepRecentMessages: 16,
+  confirmationTtlSeconds: 3600,
+  awaitSecretTtlSeconds: 900,
+};
+
+export function agentWorld(options: { chat: ChatChannel; prices?: PriceTable; clock?: ManualClock }): AgentWorld {
+  const clock = options.clock ?? new ManualClock();
+  const store = new MemoryStore({ now: clock.now });
+  const secrets = new MemorySecrets();
+  const date = () => new Date(clock.now() * 1000);
+  return {
+    clock,
+    store,
+    secrets,
+    chat: options.chat,
+    directory: new UserDirectory(store),
+    projects: new ProjectService(new ProjectRepository(store), date),
+    vault: new ChatSecretVault(secrets),
+    usage: new UsageLedger(store, options.prices ?? {}, date),
+    leases: new ConversationLeases(store, LEASE_SECONDS, clock.now),
+    checkpoints: new CheckpointStore<AgentState>(store, CHECKPOINT_TTL_SECONDS, clock.now),
+    journal: new ToolJournal(store, CHECKPOINT_TTL_SECONDS, clock.now),
+    date,
+  };
+}
+
+export function productOwnerIn(
+  world: AgentWorld,
+  models: { intent: LanguageModel; agent: LanguageModel },
+  options: { limits?: Partial<AgentLimits>; crashPoints?: CrashPoints } = {},
+): ProductOwner {
+  return new ProductOwner({
+    intentModel: models.intent,
+    agentModel: models.agent,
+    registry: productOwnerCapabilities(),
+    leases: world.leases,
+    checkpoints: world.checkpoints,
+    journal: world.journal,
+    services: {
+      projects: world.projects,
+      chat: world.chat,
+      vault: world.vault,
+      users: world.directory,
+      usage: world.usage,
+    },
+    limits: { ...TEST_LIMITS, ...options.limits },
+    crashPoints: options.crashPoints ?? NO_CRASHES,
+    logger: createLogger('product-owner-test'),
+    now: world.date,
+  });
+}
+
+export function intakeIn(world: AgentWorld, botLookup: BotIdentityLookup): IntakeDeps {
+  return {
+    vault: world.vault,
+    leases: world.leases,
+    projects: world.projects,
+    chat: world.chat,
+    botLookup,
+    now: world.clock.now,
+  };
+}
