@@ -7,6 +7,6 @@ const lock = 'package-lock.json';
 const marker = 'node_modules/.package-lock.json';
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
 if (stale) {
-  console.log('Installing dependencies (npm ci)...');
-  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+  console.log('Installing dependencies (npm install)...');
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }
