@@ -27,7 +27,9 @@ export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
   external: ['@aws-sdk/*', '@smithy/*'],
   alias: {
     'node-fetch': fileURLToPath(new URL('../../cdk/lib/bundling/native-fetch.ts', import.meta.url)),
-    'abort-controller': fileURLToPath(new URL('../../cdk/lib/bundling/native-abort-controller.ts', import.meta.url)),
+    'abort-controller': fileURLToPath(
+      new URL('../../cdk/lib/bundling/native-abort-controller.ts', import.meta.url),
+    ),
   },
   logLevel: 'warning',
 };

@@ -393,7 +393,9 @@ function printReport(r: Report, elapsedS: number): void {
   const { machine: m } = r;
   say('');
   say(`WEBHOOK BENCH  ${m.node} ${m.platform}, ${m.cpus} x ${m.cpuModel}`);
-  say('  Bundles: esbuild with the CDK construct settings (node22 target, ESM, minified, AWS SDK from the runtime, native fetch);');
+  say(
+    '  Bundles: esbuild with the CDK construct settings (node22 target, ESM, minified, AWS SDK from the runtime, native fetch);',
+  );
   say(`  they run here on Node ${m.node}. KB = 1024 bytes.`);
   const load = m.loadAverage1m;
   say(

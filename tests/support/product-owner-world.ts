@@ -50,9 +50,15 @@ export const TEST_LIMITS: AgentLimits = {
   awaitSecretTtlSeconds: 900,
 };
 
-export function agentWorld(options: { chat: ChatChannel; prices?: PriceTable; clock?: ManualClock }): AgentWorld {
+export function agentWorld(options: {
+  chat: ChatChannel;
+  prices?: PriceTable;
+  clock?: ManualClock;
+  /** A store on the same clock, when the test owns one already. */
+  store?: MemoryStore;
+}): AgentWorld {
   const clock = options.clock ?? new ManualClock();
-  const store = new MemoryStore({ now: clock.now });
+  const store = options.store ?? new MemoryStore({ now: clock.now });
   const secrets = new MemorySecrets();
   const date = () => new Date(clock.now() * 1000);
   return {

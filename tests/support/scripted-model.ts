@@ -14,7 +14,12 @@ import type {
  */
 export type ScriptedStep = CompletionResponse | ((request: CompletionRequest) => CompletionResponse);
 
-export const DEFAULT_USAGE: TokenUsage = { inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0 };
+export const DEFAULT_USAGE: TokenUsage = {
+  inputTokens: 10,
+  outputTokens: 5,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+};
 
 export class ScriptedModel implements LanguageModel {
   readonly provider = 'scripted';
@@ -24,7 +29,7 @@ export class ScriptedModel implements LanguageModel {
   constructor(readonly modelId = 'scripted-model') {}
 
   /** Queues responses, answered in order. */
-  then(...steps: ScriptedStep[]): this {
+  queue(...steps: ScriptedStep[]): this {
     this.script.push(...steps);
     return this;
   }
@@ -68,11 +73,15 @@ export function answer(content: ContentBlock[], usage: Partial<TokenUsage> = {})
 }
 
 /** An answer that calls one tool. */
-export const callTool = (name: string, input: Record<string, unknown> = {}, usage: Partial<TokenUsage> = {}) =>
-  answer([toolUse(name, input)], usage);
+export const callTool = (
+  name: string,
+  input: Record<string, unknown> = {},
+  usage: Partial<TokenUsage> = {},
+) => answer([toolUse(name, input)], usage);
 
 /** An answer that is plain text (no tool call): the loop sends it and ends the turn. */
-export const sayText = (text: string, usage: Partial<TokenUsage> = {}) => answer([{ type: 'text', text }], usage);
+export const sayText = (text: string, usage: Partial<TokenUsage> = {}) =>
+  answer([{ type: 'text', text }], usage);
 
 /** The intent parser's answer: select_capabilities with these groups. */
 export const selectGroups = (groups: string[], usage: Partial<TokenUsage> = {}) =>

@@ -9,6 +9,8 @@ export interface TurnState {
   groups?: string[];
   /** Answers to confirmations, by tool-use id. */
   decisions: Record<string, boolean>;
+  /** Nonces of the confirmations answered in this turn (a redelivered press resumes the turn). */
+  answered?: string[];
 }
 
 /** What a conversation's checkpoint holds. Secrets never appear here, only references. */

@@ -10,7 +10,7 @@ import type { AgentServices } from './agent-services.ts';
 import { type AgentState, emptyAgentState, pendingToolUses, rememberCompleted } from './agent-state.ts';
 import { toolDefinition } from './agent-tool.ts';
 import type { CapabilityRegistry } from './capability-registry.ts';
-import type { CrashPoints } from './crash-points.ts';
+import { type CrashPoints, InjectedCrash } from './crash-points.ts';
 import { parseIntent } from './intent-parser.ts';
 import { productOwnerPrompt, SUMMARISER_PROMPT } from './prompts.ts';
 import { executeToolUses } from './tool-executor.ts';
@@ -63,6 +63,15 @@ export class ProductOwner {
 
   /** A message from the person (already stripped of secrets). */
   async handleMessage(principal: Principal, chatId: number, requestId: string, text: string): Promise<void> {
+    await this.givingBackOnError(chatId, requestId, () => this.startTurn(principal, chatId, requestId, text));
+  }
+
+  private async startTurn(
+    principal: Principal,
+    chatId: number,
+    requestId: string,
+    text: string,
+  ): Promise<void> {
     let conversation = await this.deps.leases.acquire(chatId, `request-${requestId}`);
     const checkpoint = await this.deps.checkpoints.latest(conversation.threadId);
     let state = checkpoint?.state ?? emptyAgentState();
@@ -107,9 +116,39 @@ export class ProductOwner {
     nonce: string,
     approved: boolean,
   ): Promise<ConfirmationOutcome> {
+    return this.givingBackOnError(chatId, requestId, () =>
+      this.answerConfirmation(principal, chatId, requestId, nonce, approved),
+    );
+  }
+
+  /**
+   * A run that fails with an error (a Telegram or model outage) is retried by the queue with the
+   * same request id, which takes the lease again; giving the lease back meanwhile keeps the
+   * chat's other messages from waiting for it to expire. An injected crash keeps it, as a real
+   * crash would.
+   */
+  private async givingBackOnError<T>(chatId: number, requestId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof InjectedCrash)) {
+        await this.deps.leases.releaseIfHeldBy(chatId, `request-${requestId}`).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  private async answerConfirmation(
+    principal: Principal,
+    chatId: number,
+    requestId: string,
+    nonce: string,
+    approved: boolean,
+  ): Promise<ConfirmationOutcome> {
     const before = await this.deps.leases.read(chatId);
     const asked = before.confirmation;
-    if (!asked || asked.nonce !== nonce) return 'stale';
+    if (!asked || asked.nonce !== nonce)
+      return this.resumeAnswered(principal, chatId, requestId, nonce, before);
     if (asked.userId !== principal.userId) return 'not_yours';
     if (asked.expiresAt < this.seconds()) return 'expired';
     let conversation = await this.deps.leases.acquire(chatId, `request-${requestId}`);
@@ -133,10 +172,37 @@ export class ProductOwner {
       seq: checkpoint?.seq ?? 0,
       state: {
         ...state,
-        turn: { ...state.turn, decisions: { ...state.turn.decisions, [asked.toolUseId]: approved } },
+        turn: {
+          ...state.turn,
+          decisions: { ...state.turn.decisions, [asked.toolUseId]: approved },
+          answered: [...(state.turn.answered ?? []), nonce],
+        },
       },
     });
     await this.run(turn, chatId);
+    return 'accepted';
+  }
+
+  /**
+   * The same button press delivered again after a crash: its answer is in the checkpoint, so the
+   * turn it belongs to is resumed rather than the press being reported stale.
+   */
+  private async resumeAnswered(
+    principal: Principal,
+    chatId: number,
+    requestId: string,
+    nonce: string,
+    before: ConversationState,
+  ): Promise<ConfirmationOutcome> {
+    const checkpoint = await this.deps.checkpoints.latest(before.threadId);
+    if (!checkpoint?.state.turn?.answered?.includes(nonce)) return 'stale';
+    const conversation = await this.deps.leases.acquire(chatId, `request-${requestId}`);
+    const latest = await this.deps.checkpoints.latest(conversation.threadId);
+    if (!latest?.state.turn?.answered?.includes(nonce)) {
+      await this.deps.leases.release(conversation);
+      return 'stale';
+    }
+    await this.run({ principal, conversation, seq: latest.seq, state: latest.state }, chatId);
     return 'accepted';
   }
 

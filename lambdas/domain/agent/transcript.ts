@@ -16,14 +16,17 @@ export function toolResult(toolUseId: string, content: string, isError = false):
 }
 
 /**
- * Where older messages can be folded into a summary: the first user message at or after
- * `from` that starts a turn (text only, no tool results whose calls would be cut off).
+ * Where older messages can be folded into a summary: a user message that starts a turn (text
+ * only, no tool results whose calls would be cut off), as late as possible while keeping the
+ * messages from `from` on; failing that, the first such message after `from`.
  */
 export function summaryCutIndex(messages: ChatMessage[], from: number): number | undefined {
-  for (let i = Math.max(1, from); i < messages.length; i++) {
+  const startsTurn = (i: number) => {
     const m = messages[i];
-    if (m?.role === 'user' && m.content.every((b) => b.type === 'text')) return i;
-  }
+    return m?.role === 'user' && m.content.every((b) => b.type === 'text');
+  };
+  for (let i = Math.min(from, messages.length - 1); i >= 1; i--) if (startsTurn(i)) return i;
+  for (let i = Math.max(1, from); i < messages.length; i++) if (startsTurn(i)) return i;
   return undefined;
 }
 

@@ -22,7 +22,8 @@ const PATTERNS: Array<{ kind: SecretKind; pattern: RegExp }> = [
     kind: 'PRIVATE_KEY',
     pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+?-----END [A-Z ]*PRIVATE KEY-----/g,
   },
-  { kind: 'TELEGRAM_BOT_TOKEN', pattern: /\b\d{5,15}:[A-Za-z0-9_-]{30,50}\b/g },
+  // No \b: a token may end in '-', and sits after letters in a Bot API URL (.../bot<token>/getMe).
+  { kind: 'TELEGRAM_BOT_TOKEN', pattern: /(?<!\d)\d{5,15}:[A-Za-z0-9_-]{30,50}(?![A-Za-z0-9_-])/g },
   { kind: 'GITHUB_TOKEN', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{40,255})\b/g },
   { kind: 'AWS_ACCESS_KEY_ID', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
   { kind: 'OPENAI_API_KEY', pattern: /\bsk-(?:proj-)?[A-Za-z0-9_-]{20,200}\b/g },

@@ -44,9 +44,11 @@ export async function takeSecrets(
     if (awaited.key === 'TELEGRAM_BOT_TOKEN') {
       const check = await verifyBotToken(value, deps.botLookup);
       if (!check.ok) {
+        // Stop waiting: the person's next message is theirs to write freely again.
+        await deps.leases.release(conversation, { awaitedSecret: undefined }).catch(() => undefined);
         await deps.chat.send(
           chatId,
-          `I did not store that: ${check.reason}. Send the token again, or anything else to skip.`,
+          `I deleted your message and did not store it: ${check.reason}. Ask me to set ${awaited.key} again when you have the right value.`,
         );
         return { kind: 'handled' };
       }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ConditionFailedError, type KeyValueStore } from '../../ports/key-value-store.ts';
 
 /**
@@ -48,7 +49,7 @@ export class CheckpointStore<T> {
       let cursor: string | undefined;
       do {
         const partPage = await this.store.query('checkpoints', pk(threadId), {
-          skBeginsWith: `PART#${pad(seq)}#`,
+          skBeginsWith: `PART#${pad(seq)}#${String(head.attempt)}#`,
           ...(cursor ? { cursor } : {}),
         });
         chunks.push(...partPage.items.map((i) => String(i.data)));
@@ -64,15 +65,19 @@ export class CheckpointStore<T> {
   async save(threadId: string, seq: number, state: T): Promise<void> {
     const json = JSON.stringify(state);
     const expiresAt = this.now() + this.ttlSeconds;
-    const parts = json.length > PART_CHARS ? Math.ceil(json.length / PART_CHARS) : 0;
-    for (let i = 0; i < parts; i++) {
+    const chunks = json.length > PART_CHARS ? splitChunks(json, PART_CHARS) : [];
+    // Parts carry a per-attempt id named by the head, so a writer that loses the race for `seq`
+    // leaves orphans (expired by TTL) instead of overwriting the winner's parts.
+    const attempt = randomBytes(4).toString('hex');
+    for (const [i, data] of chunks.entries()) {
       await this.store.put('checkpoints', {
         pk: pk(threadId),
-        sk: `PART#${pad(seq)}#${pad(i)}`,
-        data: json.slice(i * PART_CHARS, (i + 1) * PART_CHARS),
+        sk: `PART#${pad(seq)}#${attempt}#${pad(i)}`,
+        data,
         expiresAt,
       });
     }
+    const parts = chunks.length;
     try {
       await this.store.put(
         'checkpoints',
@@ -81,7 +86,7 @@ export class CheckpointStore<T> {
           sk: `CP#${pad(seq)}`,
           seq,
           parts,
-          ...(parts === 0 ? { state: json } : {}),
+          ...(parts === 0 ? { state: json } : { attempt }),
           createdAt: new Date(this.now() * 1000).toISOString(),
           expiresAt,
         },
@@ -105,4 +110,18 @@ export class CheckpointStore<T> {
 }
 
 const pk = (threadId: string) => `THREAD#${threadId}`;
+
+/** Splits at most `size` UTF-16 units a chunk, never between the two halves of a surrogate pair. */
+function splitChunks(text: string, size: number): string[] {
+  const chunks: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + size);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    chunks.push(text.slice(start, end));
+    start = end;
+  }
+  return chunks;
+}
 const pad = (n: number) => String(n).padStart(10, '0');

@@ -80,6 +80,18 @@ export class ConversationLeases {
     return this.write(state, next, () => new LeaseLostError(state.chatId));
   }
 
+  /**
+   * Gives the lease back after a run failed with an error (not a crash): the message will be
+   * retried, and meanwhile the chat's other messages need not wait for the lease to run out.
+   */
+  async releaseIfHeldBy(chatId: number, owner: string): Promise<void> {
+    const current = await this.read(chatId);
+    if (current.phase !== 'PROCESSING' || current.leaseOwner !== owner) return;
+    await this.release(current).catch((error: unknown) => {
+      if (!(error instanceof LeaseLostError)) throw error;
+    });
+  }
+
   private async write(
     expected: ConversationState,
     next: ConversationState,

@@ -1,5 +1,5 @@
 import type { Principal } from '../access/access-policy.ts';
-import { notFound } from '../errors.ts';
+import { DomainError, notFound } from '../errors.ts';
 import {
   normaliseProjectName,
   type Project,
@@ -23,8 +23,14 @@ export class ProjectService {
   async create(principal: Principal, input: { name: string; description: string }, idempotencyKey: string) {
     const name = normaliseProjectName(input.name);
     const at = this.now().toISOString();
+    const id = projectIdFor(name, `${principal.userId}:${idempotencyKey}`);
+    // Names are how people refer to projects: one owner cannot have two of the same name.
+    const twin = (await this.repository.listByOwner(principal.userId)).find(
+      (p) => p.name === name && p.id !== id,
+    );
+    if (twin) throw new DomainError(`You already have a project named ${name} (id ${twin.id}).`, 'conflict');
     return this.repository.create({
-      id: projectIdFor(name, `${principal.userId}:${idempotencyKey}`),
+      id,
       ownerId: principal.userId,
       name,
       description: validateDescription(input.description),

@@ -7,8 +7,9 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Update } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildConsumerApp, type ConsumerHandler } from '../../../lambdas/app/consumer-app.ts';
-import { MESSAGES } from '../../../lambdas/bot/messages.ts';
 import { loadConfig } from '../../../lambdas/config/config.ts';
+import { ConversationLeases } from '../../../lambdas/domain/conversations/conversation-lease.ts';
+import type { ChatSession } from '../../../lambdas/domain/sessions/chat-session.ts';
 import type { QueueConsumer, QueueProducer } from '../../../lambdas/ports/queue.ts';
 import { SecretNotFoundError, type SecretStore } from '../../../lambdas/ports/secrets.ts';
 import { assembleRuntime, type Runtime } from '../../../lambdas/runtime/runtime.ts';
@@ -19,6 +20,10 @@ import { privateText } from '../../support/telegram-api-recorder.ts';
 const TOKEN = '7000000001:abc';
 const CHAT_A = 1001;
 const CHAT_B = 1002;
+const LEASE_SECONDS = 120;
+/** The offline model's answer to "list my projects" for someone without projects. */
+const NO_PROJECTS =
+  'You have no projects yet. Tell me what to build, e.g. "make me a weather bot with daily notifications".';
 
 // --- A stand-in for the Bot API on loopback: records calls, answers ok or a planned failure. ---
 
@@ -115,12 +120,29 @@ class MapSecrets implements SecretStore {
   }
 }
 
-/** The consumer is driven by the Lambda event, never by the queue port. */
-const unusedQueue: QueueProducer & QueueConsumer = {
-  send: () => Promise.reject(new Error('the consumer must not send')),
-  receive: () => Promise.reject(new Error('the consumer must not receive')),
-  delete: () => Promise.reject(new Error('the consumer must not delete')),
-};
+/**
+ * The consumer is driven by the Lambda event, never by the queue port, except to shorten the
+ * visibility of a message whose conversation is busy; those calls are recorded.
+ */
+interface ConsumerQueue extends QueueProducer, QueueConsumer {
+  visibilityChanges: Array<{ receiptHandle: string; timeoutMs: number }>;
+  failVisibilityChanges: boolean;
+}
+
+function consumerQueue(): ConsumerQueue {
+  const queue: ConsumerQueue = {
+    visibilityChanges: [],
+    failVisibilityChanges: false,
+    send: () => Promise.reject(new Error('the consumer must not send')),
+    receive: () => Promise.reject(new Error('the consumer must not receive')),
+    delete: () => Promise.reject(new Error('the consumer must not delete')),
+    changeVisibility: async (receiptHandle, timeoutMs) => {
+      queue.visibilityChanges.push({ receiptHandle, timeoutMs });
+      if (queue.failVisibilityChanges) throw new Error('SQS is unavailable');
+    },
+  };
+  return queue;
+}
 
 let sequence = 0;
 function sqsRecord(groupId: string, body: string): SQSRecord {
@@ -153,8 +175,14 @@ const failedIds = (response: { batchItemFailures: Array<{ itemIdentifier: string
 
 let telegram: BotApiServer;
 let dir: string;
+let store: MemoryStore;
+let queue: ConsumerQueue;
 let runtime: Runtime;
 let handler: ConsumerHandler;
+
+const messageCount = async (chatId: number) =>
+  ((await store.get('sessions', { pk: `SESSION#${chatId}`, sk: 'CHAT' }))?.data as ChatSession | undefined)
+    ?.messageCount;
 
 beforeAll(async () => {
   telegram = await startBotApiServer();
@@ -175,12 +203,16 @@ beforeEach(async () => {
     LOCAL_QUEUE_DIR: join(dir, 'queue'),
     SECRETS_DRIVER: 'local-file',
     LOCAL_SECRETS_DIR: join(dir, 'secrets'),
+    CONVERSATION_LEASE_SECONDS: String(LEASE_SECONDS),
   });
   const secrets = new MapSecrets(new Map([[config.secretIds.botToken, TOKEN]]));
   const logger = createLogger('consumer-app-test');
   vi.spyOn(logger, 'error').mockImplementation(() => undefined);
   vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
-  runtime = assembleRuntime(config, { store: new MemoryStore(), queue: unusedQueue, secrets }, logger);
+  vi.spyOn(logger, 'info').mockImplementation(() => undefined);
+  store = new MemoryStore();
+  queue = consumerQueue();
+  runtime = assembleRuntime(config, { store, queue, secrets }, logger);
   handler = await buildConsumerApp(runtime);
 });
 
@@ -192,9 +224,9 @@ describe('consumer app: a healthy batch', () => {
   it('answers every record in order with the bot token and reports no failures', async () => {
     // Prepare
     const records = [
-      recordFor(privateText(CHAT_A, 'a1')),
-      recordFor(privateText(CHAT_B, 'b1')),
-      recordFor(privateText(CHAT_A, 'a2')),
+      recordFor(privateText(CHAT_A, 'list my projects')),
+      recordFor(privateText(CHAT_B, 'make me a bot number 3')),
+      recordFor(privateText(CHAT_A, 'list my projects')),
     ];
 
     // Act
@@ -207,7 +239,10 @@ describe('consumer app: a healthy batch', () => {
       [TOKEN, 'sendMessage', CHAT_B],
       [TOKEN, 'sendMessage', CHAT_A],
     ]);
-    expect(telegram.textsTo(CHAT_A)).toEqual([MESSAGES.received(1), MESSAGES.received(2)]);
+    expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS, NO_PROJECTS]);
+    expect(telegram.textsTo(CHAT_B)).toEqual([expect.stringMatching(/^Created project bot-number-3 /)]);
+    expect([await messageCount(CHAT_A), await messageCount(CHAT_B)]).toEqual([2, 1]);
+    expect(queue.visibilityChanges).toEqual([]);
   });
 
   it('answers an empty batch with no failures', async () => {
@@ -228,14 +263,14 @@ describe('consumer app: failures', () => {
   ])('fails a record whose body is $what and still answers the others', async ({ body }) => {
     // Prepare
     const bad = sqsRecord(String(CHAT_A), body);
-    const good = recordFor(privateText(CHAT_B, 'fine'));
+    const good = recordFor(privateText(CHAT_B, 'list my projects'));
 
     // Act
     const response = await handler(eventOf(bad, good));
 
     // Assess
     expect(failedIds(response)).toEqual([bad.messageId]);
-    expect(telegram.textsTo(CHAT_B)).toEqual([MESSAGES.received(1)]);
+    expect(telegram.textsTo(CHAT_B)).toEqual([NO_PROJECTS]);
   });
 
   it.each([
@@ -244,7 +279,7 @@ describe('consumer app: failures', () => {
       cause: 'a Telegram 500',
       makeA2: () => {
         telegram.failChat(CHAT_A, 500);
-        return recordFor(privateText(CHAT_A, 'a2'));
+        return recordFor(privateText(CHAT_A, 'list my projects'));
       },
       triesToA: 2,
     },
@@ -252,20 +287,21 @@ describe('consumer app: failures', () => {
     "keeps chat order after $cause: A2 and the later A3 fail, chat B's records succeed",
     async ({ makeA2, triesToA }) => {
       // Prepare: A1 has gone through before A2 breaks.
-      await handler(eventOf(recordFor(privateText(CHAT_A, 'a1'))));
-      const b1 = recordFor(privateText(CHAT_B, 'b1'));
+      await handler(eventOf(recordFor(privateText(CHAT_A, 'list my projects'))));
+      const b1 = recordFor(privateText(CHAT_B, 'list my projects'));
       const a2 = makeA2();
-      const b2 = recordFor(privateText(CHAT_B, 'b2'));
-      const a3 = recordFor(privateText(CHAT_A, 'a3'));
+      const b2 = recordFor(privateText(CHAT_B, 'list my projects'));
+      const a3 = recordFor(privateText(CHAT_A, 'list my projects'));
 
       // Act
       const response = await handler(eventOf(b1, a2, b2, a3));
 
       // Assess
       expect(failedIds(response)).toEqual([a2.messageId, a3.messageId]);
-      expect(telegram.textsTo(CHAT_B)).toEqual([MESSAGES.received(1), MESSAGES.received(2)]);
+      expect(telegram.textsTo(CHAT_B)).toEqual([NO_PROJECTS, NO_PROJECTS]);
       // A3 was never handled: chat A saw the reply to A1 and, for a 500, the failed try of A2.
       expect(telegram.textsTo(CHAT_A)).toHaveLength(triesToA);
+      expect(await messageCount(CHAT_A)).toBe(1);
     },
   );
 
@@ -278,21 +314,38 @@ describe('consumer app: failures', () => {
   ])('treats a Telegram $status reply as failed: $failed ($meaning)', async ({ status, failed }) => {
     // Prepare
     telegram.failChat(CHAT_A, status);
-    const refused = recordFor(privateText(CHAT_A, 'hello'));
-    const later = recordFor(privateText(CHAT_A, 'hello again'));
+    const refused = recordFor(privateText(CHAT_A, 'list my projects'));
 
     // Act
-    const response = await handler(eventOf(refused, later));
+    const response = await handler(eventOf(refused));
 
     // Assess
-    expect(failedIds(response)).toEqual(failed ? [refused.messageId, later.messageId] : []);
-    expect(telegram.textsTo(CHAT_A)).toHaveLength(failed ? 1 : 2);
+    expect(failedIds(response)).toEqual(failed ? [refused.messageId] : []);
+    expect(telegram.textsTo(CHAT_A)).toHaveLength(1);
   });
 
-  it('does not count a message twice when its first try failed', async () => {
+  it.each([403, 400])(
+    "answers the chat's next message at once after an update dropped for a Telegram %i",
+    async (status) => {
+      // Prepare
+      telegram.failChat(CHAT_A, status);
+      const refused = recordFor(privateText(CHAT_A, 'list my projects'));
+      const later = recordFor(privateText(CHAT_A, 'list my projects'));
+
+      // Act
+      const response = await handler(eventOf(refused, later));
+
+      // Assess: the dropped update must not leave the conversation leased to nobody
+      expect(failedIds(response)).toEqual([]);
+      expect(queue.visibilityChanges).toEqual([]);
+      expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS, NO_PROJECTS]);
+    },
+  );
+
+  it('does not count a message twice when its first try failed, nor send its reply twice', async () => {
     // Prepare
     telegram.failChat(CHAT_A, 500);
-    const record = recordFor(privateText(CHAT_A, 'count me once'));
+    const record = recordFor(privateText(CHAT_A, 'list my projects'));
     const first = await handler(eventOf(record));
 
     // Act: SQS redelivers the same record.
@@ -301,7 +354,80 @@ describe('consumer app: failures', () => {
     // Assess
     expect(failedIds(first)).toEqual([record.messageId]);
     expect(retry).toEqual({ batchItemFailures: [] });
-    expect(telegram.textsTo(CHAT_A).at(-1)).toBe(MESSAGES.received(1));
+    expect(await messageCount(CHAT_A)).toBe(1);
+    // respond_to_user is not repeated once started: the failed try was the only send.
+    expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS]);
+  });
+});
+
+describe('consumer app: a conversation another worker holds', () => {
+  /** Another worker takes chat A's conversation lease, as a concurrent consumer would. */
+  const holdConversation = (chatId: number, leaseSeconds = LEASE_SECONDS) =>
+    new ConversationLeases(store, leaseSeconds).acquire(chatId, 'other-worker');
+
+  it("fails the record, keeps the chat's later records behind it and looks again when the lease runs out", async () => {
+    // Prepare
+    await holdConversation(CHAT_A);
+    const a1 = recordFor(privateText(CHAT_A, 'list my projects'));
+    const b1 = recordFor(privateText(CHAT_B, 'list my projects'));
+    const a2 = recordFor(privateText(CHAT_A, 'list my projects'));
+
+    // Act
+    const response = await handler(eventOf(a1, b1, a2));
+
+    // Assess
+    expect(failedIds(response)).toEqual([a1.messageId, a2.messageId]);
+    expect(queue.visibilityChanges).toEqual([
+      { receiptHandle: a1.receiptHandle, timeoutMs: expect.any(Number) },
+    ]);
+    const timeoutMs = queue.visibilityChanges[0]?.timeoutMs ?? 0;
+    expect(timeoutMs).toBeGreaterThanOrEqual((LEASE_SECONDS - 2) * 1000);
+    expect(timeoutMs).toBeLessThanOrEqual((LEASE_SECONDS + 1) * 1000);
+    expect(telegram.textsTo(CHAT_A)).toEqual([]);
+    expect(telegram.textsTo(CHAT_B)).toEqual([NO_PROJECTS]);
+    expect(await messageCount(CHAT_A)).toBeUndefined();
+  });
+
+  it('waits at most 15 minutes (the SQS maximum it asks for), however long the lease', async () => {
+    // Prepare
+    await holdConversation(CHAT_A, 3600);
+    const record = recordFor(privateText(CHAT_A, 'list my projects'));
+
+    // Act
+    const response = await handler(eventOf(record));
+
+    // Assess
+    expect(failedIds(response)).toEqual([record.messageId]);
+    expect(queue.visibilityChanges.map((c) => c.timeoutMs)).toEqual([900_000]);
+  });
+
+  it('still fails the record when the visibility cannot be changed', async () => {
+    // Prepare
+    await holdConversation(CHAT_A);
+    queue.failVisibilityChanges = true;
+    const record = recordFor(privateText(CHAT_A, 'list my projects'));
+
+    // Act
+    const response = await handler(eventOf(record));
+
+    // Assess
+    expect(failedIds(response)).toEqual([record.messageId]);
+    expect(queue.visibilityChanges).toHaveLength(1);
+  });
+
+  it('answers the chat once the other worker is done', async () => {
+    // Prepare
+    const held = await holdConversation(CHAT_A);
+    const record = recordFor(privateText(CHAT_A, 'list my projects'));
+    await handler(eventOf(record));
+    await new ConversationLeases(store, LEASE_SECONDS).release(held);
+
+    // Act: the redelivery after the visibility timeout
+    const retry = await handler(eventOf(record));
+
+    // Assess
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS]);
   });
 });
 

@@ -1,15 +1,20 @@
 import type { Update } from 'grammy/types';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { OfflineModel } from '../../../lambdas/adapters/llm/offline-model.ts';
+import { TelegramChat } from '../../../lambdas/adapters/telegram/telegram-chat.ts';
 import { createConsumerBot } from '../../../lambdas/bot/consumer-bot.ts';
 import { MESSAGES } from '../../../lambdas/bot/messages.ts';
 import { AccessControl } from '../../../lambdas/domain/access/access-control.ts';
 import { UserDirectory } from '../../../lambdas/domain/access/user-directory.ts';
+import type { BotIdentityLookup } from '../../../lambdas/domain/chat-secrets/bot-token-verifier.ts';
 import type { ChatSession } from '../../../lambdas/domain/sessions/chat-session.ts';
 import { SessionRepository } from '../../../lambdas/domain/sessions/session-repository.ts';
 import { botInfoFrom } from '../../../lambdas/shared/bot-identity.ts';
 import { createLogger } from '../../../lambdas/shared/logger.ts';
 import { ManualClock, MemoryStore } from '../../support/memory-store.ts';
+import { type AgentWorld, agentWorld, intakeIn, productOwnerIn } from '../../support/product-owner-world.ts';
 import {
+  callbackQuery,
   groupText,
   privateCommand,
   privateText,
@@ -22,10 +27,15 @@ const ADMIN = 1001;
 const USER = 2002;
 const STRANGER = 3003;
 const SESSION_TTL = 90 * 24 * 3600;
+/** The offline model's answer to "list my projects" for someone without projects. */
+const NO_PROJECTS =
+  'You have no projects yet. Tell me what to build, e.g. "make me a weather bot with daily notifications".';
 
 let clock: ManualClock;
 let store: MemoryStore;
 let directory: UserDirectory;
+let world: AgentWorld;
+let botLookup: BotIdentityLookup;
 let telegram: TelegramApiRecorder;
 let bot: ReturnType<typeof createConsumerBot>;
 
@@ -33,6 +43,7 @@ beforeEach(() => {
   clock = new ManualClock();
   store = new MemoryStore({ now: clock.now });
   directory = new UserDirectory(store);
+  botLookup = { getMe: vi.fn(async () => ({ username: 'weather_bot' })) };
   bot = createConsumerBot({
     token: TOKEN,
     botInfo: botInfoFrom(TOKEN, 'orchestrator_bot'),
@@ -40,6 +51,17 @@ beforeEach(() => {
     access: new AccessControl(new Set([ADMIN]), directory),
     directory,
     sessions: new SessionRepository<ChatSession>(store, SESSION_TTL, clock.now),
+    // The agent as product-owner-wiring.ts builds it, on the offline model and this bot's API.
+    agent: (api) => {
+      world = agentWorld({ chat: new TelegramChat(api), store, clock });
+      const model = new OfflineModel();
+      return {
+        productOwner: productOwnerIn(world, { intent: model, agent: model }),
+        intake: intakeIn(world, botLookup),
+        usage: world.usage,
+        offline: true,
+      };
+    },
     logger: createLogger('consumer-bot-test'),
   });
   telegram = recordTelegramApi(bot);
@@ -59,6 +81,11 @@ async function send(update: Update): Promise<string[]> {
   await bot.handleUpdate(update);
   return telegram.sentTexts();
 }
+
+/** The chat sessions (the conversation leases share the sessions table under CONV#). */
+const chatSessions = () => store.dump('sessions').filter((item) => item.pk.startsWith('SESSION#'));
+const messageCount = (chatId: number) =>
+  (chatSessions().find((s) => s.pk === `SESSION#${chatId}`)?.data as ChatSession | undefined)?.messageCount;
 
 describe('consumer bot: welcome', () => {
   it.each([
@@ -87,6 +114,14 @@ describe('consumer bot: welcome', () => {
     expect(help).toContain('/users');
   });
 
+  it('says in the help that the offline model is answering', async () => {
+    // Act
+    const [help] = await send(privateCommand(ADMIN, 'help'));
+
+    // Assess
+    expect(help).toContain(MESSAGES.offlineModel);
+  });
+
   it('keeps the admin commands out of the help for a user', async () => {
     // Prepare
     await admit(USER);
@@ -103,40 +138,49 @@ describe('consumer bot: welcome', () => {
 describe('consumer bot: conversation and session', () => {
   it('counts messages in the chat session across updates and keeps it in the sessions table', async () => {
     // Act
-    const first = await send(privateText(ADMIN, 'a weather bot'));
+    const first = await send(privateText(ADMIN, 'list my projects'));
     clock.advance(60);
-    const second = await send(privateText(ADMIN, 'with daily notifications'));
+    const second = await send(privateText(ADMIN, 'list my projects'));
 
     // Assess
-    expect(first).toEqual([MESSAGES.received(1)]);
-    expect(second).toEqual([MESSAGES.received(2)]);
-    const stored = store.dump('sessions');
-    expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({
-      pk: `SESSION#${ADMIN}`,
-      sk: 'CHAT',
-      data: { messageCount: 2 },
-      expiresAt: clock.now() + SESSION_TTL,
-    });
+    expect(first).toEqual([NO_PROJECTS]);
+    expect(second).toEqual([NO_PROJECTS]);
+    expect(chatSessions()).toEqual([
+      expect.objectContaining({
+        pk: `SESSION#${ADMIN}`,
+        sk: 'CHAT',
+        data: expect.objectContaining({ messageCount: 2 }),
+        expiresAt: clock.now() + SESSION_TTL,
+      }),
+    ]);
   });
 
-  it('keeps one session per chat', async () => {
+  it('keeps one session per chat, beside each chat’s conversation with the agent', async () => {
     // Prepare
     await admit(USER);
 
     // Act
     await send(privateText(ADMIN, 'one'));
     await send(privateText(ADMIN, 'two'));
-    const userReply = await send(privateText(USER, 'first from user'));
+    const userReply = await send(privateText(USER, 'list my projects'));
 
     // Assess
-    expect(userReply).toEqual([MESSAGES.received(1)]);
+    expect(userReply).toEqual([NO_PROJECTS]);
     expect(
-      store
-        .dump('sessions')
+      chatSessions()
         .map((s) => s.pk)
         .sort(),
     ).toEqual([`SESSION#${ADMIN}`, `SESSION#${USER}`]);
+    expect([messageCount(ADMIN), messageCount(USER)]).toEqual([2, 1]);
+    expect(
+      store
+        .dump('sessions')
+        .filter((item) => item.pk.startsWith('CONV#'))
+        .map((item) => [item.pk, item.phase]),
+    ).toEqual([
+      [`CONV#${ADMIN}`, 'IDLE'],
+      [`CONV#${USER}`, 'IDLE'],
+    ]);
   });
 
   it('starts a new count once the session has expired', async () => {
@@ -146,10 +190,11 @@ describe('consumer bot: conversation and session', () => {
 
     // Act
     clock.advance(SESSION_TTL + 1);
-    const replies = await send(privateText(ADMIN, 'back after months'));
+    const replies = await send(privateText(ADMIN, 'list my projects'));
 
     // Assess
-    expect(replies).toEqual([MESSAGES.received(1)]);
+    expect(replies).toEqual([NO_PROJECTS]);
+    expect(messageCount(ADMIN)).toBe(1);
   });
 
   it('answers a message without text with the unsupported notice and does not count it', async () => {
@@ -160,11 +205,116 @@ describe('consumer bot: conversation and session', () => {
 
     // Act
     const replies = await send(sticker);
-    const next = await send(privateText(ADMIN, 'text'));
+    const next = await send(privateText(ADMIN, 'list my projects'));
 
     // Assess
     expect(replies).toEqual([MESSAGES.unsupported]);
-    expect(next).toEqual([MESSAGES.received(1)]);
+    expect(next).toEqual([NO_PROJECTS]);
+    expect(messageCount(ADMIN)).toBe(1);
+  });
+
+  it('answers an unknown command without asking the agent', async () => {
+    // Act
+    const replies = await send(privateCommand(ADMIN, 'frobnicate'));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.unknownCommand]);
+    expect(await world.usage.userTotals(ADMIN)).toMatchObject({ calls: 0 });
+  });
+
+  it('refuses a text longer than Telegram allows without asking the agent', async () => {
+    // Act
+    const replies = await send(privateText(ADMIN, 'x'.repeat(4097)));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.tooLong(4096)]);
+    expect(await world.usage.userTotals(ADMIN)).toMatchObject({ calls: 0 });
+  });
+});
+
+describe('consumer bot: the Product Owner agent', () => {
+  it('creates a project for the sender from a plain request', async () => {
+    // Prepare
+    await admit(USER);
+
+    // Act
+    const replies = await send(privateText(USER, 'make me a bot number 3'));
+
+    // Assess
+    expect(replies).toEqual([
+      expect.stringMatching(/^Created project bot-number-3 \(id bot-number-3-[0-9a-f]{6}\)/),
+    ]);
+    const projects = await world.projects.list({ userId: USER, role: 'user' });
+    expect(projects.map((p) => [p.name, p.ownerId])).toEqual([['bot-number-3', USER]]);
+    expect(await world.projects.list({ userId: ADMIN, role: 'admin' }, 'mine')).toEqual([]);
+  });
+
+  it('deletes a pasted secret, stores it, and never echoes it', async () => {
+    // Prepare
+    const key = `sk-${'A1b2C3d4'.repeat(3)}`;
+    const update = privateText(ADMIN, `my openai key is ${key}`, { messageId: 321 });
+
+    // Act
+    const replies = await send(update);
+
+    // Assess
+    expect(telegram.callsTo('deleteMessage').map((c) => c.payload)).toEqual([
+      { chat_id: ADMIN, message_id: 321 },
+    ]);
+    expect(replies[0]).toBe('I removed your message because it contained a secret; it is stored encrypted.');
+    expect(replies.join('\n')).not.toContain(key);
+    expect(world.secrets.names()).toEqual([
+      expect.stringMatching(new RegExp(`^chat-secrets/${ADMIN}/[0-9a-f]{12}$`)),
+    ]);
+  });
+
+  it('asks before deploying and deploys once the sender presses Confirm', async () => {
+    // Prepare
+    await send(privateText(ADMIN, 'make me a shop bot'));
+    await send(privateText(ADMIN, 'deploy shop-bot'));
+    const question = telegram.callsTo('sendMessage').at(-1)?.payload as {
+      text: string;
+      reply_markup: { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
+    };
+    const confirm = question.reply_markup.inline_keyboard[0]?.[0]?.callback_data ?? '';
+
+    // Act
+    const replies = await send(callbackQuery(ADMIN, confirm));
+
+    // Assess
+    expect(question.text).toBe('Deploy shop-bot to its server now?');
+    expect(confirm).toMatch(/^cf:[0-9a-f]{16}:y$/);
+    expect(telegram.callsTo('answerCallbackQuery')).toHaveLength(1);
+    expect(telegram.callsTo('editMessageText').map((c) => c.payload.text)).toEqual([
+      'Deploy shop-bot to its server now?\n\nConfirmed.',
+    ]);
+    expect(replies).toEqual([expect.stringContaining('devops pipeline is not part of this installation')]);
+  });
+
+  it.each([
+    { case: 'a forged button', data: 'cf:0123456789abcdef:y' },
+    { case: 'a button of another shape', data: 'something-else' },
+  ])('answers $case as no longer valid and runs nothing', async ({ data }) => {
+    // Act
+    const replies = await send(callbackQuery(ADMIN, data));
+
+    // Assess
+    expect(replies).toEqual([]);
+    expect(telegram.callsTo('answerCallbackQuery').map((c) => c.payload.text)).toEqual([
+      'This button is no longer valid.',
+    ]);
+  });
+
+  it('reports the model usage of the sender on /usage', async () => {
+    // Prepare
+    await send(privateText(ADMIN, 'list my projects'));
+
+    // Act
+    const [report] = await send(privateCommand(ADMIN, 'usage'));
+
+    // Assess
+    expect(report).toMatch(/^You, this month: [1-9]\d* model calls/);
+    expect(report).toContain('Everyone, all time:');
   });
 });
 
@@ -216,7 +366,7 @@ describe('consumer bot: /adduser', () => {
       admittedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       displayName: 'Bob Builder',
     });
-    expect(userReplies).toEqual([MESSAGES.received(1)]);
+    expect(userReplies).toEqual([expect.stringContaining('I am the offline model')]);
   });
 
   it('admits a user without a name', async () => {

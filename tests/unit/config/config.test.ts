@@ -43,7 +43,46 @@ describe('loadConfig defaults', () => {
       maxUpdateBytes: 65_536,
       dedupTtlSeconds: 25 * 3600,
       secretsCacheSeconds: 300,
+      projectSecretsPrefix: '',
+      llm: {
+        intent: { provider: 'offline' },
+        agent: { provider: 'offline' },
+        timeoutMs: 60_000,
+        openAiBaseUrl: 'https://api.openai.com/v1',
+        openAiKeySecretId: 'orchestrator/llm/openai-api-key',
+        prices: expect.objectContaining({ 'offline-deterministic': { inputPerMTok: 0, outputPerMTok: 0 } }),
+      },
+      agent: { maxIterations: 8, maxTokensPerRequest: 60_000, leaseSeconds: 300 },
     });
+  });
+
+  it.each([
+    ['offline', { provider: 'offline' }],
+    [
+      'bedrock:us.anthropic.claude-sonnet-4-20250514-v1:0',
+      { provider: 'bedrock', modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0' },
+    ],
+    ['openai:llama3.1:8b', { provider: 'openai', modelId: 'llama3.1:8b' }],
+  ])('reads the model spec %s', (raw, expected) => {
+    // Act
+    const config = loadConfig({ ...minimal, LLM_AGENT_MODEL: raw });
+
+    // Assess
+    expect(config.llm.agent).toEqual(expected);
+  });
+
+  it.each([
+    ['LLM_AGENT_MODEL', 'gpt-4', 'must be offline, bedrock:<model id> or openai:<model>'],
+    ['LLM_PRICES', '{not json', 'must be JSON'],
+    ['LLM_PRICES', '{"m": {"inputPerMTok": -1, "outputPerMTok": 1}}', 'LLM_PRICES'],
+    ['FAULT_INJECTION', 'whenever', 'crash point'],
+  ])('rejects %s=%s, saying why', (name, value, why) => {
+    // Act
+    const attempt = () => loadConfig({ ...minimal, [name]: value });
+
+    // Assess
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(why);
   });
 
   it('reads numbers from their string form', () => {

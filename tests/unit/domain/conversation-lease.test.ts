@@ -59,20 +59,23 @@ describe('ConversationLeases: acquire', () => {
     { elapsed: 0, retryAfter: LEASE + 1 },
     { elapsed: 30, retryAfter: LEASE - 30 + 1 },
     { elapsed: LEASE - 1, retryAfter: 2 },
-  ])('refuses another owner $elapsed s into the lease, retry after about $retryAfter s', async ({ elapsed, retryAfter }) => {
-    // Prepare
-    await leases.acquire(CHAT, 'worker-a');
-    clock.advance(elapsed);
+  ])(
+    'refuses another owner $elapsed s into the lease, retry after about $retryAfter s',
+    async ({ elapsed, retryAfter }) => {
+      // Prepare
+      await leases.acquire(CHAT, 'worker-a');
+      clock.advance(elapsed);
 
-    // Act
-    const taking = leases.acquire(CHAT, 'worker-b');
+      // Act
+      const taking = leases.acquire(CHAT, 'worker-b');
 
-    // Assess
-    const error = await taking.catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConversationBusyError);
-    expect(error).toMatchObject({ chatId: CHAT, retryAfterSeconds: retryAfter });
-    expect((await leases.read(CHAT)).leaseOwner).toBe('worker-a');
-  });
+      // Assess
+      const error = await taking.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConversationBusyError);
+      expect(error).toMatchObject({ chatId: CHAT, retryAfterSeconds: retryAfter });
+      expect((await leases.read(CHAT)).leaseOwner).toBe('worker-a');
+    },
+  );
 
   it('lets the same owner take its lease again (a redelivered message of the same request)', async () => {
     // Prepare
@@ -87,17 +90,20 @@ describe('ConversationLeases: acquire', () => {
     expect(again.version).toBe(first.version + 1);
   });
 
-  it.each([LEASE, LEASE + 1, 10 * LEASE])('lets another owner take over once the lease ran out (%i s)', async (elapsed) => {
-    // Prepare
-    await leases.acquire(CHAT, 'worker-a');
-    clock.advance(elapsed);
+  it.each([LEASE, LEASE + 1, 10 * LEASE])(
+    'lets another owner take over once the lease ran out (%i s)',
+    async (elapsed) => {
+      // Prepare
+      await leases.acquire(CHAT, 'worker-a');
+      clock.advance(elapsed);
 
-    // Act
-    const taken = await leases.acquire(CHAT, 'worker-b');
+      // Act
+      const taken = await leases.acquire(CHAT, 'worker-b');
 
-    // Assess
-    expect(taken).toMatchObject({ phase: 'PROCESSING', leaseOwner: 'worker-b', version: 2 });
-  });
+      // Assess
+      expect(taken).toMatchObject({ phase: 'PROCESSING', leaseOwner: 'worker-b', version: 2 });
+    },
+  );
 
   it.each([
     { phase: 'IDLE', release: () => ({}) },
@@ -160,8 +166,15 @@ describe('ConversationLeases: holding and giving up', () => {
   });
 
   it.each([
-    { call: 'heartbeat', act: (held: Parameters<ConversationLeases['heartbeat']>[0]) => leases.heartbeat(held) },
-    { call: 'update', act: (held: Parameters<ConversationLeases['heartbeat']>[0]) => leases.update(held, { confirmation: confirmation() }) },
+    {
+      call: 'heartbeat',
+      act: (held: Parameters<ConversationLeases['heartbeat']>[0]) => leases.heartbeat(held),
+    },
+    {
+      call: 'update',
+      act: (held: Parameters<ConversationLeases['heartbeat']>[0]) =>
+        leases.update(held, { confirmation: confirmation() }),
+    },
     { call: 'release', act: (held: Parameters<ConversationLeases['heartbeat']>[0]) => leases.release(held) },
   ])('fails $call with LeaseLostError after another worker took over, writing nothing', async ({ act }) => {
     // Prepare

@@ -103,9 +103,12 @@ const seedProject = (owner: Principal, name: string, key = `seed-${name}`): Prom
 describe('ProductOwner: a turn', () => {
   it('creates a project, answers once and checkpoints every step with increasing seq', async () => {
     // Prepare
-    intent.then(selectGroups(['projects']));
-    agent.then(
-      callTool('create_project', { name: 'Weather Bot', description: 'a weather bot with daily notifications' }),
+    intent.queue(selectGroups(['projects']));
+    agent.queue(
+      callTool('create_project', {
+        name: 'Weather Bot',
+        description: 'a weather bot with daily notifications',
+      }),
       callTool('respond_to_user', { text: 'Created weather-bot.' }),
       callTool('finish'),
     );
@@ -119,7 +122,9 @@ describe('ProductOwner: a turn', () => {
     expect(projects.map((p) => [p.name, p.ownerId, p.description])).toEqual([
       ['weather-bot', ALICE, 'a weather bot with daily notifications'],
     ]);
-    expect(chat.sent).toEqual([{ chatId: ALICE, messageId: expect.any(Number), text: 'Created weather-bot.' }]);
+    expect(chat.sent).toEqual([
+      { chatId: ALICE, messageId: expect.any(Number), text: 'Created weather-bot.' },
+    ]);
     const seqs = saves.mock.calls.map(([, seq]) => seq);
     expect(seqs.length).toBeGreaterThanOrEqual(5);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
@@ -137,8 +142,8 @@ describe('ProductOwner: a turn', () => {
 
   it('shows the model the person’s text and each tool result before its next step', async () => {
     // Prepare
-    intent.then(selectGroups(['projects']));
-    agent.then(callTool('list_projects'), sayText('You have none.'));
+    intent.queue(selectGroups(['projects']));
+    agent.queue(callTool('list_projects'), sayText('You have none.'));
 
     // Act
     await productOwner().handleMessage(alice, ALICE, 'r1', 'list my projects');
@@ -159,12 +164,15 @@ describe('ProductOwner: capability groups', () => {
     { groups: [], tools: [] },
     { groups: ['projects'], tools: PROJECT_TOOLS },
     { groups: ['deploy'], tools: ['trigger_deploy', 'run_status'] },
-    { groups: ['engineering', 'deploy'], tools: ['start_engineering', 'run_status', 'approve_escalation', 'trigger_deploy'] },
+    {
+      groups: ['engineering', 'deploy'],
+      tools: ['start_engineering', 'run_status', 'approve_escalation', 'trigger_deploy'],
+    },
     { groups: ['usage'], tools: ['get_usage'] },
   ])('offers the base tools plus only those of $groups', async ({ groups, tools }) => {
     // Prepare
-    intent.then(selectGroups(groups));
-    agent.then(sayText('Hello.'));
+    intent.queue(selectGroups(groups));
+    agent.queue(sayText('Hello.'));
 
     // Act
     await productOwner().handleMessage(alice, ALICE, 'r1', 'hello');
@@ -177,41 +185,51 @@ describe('ProductOwner: capability groups', () => {
   it.each([
     { who: 'a user', principal: alice, offered: ['projects', 'engineering', 'deploy', 'usage'] },
     { who: 'an admin', principal: admin, offered: ['projects', 'engineering', 'deploy', 'usage', 'admin'] },
-  ])('lets the intent parser choose among the groups $who may use, from the latest text', async ({ principal, offered }) => {
-    // Prepare
-    intent.then(selectGroups([]));
-    agent.then(sayText('Hi.'));
+  ])(
+    'lets the intent parser choose among the groups $who may use, from the latest text',
+    async ({ principal, offered }) => {
+      // Prepare
+      intent.queue(selectGroups([]));
+      agent.queue(sayText('Hi.'));
 
-    // Act
-    await productOwner().handleMessage(principal, principal.userId, 'r1', 'hi there');
+      // Act
+      await productOwner().handleMessage(principal, principal.userId, 'r1', 'hi there');
 
-    // Assess
-    const request = intent.requests[0];
-    const schema = request?.tools?.[0]?.inputSchema as { properties: { groups: { items: { enum: string[] } } } };
-    expect(request?.toolChoice).toEqual({ tool: 'select_capabilities' });
-    expect(schema.properties.groups.items.enum).toEqual(offered);
-    expect(request?.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'hi there' }] }]);
-  });
+      // Assess
+      const request = intent.requests[0];
+      const schema = request?.tools?.[0]?.inputSchema as {
+        properties: { groups: { items: { enum: string[] } } };
+      };
+      expect(request?.toolChoice).toEqual({ tool: 'select_capabilities' });
+      expect(schema.properties.groups.items.enum).toEqual(offered);
+      expect(request?.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'hi there' }] }]);
+      expectValidTranscript((await stateOf(principal.userId)).messages);
+    },
+  );
 
   it.each([
     { who: 'a user', principal: alice, adminTools: [] },
     { who: 'an admin', principal: admin, adminTools: ['list_users', 'list_servers'] },
-  ])('gives $who admin tools only if admin, even when the intent model names the admin group', async ({ principal, adminTools }) => {
-    // Prepare
-    intent.then(selectGroups(['admin', 'projects', 'no-such-group']));
-    agent.then(sayText('Hi.'));
+  ])(
+    'gives $who admin tools only if admin, even when the intent model names the admin group',
+    async ({ principal, adminTools }) => {
+      // Prepare
+      intent.queue(selectGroups(['admin', 'projects', 'no-such-group']));
+      agent.queue(sayText('Hi.'));
 
-    // Act
-    await productOwner().handleMessage(principal, principal.userId, 'r1', 'list users');
+      // Act
+      await productOwner().handleMessage(principal, principal.userId, 'r1', 'list users');
 
-    // Assess
-    expect(sorted(agent.toolNames(0))).toEqual(sorted([...BASE_TOOLS, ...PROJECT_TOOLS, ...adminTools]));
-  });
+      // Assess
+      expect(sorted(agent.toolNames(0))).toEqual(sorted([...BASE_TOOLS, ...PROJECT_TOOLS, ...adminTools]));
+      expectValidTranscript((await stateOf(principal.userId)).messages);
+    },
+  );
 
   it('falls back to every group the principal may use when the intent answer is unusable', async () => {
     // Prepare: the intent model answers with text instead of calling select_capabilities
-    intent.then(sayText('projects please'));
-    agent.then(sayText('Hi.'));
+    intent.queue(sayText('projects please'));
+    agent.queue(sayText('Hi.'));
 
     // Act
     await productOwner().handleMessage(alice, ALICE, 'r1', 'hello');
@@ -229,35 +247,44 @@ describe('ProductOwner: capability groups', () => {
         'get_usage',
       ]),
     );
+    expectValidTranscript((await stateOf(ALICE)).messages);
   });
 
   it.each([
     { who: 'a user', principal: alice, asks: ['deploy'], gains: ['trigger_deploy', 'run_status'] },
     { who: 'a user', principal: alice, asks: ['admin'], gains: [] },
     { who: 'an admin', principal: admin, asks: ['admin'], gains: ['list_users', 'list_servers'] },
-  ])('adds what request_capabilities asks for ($asks by $who) to the next model call', async ({ principal, asks, gains }) => {
-    // Prepare
-    intent.then(selectGroups(['projects']));
-    agent.then(callTool('request_capabilities', { groups: asks, reason: 'to do it' }), sayText('Done.'));
+  ])(
+    'adds what request_capabilities asks for ($asks by $who) to the next model call',
+    async ({ principal, asks, gains }) => {
+      // Prepare
+      intent.queue(selectGroups(['projects']));
+      agent.queue(callTool('request_capabilities', { groups: asks, reason: 'to do it' }), sayText('Done.'));
 
-    // Act
-    await productOwner().handleMessage(principal, principal.userId, 'r1', 'deploy it');
+      // Act
+      await productOwner().handleMessage(principal, principal.userId, 'r1', 'deploy it');
 
-    // Assess
-    expect(sorted(agent.toolNames(0))).toEqual(sorted([...BASE_TOOLS, ...PROJECT_TOOLS]));
-    expect(sorted(agent.toolNames(1))).toEqual(sorted([...BASE_TOOLS, ...PROJECT_TOOLS, ...gains]));
-    expectValidTranscript((await stateOf(principal.userId)).messages);
-  });
+      // Assess
+      expect(sorted(agent.toolNames(0))).toEqual(sorted([...BASE_TOOLS, ...PROJECT_TOOLS]));
+      expect(sorted(agent.toolNames(1))).toEqual(sorted([...BASE_TOOLS, ...PROJECT_TOOLS, ...gains]));
+      expectValidTranscript((await stateOf(principal.userId)).messages);
+    },
+  );
 });
 
 describe('ProductOwner: limits', () => {
   it('stops at the iteration cap with the cap message and ends the turn cleanly', async () => {
     // Prepare: the model never finishes
-    intent.then(selectGroups(['projects']));
-    agent.then(callTool('list_projects'), callTool('list_projects'));
+    intent.queue(selectGroups(['projects']));
+    agent.queue(callTool('list_projects'), callTool('list_projects'));
 
     // Act
-    await productOwner({ limits: { maxIterations: 2 } }).handleMessage(alice, ALICE, 'r1', 'list my projects');
+    await productOwner({ limits: { maxIterations: 2 } }).handleMessage(
+      alice,
+      ALICE,
+      'r1',
+      'list my projects',
+    );
 
     // Assess
     expect(agent.requests).toHaveLength(2);
@@ -271,15 +298,17 @@ describe('ProductOwner: limits', () => {
 
   it('stops when the request has used its token budget', async () => {
     // Prepare: 10 tokens for the intent, 110 for the first agent step: over a budget of 100
-    intent.then(selectGroups(['projects'], { inputTokens: 5, outputTokens: 5 }));
-    agent.then(callTool('list_projects', {}, { inputTokens: 80, outputTokens: 30 }));
+    intent.queue(selectGroups(['projects'], { inputTokens: 5, outputTokens: 5 }));
+    agent.queue(callTool('list_projects', {}, { inputTokens: 80, outputTokens: 30 }));
 
     // Act
     await productOwner({ limits: { maxTokensPerRequest: 100 } }).handleMessage(alice, ALICE, 'r1', 'list');
 
     // Assess
     expect(agent.requests).toHaveLength(1);
-    expect(chat.texts()).toEqual(['This request used up its model budget, so I stopped. Try a smaller step.']);
+    expect(chat.texts()).toEqual([
+      'This request used up its model budget, so I stopped. Try a smaller step.',
+    ]);
     const state = await stateOf(ALICE);
     expect(state.turn).toBeUndefined();
     expectValidTranscript(state.messages);
@@ -288,23 +317,55 @@ describe('ProductOwner: limits', () => {
 
 describe('ProductOwner: tool errors go back to the model', () => {
   it.each([
-    { case: 'an unknown tool', name: 'deploy_to_mars', input: {}, error: /^Tool deploy_to_mars is not available here/ },
-    { case: 'an admin tool a user was not given', name: 'list_users', input: {}, error: /^Tool list_users is not available here/ },
-    { case: 'a tool of a group not selected', name: 'trigger_deploy', input: { project: 'x' }, error: /^Tool trigger_deploy is not available/ },
-    { case: 'a too short name', name: 'create_project', input: { name: 'x', description: 'a bot' }, error: /^Invalid input for create_project: name / },
-    { case: 'a missing field', name: 'respond_to_user', input: {}, error: /^Invalid input for respond_to_user: text / },
-    { case: 'a wrong type', name: 'list_projects', input: { scope: 42 }, error: /^Invalid input for list_projects: scope / },
+    {
+      case: 'an unknown tool',
+      name: 'deploy_to_mars',
+      input: {},
+      error: /^Tool deploy_to_mars is not available here/,
+    },
+    {
+      case: 'an admin tool a user was not given',
+      name: 'list_users',
+      input: {},
+      error: /^Tool list_users is not available here/,
+    },
+    {
+      case: 'a tool of a group not selected',
+      name: 'trigger_deploy',
+      input: { project: 'x' },
+      error: /^Tool trigger_deploy is not available/,
+    },
+    {
+      case: 'a too short name',
+      name: 'create_project',
+      input: { name: 'x', description: 'a bot' },
+      error: /^Invalid input for create_project: name /,
+    },
+    {
+      case: 'a missing field',
+      name: 'respond_to_user',
+      input: {},
+      error: /^Invalid input for respond_to_user: text /,
+    },
+    {
+      case: 'a wrong type',
+      name: 'list_projects',
+      input: { scope: 42 },
+      error: /^Invalid input for list_projects: scope /,
+    },
   ])('answers $case with an error tool_result instead of throwing', async ({ name, input, error }) => {
     // Prepare
-    intent.then(selectGroups(['projects']));
-    agent.then(callTool(name, input), sayText('Sorry, that did not work.'));
+    intent.queue(selectGroups(['projects']));
+    agent.queue(callTool(name, input), sayText('Sorry, that did not work.'));
     const listUsers = vi.spyOn(world.directory, 'list');
 
     // Act
     await productOwner().handleMessage(alice, ALICE, 'r1', 'do something');
 
     // Assess
-    expect(resultsShown(1)).toEqual([expect.objectContaining({ isError: true, content: expect.stringMatching(error) })]);
+    expect(resultsShown(1)).toEqual([
+      expect.objectContaining({ isError: true, content: expect.stringMatching(error) }),
+    ]);
     expect(listUsers).not.toHaveBeenCalled();
     expect(await world.projects.list(admin, 'all')).toEqual([]);
     expect(chat.texts()).toEqual(['Sorry, that did not work.']);
@@ -314,15 +375,27 @@ describe('ProductOwner: tool errors go back to the model', () => {
   it.each([
     { case: 'get_project by id', tool: 'get_project', input: (p: Project) => ({ project: p.id }) },
     { case: 'get_project by name', tool: 'get_project', input: (p: Project) => ({ project: p.name }) },
-    { case: 'set_project_secret', tool: 'set_project_secret', input: (p: Project) => ({ project: p.id, key: 'API_KEY' }) },
-    { case: 'trigger_deploy (before asking)', tool: 'trigger_deploy', input: (p: Project) => ({ project: p.id }) },
-    { case: 'start_engineering (before asking)', tool: 'start_engineering', input: (p: Project) => ({ project: p.name }) },
+    {
+      case: 'set_project_secret',
+      tool: 'set_project_secret',
+      input: (p: Project) => ({ project: p.id, key: 'API_KEY' }),
+    },
+    {
+      case: 'trigger_deploy (before asking)',
+      tool: 'trigger_deploy',
+      input: (p: Project) => ({ project: p.id }),
+    },
+    {
+      case: 'start_engineering (before asking)',
+      tool: 'start_engineering',
+      input: (p: Project) => ({ project: p.name }),
+    },
   ])("reports another user's project as not found for $case and changes nothing", async ({ tool, input }) => {
     // Prepare: Bob owns a project; Alice's model names it
     const bobs = await seedProject(bob, 'diary-bot');
     const ref = input(bobs);
-    intent.then(selectGroups(['projects', 'engineering', 'deploy']));
-    agent.then(callTool(tool, ref), sayText('Not found.'));
+    intent.queue(selectGroups(['projects', 'engineering', 'deploy']));
+    agent.queue(callTool(tool, ref), sayText('Not found.'));
 
     // Act
     await productOwner().handleMessage(alice, ALICE, 'r1', 'look at it');
@@ -340,8 +413,8 @@ describe('ProductOwner: tool errors go back to the model', () => {
 
   it('lets an outage (not a person’s mistake) escape, so the message is retried', async () => {
     // Prepare
-    intent.then(selectGroups([]));
-    agent.then(callTool('respond_to_user', { text: 'Hello.' }));
+    intent.queue(selectGroups([]));
+    agent.queue(callTool('respond_to_user', { text: 'Hello.' }));
     chat.failNextSend(new Error('Telegram is down'));
 
     // Act
@@ -349,7 +422,11 @@ describe('ProductOwner: tool errors go back to the model', () => {
 
     // Assess
     await expect(handling).rejects.toThrow('Telegram is down');
-    expect((await world.leases.read(ALICE)).phase).toBe('PROCESSING');
+    // The lease is given back so the chat's other messages need not wait for it to expire; the
+    // retry (same request id) resumes the turn from its checkpoint.
+    expect((await world.leases.read(ALICE)).phase).toBe('IDLE');
+    expect((await stateOf(ALICE)).turn?.requestId).toBe('r1');
+    expectValidTranscript((await stateOf(ALICE)).messages, { pendingAtEnd: true });
   });
 });
 
@@ -359,8 +436,8 @@ describe('ProductOwner: confirmations', () => {
   /** Alice asks to deploy her shop-bot; the turn stops at the confirmation question. */
   async function askToDeploy(calls: ContentBlock[] = []): Promise<string> {
     shop = await seedProject(alice, 'shop-bot');
-    intent.then(selectGroups(['projects', 'deploy']));
-    agent.then(answer([...calls, toolUse('trigger_deploy', { project: 'shop-bot' })]));
+    intent.queue(selectGroups(['projects', 'deploy']));
+    agent.queue(answer([...calls, toolUse('trigger_deploy', { project: 'shop-bot' })]));
     await productOwner().handleMessage(alice, ALICE, 'r1', 'deploy shop-bot');
     return nonceOf(chat.sent.at(-1));
   }
@@ -404,8 +481,14 @@ describe('ProductOwner: confirmations', () => {
   });
 
   it.each([
-    { outcome: 'not_yours', press: async (nonce: string) => productOwner().handleConfirmation(bob, ALICE, 'cb1', nonce, true) },
-    { outcome: 'stale', press: async () => productOwner().handleConfirmation(alice, ALICE, 'cb1', '0123456789abcdef', true) },
+    {
+      outcome: 'not_yours',
+      press: async (nonce: string) => productOwner().handleConfirmation(bob, ALICE, 'cb1', nonce, true),
+    },
+    {
+      outcome: 'stale',
+      press: async () => productOwner().handleConfirmation(alice, ALICE, 'cb1', '0123456789abcdef', true),
+    },
     {
       outcome: 'expired',
       press: async (nonce: string) => {
@@ -432,7 +515,7 @@ describe('ProductOwner: confirmations', () => {
   it('runs the tool once on approval and resumes the turn', async () => {
     // Prepare
     const nonce = await askToDeploy();
-    agent.then(callTool('respond_to_user', { text: 'Deploy requested.' }), callTool('finish'));
+    agent.queue(callTool('respond_to_user', { text: 'Deploy requested.' }), callTool('finish'));
     const run = vi.spyOn(triggerDeploy, 'run');
 
     // Act
@@ -443,11 +526,17 @@ describe('ProductOwner: confirmations', () => {
     expect([outcome, again]).toEqual(['accepted', 'stale']);
     expect(run).toHaveBeenCalledTimes(1);
     expect(resultsShown(1)).toEqual([
-      expect.objectContaining({ content: expect.stringContaining('The devops pipeline is not part of this installation') }),
+      expect.objectContaining({
+        content: expect.stringContaining('The devops pipeline is not part of this installation'),
+      }),
     ]);
     expect(resultsShown(1)[0]).not.toHaveProperty('isError');
     expect(chat.edits).toEqual([
-      { chatId: ALICE, messageId: chat.sent[0]?.messageId, text: 'Deploy shop-bot to its server now?\n\nConfirmed.' },
+      {
+        chatId: ALICE,
+        messageId: chat.sent[0]?.messageId,
+        text: 'Deploy shop-bot to its server now?\n\nConfirmed.',
+      },
     ]);
     expect(chat.texts().at(-1)).toBe('Deploy requested.');
     const state = await stateOf(ALICE);
@@ -461,7 +550,7 @@ describe('ProductOwner: confirmations', () => {
   it('tells the model the person declined and runs nothing', async () => {
     // Prepare
     const nonce = await askToDeploy();
-    agent.then(sayText('OK, not deploying.'));
+    agent.queue(sayText('OK, not deploying.'));
     const run = vi.spyOn(triggerDeploy, 'run');
 
     // Act
@@ -471,7 +560,11 @@ describe('ProductOwner: confirmations', () => {
     expect(outcome).toBe('accepted');
     expect(run).not.toHaveBeenCalled();
     expect(resultsShown(1)).toEqual([
-      { type: 'tool_result', toolUseId: expect.any(String), content: 'The person declined; nothing was done.' },
+      {
+        type: 'tool_result',
+        toolUseId: expect.any(String),
+        content: 'The person declined; nothing was done.',
+      },
     ]);
     expect(chat.edits.map((e) => e.text)).toEqual(['Deploy shop-bot to its server now?\n\nCancelled.']);
     expect((await world.leases.read(ALICE)).phase).toBe('IDLE');
@@ -482,7 +575,7 @@ describe('ProductOwner: confirmations', () => {
     // Prepare: one assistant message calls get_project, then trigger_deploy
     const get = vi.spyOn(getProject, 'run');
     const nonce = await askToDeploy([toolUse('get_project', { project: 'shop-bot' })]);
-    agent.then(sayText('Deploying.'));
+    agent.queue(sayText('Deploying.'));
 
     // Act
     await productOwner().handleConfirmation(alice, ALICE, 'cb1', nonce, true);
@@ -499,8 +592,8 @@ describe('ProductOwner: confirmations', () => {
   it('cancels the question when the person sends a new text instead, keeping the transcript valid', async () => {
     // Prepare
     const nonce = await askToDeploy();
-    intent.then(selectGroups(['projects']));
-    agent.then(sayText('Sure, here they are.'));
+    intent.queue(selectGroups(['projects']));
+    agent.queue(sayText('Sure, here they are.'));
     const run = vi.spyOn(triggerDeploy, 'run');
 
     // Act
@@ -532,9 +625,11 @@ describe('ProductOwner: confirmations', () => {
   it('resumes an approved call after a crash when the button press is redelivered', async () => {
     // Prepare: the approval's run crashes right after the deploy ran
     const nonce = await askToDeploy();
-    agent.then(sayText('Deploy requested.'));
+    agent.queue(sayText('Deploy requested.'));
     const crashing = productOwner({ crash: 'after-tool-executed:trigger_deploy' });
-    await expect(crashing.handleConfirmation(alice, ALICE, 'cb1', nonce, true)).rejects.toBeInstanceOf(InjectedCrash);
+    await expect(crashing.handleConfirmation(alice, ALICE, 'cb1', nonce, true)).rejects.toBeInstanceOf(
+      InjectedCrash,
+    );
     world.clock.advance(LEASE_SECONDS + 1);
 
     // Act: the queue redelivers the same callback update to a fresh worker
@@ -553,8 +648,8 @@ describe('ProductOwner: confirmations', () => {
 describe('ProductOwner: redelivery and crashes', () => {
   it('does not handle a redelivered request twice once it completed', async () => {
     // Prepare
-    intent.then(selectGroups([]));
-    agent.then(sayText('Hello!'));
+    intent.queue(selectGroups([]));
+    agent.queue(sayText('Hello!'));
     await productOwner().handleMessage(alice, ALICE, 'r1', 'hello');
 
     // Act: the script is empty, so any model call would fail
@@ -574,8 +669,8 @@ describe('ProductOwner: redelivery and crashes', () => {
     { crash: 'after-tool-recorded:create_project', creates: 1 },
   ])('resumes after a crash $crash with one project and one message', async ({ crash, creates }) => {
     // Prepare
-    intent.then(selectGroups(['projects']));
-    agent.then(
+    intent.queue(selectGroups(['projects']));
+    agent.queue(
       callTool('create_project', { name: 'recipe bot', description: 'a recipe bot' }),
       callTool('respond_to_user', { text: 'Created recipe-bot.' }),
       callTool('finish'),
@@ -609,8 +704,8 @@ describe('ProductOwner: redelivery and crashes', () => {
     { crash: 'after-tool-executed:respond_to_user', sent: ['Hello there.'] },
   ])('does not send a message again after a crash $crash', async ({ crash, sent }) => {
     // Prepare
-    intent.then(selectGroups([]));
-    agent.then(callTool('respond_to_user', { text: 'Hello there.' }), callTool('finish'));
+    intent.queue(selectGroups([]));
+    agent.queue(callTool('respond_to_user', { text: 'Hello there.' }), callTool('finish'));
     await expect(productOwner({ crash }).handleMessage(alice, ALICE, 'r1', 'hello')).rejects.toBeInstanceOf(
       InjectedCrash,
     );
@@ -632,8 +727,8 @@ describe('ProductOwner: awaiting a secret', () => {
   it('leaves the conversation AWAITING the value when set_project_secret has none, until the next text', async () => {
     // Prepare
     const project = await seedProject(alice, 'weather-bot');
-    intent.then(selectGroups(['projects']), selectGroups([]));
-    agent.then(
+    intent.queue(selectGroups(['projects']), selectGroups([]));
+    agent.queue(
       callTool('set_project_secret', { project: 'weather-bot', key: 'telegram_bot_token' }),
       sayText('Send me the token.'),
       sayText('OK.'),
@@ -685,7 +780,7 @@ describe('ProductOwner: summarising a long conversation', () => {
     // Prepare
     const summariser = roleModel('Alice greeted four times.');
     const owner = productOwnerIn(world, { intent: summariser, agent }, { limits });
-    for (let i = 1; i <= 5; i++) agent.then(sayText(`answer ${i}`));
+    for (let i = 1; i <= 5; i++) agent.queue(sayText(`answer ${i}`));
 
     // Act
     for (let i = 1; i <= 4; i++) await owner.handleMessage(alice, ALICE, `r${i}`, `message ${i}`);
@@ -709,7 +804,7 @@ describe('ProductOwner: summarising a long conversation', () => {
     const summariser = roleModel('Earlier: greetings.');
     const owner = productOwnerIn(world, { intent: summariser, agent }, { limits });
     for (let i = 1; i <= 4; i++) {
-      agent.then(callTool('respond_to_user', { text: `answer ${i}` }), callTool('finish'));
+      agent.queue(callTool('respond_to_user', { text: `answer ${i}` }), callTool('finish'));
     }
 
     // Act
@@ -726,8 +821,8 @@ describe('ProductOwner: summarising a long conversation', () => {
 describe('ProductOwner: usage', () => {
   it('records every model call for the user, and for the project once a project tool ran', async () => {
     // Prepare: 10 input + 5 output tokens a call
-    intent.then(selectGroups(['projects']));
-    agent.then(
+    intent.queue(selectGroups(['projects']));
+    agent.queue(
       callTool('create_project', { name: 'quiz bot', description: 'a quiz bot' }),
       callTool('respond_to_user', { text: 'Created.' }),
       callTool('finish'),
@@ -739,16 +834,29 @@ describe('ProductOwner: usage', () => {
     // Assess: intent 15 micro-dollars, each agent call 10*3 + 5*15 = 105
     const [project] = await world.projects.list(alice);
     const user = await world.usage.userTotals(ALICE, 'all');
-    expect(user).toMatchObject({ calls: 4, inputTokens: 40, outputTokens: 20, costMicros: 15 + 3 * 105, unpricedCalls: 0 });
+    expect(user).toMatchObject({
+      calls: 4,
+      inputTokens: 40,
+      outputTokens: 20,
+      costMicros: 15 + 3 * 105,
+      unpricedCalls: 0,
+    });
     expect(await world.usage.userTotals(ALICE, 'month')).toEqual(user);
-    expect(await world.usage.projectTotals(project?.id ?? '', 'all')).toMatchObject({ calls: 2, costMicros: 2 * 105 });
+    expect(await world.usage.projectTotals(project?.id ?? '', 'all')).toMatchObject({
+      calls: 2,
+      costMicros: 2 * 105,
+    });
     expect(await world.usage.overallTotals('all')).toEqual(user);
     expect((await world.usage.userTotals(BOB, 'all')).calls).toBe(0);
+    expectValidTranscript((await stateOf(ALICE)).messages);
   });
 });
 
 describe('transcript validity helper', () => {
-  const text = (role: ChatMessage['role'], value: string): ChatMessage => ({ role, content: [{ type: 'text', text: value }] });
+  const text = (role: ChatMessage['role'], value: string): ChatMessage => ({
+    role,
+    content: [{ type: 'text', text: value }],
+  });
 
   it.each([
     { case: 'two user messages in a row', messages: [text('user', 'a'), text('user', 'b')] },
