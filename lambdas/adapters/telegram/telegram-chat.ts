@@ -21,7 +21,8 @@ export class TelegramChat implements ChatChannel {
   }
 
   async edit(chatId: number, messageId: number, text: string): Promise<void> {
-    await this.api.editMessageText(chatId, messageId, clip(text));
+    // An edited question loses its buttons: an answered confirmation cannot be pressed again.
+    await this.api.editMessageText(chatId, messageId, clip(text), { reply_markup: { inline_keyboard: [] } });
   }
 
   async delete(chatId: number, messageId: number): Promise<boolean> {
