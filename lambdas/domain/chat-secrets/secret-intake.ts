@@ -38,7 +38,7 @@ export async function takeSecrets(
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const conversation = await deps.leases.read(chatId);
   const awaited = conversation.awaitedSecret;
-  if (awaited && awaited.expiresAt >= now() && !text.trim().startsWith('/')) {
+  if (awaited && awaited.expiresAt >= now() && looksLikeAValue(text)) {
     await deps.chat.delete(chatId, messageId);
     const value = text.trim();
     if (awaited.key === 'TELEGRAM_BOT_TOKEN') {
@@ -80,4 +80,15 @@ export async function takeSecrets(
     'I removed your message because it contained a secret; it is stored encrypted.',
   );
   return { kind: 'redacted', text: redact(text, found, (secret, i) => `[secret:${refs[i]} ${secret.kind}]`) };
+}
+
+/**
+ * Whether a message sent while a secret is awaited is that value. Keys, tokens and passwords are
+ * one word; a sentence ("list my projects") is the person moving on, and a command is a command.
+ * A multi-line private key is recognised by its own pattern.
+ */
+function looksLikeAValue(text: string): boolean {
+  const trimmed = text.trim();
+  if (trimmed.length === 0 || trimmed.startsWith('/')) return false;
+  return !/\s/.test(trimmed) || detectSecrets(trimmed).some((s) => s.kind === 'PRIVATE_KEY');
 }

@@ -219,3 +219,21 @@ describe('takeSecrets: secrets pasted into a message', () => {
     expectNoLeak(TELEGRAM, result);
   });
 });
+
+describe('takeSecrets: moving on while a value is awaited', () => {
+  it.each([
+    ['a sentence', 'actually, list my projects'],
+    ['a command', '/help'],
+  ])('hands on %s unchanged and stores nothing', async (_case, text) => {
+    // Prepare
+    await awaitSecret('WEATHER_API_KEY');
+
+    // Act
+    const result = await take(text);
+
+    // Assess
+    expect(result).toEqual({ kind: 'plain', text });
+    expect(world.secrets.names()).toEqual([]);
+    expect(chat.deletes).toEqual([]);
+  });
+});
