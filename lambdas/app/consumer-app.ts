@@ -34,7 +34,8 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
     logger,
   });
 
-  const handleRecord = async (record: SQSRecord): Promise<void> => {
+  /** Handles one record; remembers when its chat was busy so the caller can retry the chat soon. */
+  const handleRecord = async (record: SQSRecord, busyChats: Map<string, number>): Promise<void> => {
     const update = JSON.parse(record.body) as Update;
     if (typeof update?.update_id !== 'number') throw new Error('queue record is not a Telegram update');
     try {
@@ -42,15 +43,8 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
     } catch (error) {
       const busy = busyConversation(error);
       if (busy) {
-        // Another worker holds this chat: leave the message in the queue (it stays first in its
-        // chat's order) and look again when that worker's lease runs out, not after the full
-        // visibility timeout.
         logger.info('conversation busy; message kept for later', { updateId: update.update_id });
-        await runtime.queue
-          .changeVisibility(record.receiptHandle, Math.min(busy.retryAfterSeconds, 900) * 1000)
-          .catch((visibilityError: unknown) =>
-            logger.warn('could not shorten visibility', { error: String(visibilityError) }),
-          );
+        busyChats.set(record.attributes.MessageGroupId ?? '', Math.min(busy.retryAfterSeconds, 900) * 1000);
         throw error;
       }
       if (isPermanentTelegramRefusal(error)) {
@@ -63,11 +57,28 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
     }
   };
 
-  return (event) =>
-    processPartialResponse(event, handleRecord, new SqsFifoPartialProcessorAsync(), {
-      skipGroupOnError: true,
-      throwOnFullBatchFailure: false,
-    });
+  return async (event) => {
+    const busyChats = new Map<string, number>();
+    const response = await processPartialResponse(
+      event,
+      (record: SQSRecord) => handleRecord(record, busyChats),
+      new SqsFifoPartialProcessorAsync(),
+      { skipGroupOnError: true, throwOnFullBatchFailure: false },
+    );
+    // Another worker holds a chat: its messages stay in the queue, in order, and come back when
+    // that worker's lease runs out rather than after the full visibility timeout. The chat's
+    // later messages in this batch failed with it, and must come back as soon, or they would
+    // hold the chat's message group.
+    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    for (const record of event.Records) {
+      const delay = busyChats.get(record.attributes.MessageGroupId ?? '');
+      if (delay === undefined || !failed.has(record.messageId)) continue;
+      await runtime.queue
+        .changeVisibility(record.receiptHandle, delay)
+        .catch((error: unknown) => logger.warn('could not shorten visibility', { error: String(error) }));
+    }
+    return response;
+  };
 }
 
 function busyConversation(error: unknown): ConversationBusyError | undefined {

@@ -377,8 +377,11 @@ describe('consumer app: a conversation another worker holds', () => {
 
     // Assess
     expect(failedIds(response)).toEqual([a1.messageId, a2.messageId]);
+    // Both of chat A's messages come back when the lease runs out (a2 would otherwise hold A's
+    // message group for the full visibility timeout); chat B's is not touched.
     expect(queue.visibilityChanges).toEqual([
       { receiptHandle: a1.receiptHandle, timeoutMs: expect.any(Number) },
+      { receiptHandle: a2.receiptHandle, timeoutMs: queue.visibilityChanges[0]?.timeoutMs },
     ]);
     const timeoutMs = queue.visibilityChanges[0]?.timeoutMs ?? 0;
     expect(timeoutMs).toBeGreaterThanOrEqual((LEASE_SECONDS - 2) * 1000);
