@@ -1,18 +1,23 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { GrammyError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { createConsumerBot } from '../bot/consumer-bot.ts';
 import { AccessControl } from '../domain/access/access-control.ts';
 import { UserDirectory } from '../domain/access/user-directory.ts';
+import { TurnPausedError } from '../domain/agent/turn-runner.ts';
 import { ConversationBusyError } from '../domain/conversations/conversation-lease.ts';
 import type { ChatSession } from '../domain/sessions/chat-session.ts';
 import { SessionRepository } from '../domain/sessions/session-repository.ts';
+import { withDeadline } from '../runtime/invocation-deadline.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { botInfoFrom } from '../shared/bot-identity.ts';
 import { wireProductOwner } from './product-owner-wiring.ts';
 
-export type ConsumerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+export type ConsumerHandler = (
+  event: SQSEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+) => Promise<SQSBatchResponse>;
 
 /**
  * Builds the queue consumer: each record is one Telegram update, handled by the consumer bot.
@@ -41,10 +46,15 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
     try {
       await bot.handleUpdate(update);
     } catch (error) {
-      const busy = busyConversation(error);
+      const busy = causeOf(error, ConversationBusyError);
       if (busy) {
         logger.info('conversation busy; message kept for later', { updateId: update.update_id });
         busyChats.set(record.attributes.MessageGroupId ?? '', Math.min(busy.retryAfterSeconds, 900) * 1000);
+        throw error;
+      }
+      if (causeOf(error, TurnPausedError)) {
+        // Out of time mid-turn: the next invocation goes on from the checkpoint in a moment.
+        busyChats.set(record.attributes.MessageGroupId ?? '', 1_000);
         throw error;
       }
       if (isPermanentTelegramRefusal(error)) {
@@ -57,16 +67,21 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
     }
   };
 
-  return async (event) => {
+  return async (event, context) => {
     const busyChats = new Map<string, number>();
-    const response = await processPartialResponse(
-      event,
-      (record: SQSRecord) => handleRecord(record, busyChats),
-      new SqsFifoPartialProcessorAsync(),
-      { skipGroupOnError: true, throwOnFullBatchFailure: false },
-    );
-    // Another worker holds a chat: its messages stay in the queue, in order, and come back when
-    // that worker's lease runs out rather than after the full visibility timeout. The chat's
+    const process = () =>
+      processPartialResponse(
+        event,
+        (record: SQSRecord) => handleRecord(record, busyChats),
+        new SqsFifoPartialProcessorAsync(),
+        { skipGroupOnError: true, throwOnFullBatchFailure: false },
+      );
+    const response = context
+      ? await withDeadline(Date.now() + context.getRemainingTimeInMillis(), process)
+      : await process();
+    // Another worker holds a chat (or this one paused a turn): its messages stay in the queue, in
+    // order, and come back when that lease runs out (or at once) rather than after the full
+    // visibility timeout. The chat's
     // later messages in this batch failed with it, and must come back as soon, or they would
     // hold the chat's message group.
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
@@ -81,9 +96,10 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
   };
 }
 
-function busyConversation(error: unknown): ConversationBusyError | undefined {
+/** The error itself or, when grammY wrapped it in a BotError, the error inside, if of this class. */
+function causeOf<T>(error: unknown, type: new (...args: never[]) => T): T | undefined {
   const cause = error instanceof Error && 'error' in error ? (error as { error: unknown }).error : error;
-  return cause instanceof ConversationBusyError ? cause : undefined;
+  return cause instanceof type ? cause : undefined;
 }
 
 function isPermanentTelegramRefusal(error: unknown): boolean {

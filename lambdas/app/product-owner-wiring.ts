@@ -16,6 +16,7 @@ import { ProjectRepository } from '../domain/projects/project-repository.ts';
 import { ProjectService } from '../domain/projects/project-service.ts';
 import { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import { buildModels } from '../runtime/build-models.ts';
+import { remainingMs } from '../runtime/invocation-deadline.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 
 /** Assembles the Product Owner agent and its services from a runtime's ports. */
@@ -42,8 +43,11 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       keepRecentMessages: 16,
       confirmationTtlSeconds: 24 * 3600,
       awaitSecretTtlSeconds: 15 * 60,
+      // One model call with its retries (LLM_TIMEOUT_SECONDS per attempt) plus the tools after it.
+      modelCallReserveMs: config.llm.timeoutMs + 30_000,
     },
     crashPoints: crashPointsFrom(config.agent.faultInjection),
+    remainingMs,
     logger,
   });
   const intake: IntakeDeps = {

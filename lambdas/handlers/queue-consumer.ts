@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime/runtime.ts';
 /** SQS FIFO consumer: answers queued Telegram updates, reporting partial batch failures. */
 export function createQueueConsumerHandler(getRuntime: () => Runtime) {
   const app = lazy(() => buildConsumerApp(getRuntime()));
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => (await app())(event));
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event, context) => (await app())(event, context));
 }
 
 export const handler = createQueueConsumerHandler(once(() => runtimeFromEnv('queue-consumer')));

@@ -3,6 +3,8 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { QueueConsumer, ReceivedMessage } from '../../lambdas/ports/queue.ts';
 import { lambdaContext } from './http-api.ts';
 
+const CONSUMER_TIMEOUT_MS = 300_000;
+
 type ConsumerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export interface QueuePoller {
@@ -35,7 +37,11 @@ export function startQueuePoller(options: PollerOptions): QueuePoller {
           waitTimeMs: 500,
         });
         if (messages.length === 0) continue;
-        const result = await options.handler(toEvent(messages, arn), lambdaContext(randomUUID()));
+        // The deployed consumer's timeout, so the agent budgets its time as it does in AWS.
+        const result = await options.handler(
+          toEvent(messages, arn),
+          lambdaContext(randomUUID(), CONSUMER_TIMEOUT_MS),
+        );
         const failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         for (const message of messages) {
           if (!failed.has(message.messageId)) await options.queue.delete(message.receiptHandle);

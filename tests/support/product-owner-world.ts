@@ -48,6 +48,7 @@ export const TEST_LIMITS: AgentLimits = {
   keepRecentMessages: 16,
   confirmationTtlSeconds: 3600,
   awaitSecretTtlSeconds: 900,
+  modelCallReserveMs: 60_000,
 };
 
 export function agentWorld(options: {
@@ -80,7 +81,11 @@ export function agentWorld(options: {
 export function productOwnerIn(
   world: AgentWorld,
   models: { intent: LanguageModel; agent: LanguageModel },
-  options: { limits?: Partial<AgentLimits>; crashPoints?: CrashPoints } = {},
+  options: {
+    limits?: Partial<AgentLimits>;
+    crashPoints?: CrashPoints;
+    remainingMs?: () => number | undefined;
+  } = {},
 ): ProductOwner {
   return new ProductOwner({
     intentModel: models.intent,
@@ -100,6 +105,7 @@ export function productOwnerIn(
     crashPoints: options.crashPoints ?? NO_CRASHES,
     logger: createLogger('product-owner-test'),
     now: world.date,
+    ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}),
   });
 }
 

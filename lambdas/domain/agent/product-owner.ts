@@ -19,6 +19,8 @@ export interface AgentLimits {
   keepRecentMessages: number;
   confirmationTtlSeconds: number;
   awaitSecretTtlSeconds: number;
+  /** Time a model call may need (with its retries); with less left, the turn pauses. */
+  modelCallReserveMs: number;
 }
 
 export interface ProductOwnerDeps {
@@ -33,6 +35,8 @@ export interface ProductOwnerDeps {
   crashPoints: CrashPoints;
   logger: Logger;
   now?: () => Date;
+  /** Milliseconds the current invocation has left, if it has a deadline. */
+  remainingMs?: () => number | undefined;
 }
 
 export type ConfirmationOutcome = 'accepted' | 'stale' | 'expired' | 'not_yours';

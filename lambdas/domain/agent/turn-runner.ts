@@ -11,6 +11,14 @@ import { executeToolUses } from './tool-executor.ts';
 import { appendMessage, renderForSummary, summaryCutIndex, toolResult, userText } from './transcript.ts';
 
 /** A turn in progress: the lease, the latest checkpoint, and who is talking. */
+/** The worker ran short of time between two steps; the turn resumes from its checkpoint. */
+export class TurnPausedError extends Error {
+  constructor() {
+    super('Turn paused: the worker is about to run out of time');
+    this.name = 'TurnPausedError';
+  }
+}
+
 export interface Turn {
   principal: Principal;
   conversation: ConversationState;
@@ -105,6 +113,13 @@ export class TurnRunner {
         );
         logger.warn('agent token budget reached', { tokens: active.tokens });
         break;
+      }
+      // Every step so far is checkpointed: a worker about to run out of time stops here and the
+      // turn goes on in the next one, instead of being cut off mid-call.
+      const remaining = this.deps.remainingMs?.();
+      if (remaining !== undefined && remaining < limits.modelCallReserveMs) {
+        logger.info('turn paused: not enough time left for a model call', { remainingMs: remaining });
+        throw new TurnPausedError();
       }
       if (!active.groups) {
         const intent = await parseIntent(

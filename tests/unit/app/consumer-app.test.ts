@@ -451,3 +451,25 @@ describe('consumer app: start-up', () => {
     await expect(building).rejects.toBeInstanceOf(SecretNotFoundError);
   });
 });
+
+describe('consumer app: an invocation about to run out of time', () => {
+  it('pauses the turn, fails the record and has it back in a second', async () => {
+    // Prepare: 10 s left, less than a model call is given
+    const a1 = recordFor(privateText(CHAT_A, 'list my projects'));
+
+    // Act
+    const response = await handler(eventOf(a1), { getRemainingTimeInMillis: () => 10_000 });
+
+    // Assess
+    expect(failedIds(response)).toEqual([a1.messageId]);
+    expect(queue.visibilityChanges).toEqual([{ receiptHandle: a1.receiptHandle, timeoutMs: 1_000 }]);
+    expect(telegram.textsTo(CHAT_A)).toEqual([]);
+
+    // Act: the next invocation has time
+    const retry = await handler(eventOf(a1), { getRemainingTimeInMillis: () => 250_000 });
+
+    // Assess
+    expect(failedIds(retry)).toEqual([]);
+    expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS]);
+  });
+});

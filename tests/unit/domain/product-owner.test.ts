@@ -6,6 +6,7 @@ import type { AgentLimits } from '../../../lambdas/domain/agent/product-owner.ts
 import { ROLE } from '../../../lambdas/domain/agent/prompts.ts';
 import { triggerDeploy } from '../../../lambdas/domain/agent/tools/pipeline-tools.ts';
 import { getProject } from '../../../lambdas/domain/agent/tools/project-tools.ts';
+import { TurnPausedError } from '../../../lambdas/domain/agent/turn-runner.ts';
 import { ConversationBusyError } from '../../../lambdas/domain/conversations/conversation-lease.ts';
 import type { Project } from '../../../lambdas/domain/projects/project.ts';
 import type {
@@ -63,13 +64,16 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const productOwner = (options: { limits?: Partial<AgentLimits>; crash?: string } = {}) =>
+const productOwner = (
+  options: { limits?: Partial<AgentLimits>; crash?: string; remainingMs?: () => number | undefined } = {},
+) =>
   productOwnerIn(
     world,
     { intent, agent },
     {
       ...(options.limits ? { limits: options.limits } : {}),
       ...(options.crash ? { crashPoints: crashPointsFrom(options.crash) } : {}),
+      ...(options.remainingMs ? { remainingMs: options.remainingMs } : {}),
     },
   );
 
@@ -879,5 +883,40 @@ describe('transcript validity helper', () => {
 
     // Assess
     expect(check).toThrow();
+  });
+});
+
+describe('ProductOwner: a worker running out of time', () => {
+  it('pauses between steps with too little time left and resumes from the checkpoint', async () => {
+    // Prepare: 10 s left, less than the 60 s a model call is given
+    let remaining = 10_000;
+    intent.queue(selectGroups(['projects']));
+    agent.queue(callTool('create_project', { name: 'timer bot', description: 'a timer bot' }));
+    agent.queue(callTool('respond_to_user', { text: 'Created timer-bot.' }));
+    agent.queue(callTool('finish', {}));
+    const owner = productOwner({ remainingMs: () => remaining });
+
+    // Act: the first invocation pauses before calling any model
+    const first = owner.handleMessage(alice, ALICE, 'r1', 'make me a timer bot');
+
+    // Assess
+    await expect(first).rejects.toBeInstanceOf(TurnPausedError);
+    expect(intent.requests).toHaveLength(0);
+    expect((await world.leases.read(ALICE)).phase).toBe('IDLE');
+
+    // Act: the redelivery gets a fresh invocation with time to spare
+    remaining = 250_000;
+    await productOwner({ remainingMs: () => remaining }).handleMessage(
+      alice,
+      ALICE,
+      'r1',
+      'make me a timer bot',
+    );
+
+    // Assess: one project, one message, the turn completed
+    expect((await world.projects.list(alice)).map((p) => p.name)).toEqual(['timer-bot']);
+    expect(chat.texts()).toEqual(['Created timer-bot.']);
+    expect((await stateOf(ALICE)).completedRequests).toContain('r1');
+    expectValidTranscript((await stateOf(ALICE)).messages);
   });
 });
