@@ -67,6 +67,7 @@ export class OrchestratorStack extends Stack {
       ...(inputs.alarmEmail ? { alarmEmail: inputs.alarmEmail } : {}),
       webhook: frontDoor.webhook.fn,
       consumer: updates.consumer.fn,
+      consumerServiceName: updates.consumer.serviceName,
       consumerTimeout: CONSUMER_TIMEOUT,
       queue: updates.queue,
       deadLetterQueue: updates.deadLetterQueue,
@@ -80,6 +81,7 @@ export class OrchestratorStack extends Stack {
       deadLetterQueue: updates.deadLetterQueue,
       consumerNearTimeout: this.alarms.consumerNearTimeout,
       bedrockModelIds: [inputs.bedrockIntentModelId, inputs.bedrockAgentModelId],
+      serviceNames: { webhook: frontDoor.webhook.serviceName, consumer: updates.consumer.serviceName },
     });
 
     new CfnOutput(this, 'WebhookUrl', {

@@ -47,10 +47,12 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       modelCallReserveMs: config.llm.timeoutMs + 30_000,
     },
     crashPoints: crashPointsFrom(config.agent.faultInjection),
+    telemetry: runtime.telemetry,
     remainingMs,
     logger,
   });
   const intake: IntakeDeps = {
+    telemetry: runtime.telemetry,
     vault,
     leases,
     projects,

@@ -26,6 +26,7 @@ export async function buildWebhookApp(runtime: Runtime): Promise<WebhookHandler>
     dedup: new UpdateDeduplicator(runtime.store, botInfo.id, config.dedupTtlSeconds),
     queue: runtime.queue,
     logger,
+    telemetry: runtime.telemetry,
   });
   // Under the Lambda's 10 s timeout, so a slow dependency ends in our 500, not a Lambda timeout.
   const callbackFor = (secret: string): WebhookGate['forward'] => {

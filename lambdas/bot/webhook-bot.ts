@@ -4,6 +4,7 @@ import type { AccessControl } from '../domain/access/access-control.ts';
 import { servesChat } from '../domain/access/access-policy.ts';
 import type { UpdateDeduplicator } from '../domain/updates/update-deduplicator.ts';
 import type { QueueProducer } from '../ports/queue.ts';
+import type { Telemetry } from '../ports/telemetry.ts';
 import type { Logger } from '../shared/logger.ts';
 import { MESSAGES } from './messages.ts';
 
@@ -15,6 +16,7 @@ export interface WebhookBotDeps {
   dedup: UpdateDeduplicator;
   queue: QueueProducer;
   logger: Logger;
+  telemetry?: Telemetry;
 }
 
 /**
@@ -42,6 +44,7 @@ async function admitAndQueue(ctx: Context, deps: WebhookBotDeps): Promise<void> 
   const principal = await deps.access.principalOf(from.id);
   if (!principal) {
     deps.logger.info('stranger refused', { updateId });
+    deps.telemetry?.count('StrangerRefused');
     await ctx.reply(MESSAGES.refusal).catch((error: unknown) => {
       // A refusal that cannot be delivered is not worth a Telegram retry of the whole update.
       deps.logger.warn('refusal not delivered', { updateId, error: String(error) });
@@ -50,6 +53,7 @@ async function admitAndQueue(ctx: Context, deps: WebhookBotDeps): Promise<void> 
   }
   if (!(await deps.dedup.claim(updateId))) {
     deps.logger.info('duplicate update dropped', { updateId });
+    deps.telemetry?.count('UpdateDuplicate');
     return;
   }
   try {
@@ -66,4 +70,5 @@ async function admitAndQueue(ctx: Context, deps: WebhookBotDeps): Promise<void> 
     throw error;
   }
   deps.logger.info('update queued', { updateId, role: principal.role });
+  deps.telemetry?.count('UpdateQueued');
 }

@@ -96,6 +96,7 @@ export const envSchema = z.object({
   MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).max(262_144).default(65_536),
   DEDUP_TTL_HOURS: z.coerce.number().min(25, 'Telegram retries for 24 h: keep at least 25').default(25),
   SECRETS_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
+  METRICS_DRIVER: z.enum(['emf', 'memory']).default('memory'),
   LLM_INTENT_MODEL: modelSpec.prefault('offline'),
   LLM_AGENT_MODEL: modelSpec.prefault('offline'),
   LLM_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(900).default(60),
@@ -151,6 +152,8 @@ export interface Config {
   maxUpdateBytes: number;
   dedupTtlSeconds: number;
   secretsCacheSeconds: number;
+  /** `emf`: CloudWatch embedded metrics; `memory`: counters for the local stack's GET /metrics. */
+  metricsDriver: 'emf' | 'memory';
   llm: {
     intent: ModelSpec;
     agent: ModelSpec;
@@ -236,6 +239,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     maxUpdateBytes: env.MAX_UPDATE_BYTES,
     dedupTtlSeconds: Math.ceil(env.DEDUP_TTL_HOURS * 3600),
     secretsCacheSeconds: env.SECRETS_CACHE_SECONDS,
+    metricsDriver: env.METRICS_DRIVER,
     llm: {
       intent: env.LLM_INTENT_MODEL,
       agent: env.LLM_AGENT_MODEL,

@@ -8,7 +8,13 @@ import type { Runtime } from '../runtime/runtime.ts';
 /** SQS FIFO consumer: answers queued Telegram updates, reporting partial batch failures. */
 export function createQueueConsumerHandler(getRuntime: () => Runtime) {
   const app = lazy(() => buildConsumerApp(getRuntime()));
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event, context) => (await app())(event, context));
+  return middy<SQSEvent, SQSBatchResponse>().handler(async (event, context) => {
+    try {
+      return await (await app())(event, context);
+    } finally {
+      getRuntime().telemetry.flush();
+    }
+  });
 }
 
 export const handler = createQueueConsumerHandler(once(() => runtimeFromEnv('queue-consumer')));

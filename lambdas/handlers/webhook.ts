@@ -15,6 +15,8 @@ export function createWebhookHandler(getRuntime: () => Runtime) {
       // No details to the caller; Telegram retries on a 5xx, and the logs say what broke.
       getRuntime().logger.error('webhook failed', { error: String(error) });
       return { statusCode: 500 };
+    } finally {
+      getRuntime().telemetry.flush();
     }
   });
 }

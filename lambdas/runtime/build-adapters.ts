@@ -1,8 +1,10 @@
 import { DynamoDbStore } from '../adapters/aws/dynamodb-store.ts';
+import { EmfTelemetry } from '../adapters/aws/emf-telemetry.ts';
 import { SecretsManagerStore } from '../adapters/aws/secrets-manager-store.ts';
 import { SqsQueue } from '../adapters/aws/sqs-queue.ts';
 import { EncryptedFileSecretStore } from '../adapters/local/encrypted-file-secrets.ts';
 import { FileFifoQueue } from '../adapters/local/file-queue.ts';
+import { MemoryTelemetry } from '../adapters/local/memory-telemetry.ts';
 import type { Config } from '../config/config.ts';
 import type { Adapters } from './runtime.ts';
 
@@ -10,7 +12,7 @@ import type { Adapters } from './runtime.ts';
  * The one place where configuration picks an adapter for each port. Domain code and handlers
  * receive ports and never ask which world they run in.
  */
-export function buildAdapters(config: Config): Adapters {
+export function buildAdapters(config: Config, serviceName = 'orchestrator'): Adapters {
   const store = new DynamoDbStore({
     tableNames: config.tableNames,
     ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
@@ -30,5 +32,6 @@ export function buildAdapters(config: Config): Adapters {
           tags: { 'managed-by': 'codegen-orchestrator' },
         })
       : new EncryptedFileSecretStore({ dir: config.secrets.dir });
-  return { store, queue, secrets };
+  const telemetry = config.metricsDriver === 'emf' ? new EmfTelemetry(serviceName) : new MemoryTelemetry();
+  return { store, queue, secrets, telemetry };
 }

@@ -6,5 +6,5 @@ import { assembleRuntime, type Runtime } from './runtime.ts';
 /** The Lambda composition root: configuration from the environment, adapters chosen by it. */
 export function runtimeFromEnv(serviceName: string): Runtime {
   const config = loadConfig(process.env);
-  return assembleRuntime(config, buildAdapters(config), createLogger(serviceName));
+  return assembleRuntime(config, buildAdapters(config, serviceName), createLogger(serviceName));
 }

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import type { KeyValueStore } from '../ports/key-value-store.ts';
 import type { QueueConsumer, QueueProducer } from '../ports/queue.ts';
 import type { SecretStore } from '../ports/secrets.ts';
+import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry.ts';
 import type { Logger } from '../shared/logger.ts';
 import { CachedSecrets } from './cached-secrets.ts';
 
@@ -12,6 +13,7 @@ export interface Runtime {
   queue: QueueProducer & QueueConsumer;
   secrets: SecretStore;
   cachedSecrets: CachedSecrets;
+  telemetry: Telemetry;
   logger: Logger;
 }
 
@@ -19,11 +21,13 @@ export interface Adapters {
   store: KeyValueStore;
   queue: QueueProducer & QueueConsumer;
   secrets: SecretStore;
+  telemetry?: Telemetry;
 }
 
 export function assembleRuntime(config: Config, adapters: Adapters, logger: Logger): Runtime {
   return {
     config,
+    telemetry: NO_TELEMETRY,
     ...adapters,
     cachedSecrets: new CachedSecrets(adapters.secrets, config.secretsCacheSeconds * 1000),
     logger,

@@ -20,12 +20,22 @@ export interface LocalHttpApi {
  * The HTTP API's routes on loopback, each turned into the API Gateway v2 event the deployed
  * Lambda receives and handed to the same handler module.
  */
-export async function startHttpApi(routes: Record<string, HttpHandler>, port = 0): Promise<LocalHttpApi> {
+export async function startHttpApi(
+  routes: Record<string, HttpHandler>,
+  port = 0,
+  /** Local-only read-outs (not API Gateway routes), e.g. GET /metrics. */
+  readouts: Record<string, () => unknown> = {},
+): Promise<LocalHttpApi> {
   const server = createServer(async (request, response) => {
     const [path = '/', rawQueryString = ''] = (request.url ?? '/').split('?', 2);
     const routeKey = `${request.method} ${path}`;
     if (routeKey === 'GET /health') {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    const readout = request.method === 'GET' ? readouts[path] : undefined;
+    if (readout) {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(readout()));
       return;
     }
     const handler = routes[routeKey];

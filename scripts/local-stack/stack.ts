@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { Api } from 'grammy';
+import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
 import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
@@ -68,7 +69,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       chatUserId: options.chatUserId ?? 1001,
     });
     const config = loadConfig(env);
-    const runtime = assembleRuntime(config, buildAdapters(config), createLogger('local-stack'));
+    const runtime = assembleRuntime(
+      config,
+      buildAdapters(config, 'local-stack'),
+      createLogger('local-stack'),
+    );
     // Closed after the poller and the API have stopped (stops run in reverse order).
     stops.push(async () => {
       const closer = (runtime.queue as { close?: () => Promise<void> | void }).close;
@@ -82,6 +87,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const api = await startHttpApi(
       { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },
       options.httpPort ?? 0,
+      { '/metrics': () => (runtime.telemetry as Partial<MemoryTelemetry>).snapshot?.() ?? {} },
     );
     stops.push(api.stop);
     const webhookUrl = `${api.url}/telegram/webhook`;

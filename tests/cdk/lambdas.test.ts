@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BOT_TOKEN_PLACEHOLDER } from '../../cdk/lib/constructs/bot-secrets.ts';
@@ -230,6 +231,18 @@ describe('Lambda functions', () => {
       checkpoints: `${ids.checkpoints}-physical`,
       usage: `${ids.usage}-physical`,
     });
+  });
+
+  it.each([
+    ['webhook', 'webhook.ts'],
+    ['consumer', 'queue-consumer.ts'],
+  ] as const)('has the %s publish its metrics as embedded metric format', (name, handlerFile) => {
+    const env = envOf(ids[name]);
+    expect(env.METRICS_DRIVER).toBe('emf');
+    expect(loadConfig(deployedEnv(ids[name])).metricsDriver).toBe('emf');
+    // The dashboard and alarms select metrics by the service name the handler publishes under.
+    const handler = readFileSync(new URL(`../../lambdas/handlers/${handlerFile}`, import.meta.url), 'utf8');
+    expect(handler).toContain(`runtimeFromEnv('${env.POWERTOOLS_SERVICE_NAME}')`);
   });
 
   it('subscribes the consumer to the FIFO queue with partial batch responses', () => {

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMES, METRICS_NAMESPACE, type MetricName } from '../../lambdas/ports/telemetry.ts';
 import { arnOf, ref, type Synthesized, synthesize } from './support/synth.ts';
 
 let s: Synthesized;
@@ -11,6 +12,7 @@ function resourceIds() {
     webhook: s.logicalId(frontDoor.webhook.fn),
     consumer: s.logicalId(updateQueue.consumer.fn),
     nearTimeout: s.logicalId(alarms.consumerNearTimeout),
+    budgetStops: s.logicalId(alarms.agentStoppedAtBudget),
     api: s.logicalId(frontDoor.api),
     queue: s.logicalId(updateQueue.queue),
     dlq: s.logicalId(updateQueue.deadLetterQueue),
@@ -159,6 +161,26 @@ describe('alarms', () => {
     expect(240).toBeLessThan(timeout);
   });
 
+  it('alarms when agent turns stop at the token budget 5 or more times in an hour', () => {
+    const found = s.template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: {
+        Namespace: METRICS_NAMESPACE,
+        MetricName: 'AgentStoppedAtBudget',
+        Dimensions: [{ Name: 'service', Value: 'queue-consumer' }],
+        Statistic: 'Sum',
+        Period: 3600,
+        EvaluationPeriods: 1,
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [ref(ids.topic)],
+        OKActions: [ref(ids.topic)],
+        AlarmDescription: Match.stringLikeRegexp('AGENT_MAX_TOKENS_PER_REQUEST'),
+      },
+    });
+    expect(Object.keys(found)).toEqual([ids.budgetStops]);
+  });
+
   it('alarms on API 5xx', () => {
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
@@ -218,6 +240,25 @@ describe('dashboard', () => {
       for (const metric of ['InputTokenCount', 'OutputTokenCount', 'InvocationThrottles']) {
         expect(body).toContain(`[\\"AWS/Bedrock\\",\\"${metric}\\",\\"ModelId\\",\\"${modelId}\\"`);
       }
+    }
+  });
+
+  it('charts every product metric (Sum, 5 min) under the service that publishes it', () => {
+    const [dashboard] = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    const frontDoor: MetricName[] = ['UpdateQueued', 'UpdateDuplicate', 'StrangerRefused'];
+    expect(body).toContain(METRICS_NAMESPACE);
+    expect(body).toContain('## Product Owner');
+    expect(body).toContain('\\"title\\":\\"Front door (per 5 min)\\"');
+    // Every widget over the product's metrics sums over 5 minutes.
+    const widgets = body.split('{\\"type\\":').filter((w) => w.includes(`[\\"${METRICS_NAMESPACE}\\"`));
+    expect(widgets).toHaveLength(5);
+    for (const widget of widgets) expect(widget).toContain('\\"period\\":300');
+    for (const name of METRIC_NAMES) {
+      const service = frontDoor.includes(name) ? 'telegram-webhook' : 'queue-consumer';
+      expect(body, name).toContain(
+        `[\\"${METRICS_NAMESPACE}\\",\\"${name}\\",\\"service\\",\\"${service}\\",{\\"label\\":\\"${name}\\",\\"stat\\":\\"Sum\\"}]`,
+      );
     }
   });
 });

@@ -27,6 +27,14 @@ describe('Telegram front door on the local stack', () => {
     const replies = await harness.waitForReplies(ADMIN_ID, 2);
     expect(replies[0]?.text).toContain('Hi User1001');
     expect(replies[1]?.text).toMatch(/^Created project weather-bot /);
+    // ... and the operator's counters saw it (GET /metrics of the local HTTP API)
+    await harness.settle();
+    const metrics = await (
+      await fetch(harness.stack.webhookUrl.replace('/telegram/webhook', '/metrics'))
+    ).json();
+    // create_project, respond_to_user, finish
+    expect(metrics).toMatchObject({ UpdateQueued: 2, AgentTurnCompleted: 1, AgentToolCall: 3 });
+    expect(metrics.AgentModelCall).toBeGreaterThanOrEqual(2);
   });
 
   it('answers a user once an admin has admitted them, and stops when removed', async () => {

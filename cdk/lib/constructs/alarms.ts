@@ -8,16 +8,21 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { productMetric } from './product-metrics.ts';
 
 export const MAX_QUEUE_AGE_SECONDS = 300;
 /** The consumer alarms when its p99 duration passes this share of its timeout. */
 export const NEAR_TIMEOUT_RATIO = 0.8;
+/** Agent turns stopped at the token budget, per hour, that mean the budget or prompts need a look. */
+export const BUDGET_STOPS_PER_HOUR = 5;
 
 export interface AlarmsProps {
   key: IKey;
   alarmEmail?: string;
   webhook: IFunction;
   consumer: IFunction;
+  /** The consumer's service name: the `service` dimension of the agent's own metrics. */
+  consumerServiceName: string;
   /** The consumer's timeout, to alarm before runs hit it. */
   consumerTimeout: Duration;
   queue: IQueue;
@@ -39,13 +44,16 @@ const AT_LEAST = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
 /**
  * Alarms that mean "a user is not being answered", all notifying one KMS-encrypted SNS topic
  * (optionally subscribed by email): anything in the DLQ, a queue that stops draining, Lambda
- * errors and throttles, API 5xx, and consumer (agent) runs nearing their timeout.
+ * errors and throttles, API 5xx, and consumer (agent) runs nearing their timeout. Plus one on the
+ * agent's own metrics: people repeatedly hitting the per-request token budget.
  */
 export class Alarms extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[] = [];
   /** Consumer p99 duration near its timeout: agent runs about to be cut off. */
   readonly consumerNearTimeout: Alarm;
+  /** Agent turns stopped at AGENT_MAX_TOKENS_PER_REQUEST, BUDGET_STOPS_PER_HOUR or more in an hour. */
+  readonly agentStoppedAtBudget: Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -92,6 +100,16 @@ export class Alarms extends Construct {
         threshold: 1,
         comparison: AT_LEAST,
       },
+      {
+        id: 'AgentStoppedAtBudget',
+        description: `Agent turns stopped at the per-request token budget ${BUDGET_STOPS_PER_HOUR} or more times in an hour: people are hitting it. Raise AGENT_MAX_TOKENS_PER_REQUEST on the consumer, or look at the prompts and tool results that fill the context.`,
+        metric: productMetric('AgentStoppedAtBudget', props.consumerServiceName, {
+          period: Duration.hours(1),
+          statistic: Stats.SUM,
+        }),
+        threshold: BUDGET_STOPS_PER_HOUR,
+        comparison: AT_LEAST,
+      },
     ];
     const action = new SnsAction(this.topic);
     for (const spec of specs) {
@@ -108,6 +126,7 @@ export class Alarms extends Construct {
       this.alarms.push(alarm);
     }
     this.consumerNearTimeout = this.node.findChild('ConsumerNearTimeout') as Alarm;
+    this.agentStoppedAtBudget = this.node.findChild('AgentStoppedAtBudget') as Alarm;
   }
 
   private lambdaSpecs(

@@ -12,6 +12,8 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, type MetricName } from '../../../lambdas/ports/telemetry.ts';
+import { productMetric } from './product-metrics.ts';
 
 export interface OperationsDashboardProps {
   dashboardName: string;
@@ -23,12 +25,17 @@ export interface OperationsDashboardProps {
   consumerNearTimeout: IAlarm;
   /** Bedrock model (or inference profile) ids the consumer calls, for the token chart. */
   bedrockModelIds: string[];
+  /** Service names the Lambdas publish their own metrics under (the `service` dimension). */
+  serviceNames: { webhook: string; consumer: string };
 }
 
 const PERIOD = { period: Duration.minutes(1) };
+/** The product's own counters are sparse (one per turn, call, update): 5-minute sums read better. */
+const PRODUCT_PERIOD = { period: Duration.minutes(5), statistic: Stats.SUM };
 
-function graph(title: string, left: IMetric[]): GraphWidget {
-  return new GraphWidget({ title, left, width: 8, height: 6 });
+
+function graph(title: string, left: IMetric[], period?: Duration): GraphWidget {
+  return new GraphWidget({ title, left, width: 8, height: 6, ...(period ? { period } : {}) });
 }
 
 /** Bedrock's own runtime metric for one model id (inference profiles report under their id). */
@@ -46,7 +53,8 @@ function bedrockMetric(metricName: string, modelId: string, label: string): Metr
 /**
  * One screen for the path of an update (webhook, queue, consumer, dead letters), how close agent
  * runs come to the consumer's timeout, and the tokens the models consume (cost per person and
- * project is in the usage table: /usage in the chat).
+ * project is in the usage table: /usage in the chat). Below, the product's own counters
+ * (lambdas/ports/telemetry.ts): what the Product Owner agent does and what the front door lets in.
  */
 export class OperationsDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -113,6 +121,44 @@ export class OperationsDashboard extends Construct {
           bedrockMetric('InvocationServerErrors', id, `${id} server errors`),
         ]),
       ),
+    );
+    this.addProductOwnerRow(props.serviceNames);
+  }
+
+  /** The product's own counters: the agent's (consumer) and the front door's (webhook). */
+  private addProductOwnerRow(services: OperationsDashboardProps['serviceNames']): void {
+    const chart = (title: string, service: string, names: MetricName[]): GraphWidget =>
+      graph(
+        `${title} (per 5 min)`,
+        names.map((name) => productMetric(name, service, { ...PRODUCT_PERIOD, label: name })),
+        PRODUCT_PERIOD.period,
+      );
+    const agent = (title: string, names: MetricName[]) => chart(title, services.consumer, names);
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown: `## Product Owner\nThe agent's counters (service \`${services.consumer}\`) and the front door's (\`${services.webhook}\`), namespace \`${METRICS_NAMESPACE}\``,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      agent('Agent turns, model and tool calls', [
+        'AgentTurnCompleted',
+        'AgentModelCall',
+        'AgentToolCall',
+        'AgentToolError',
+      ]),
+      agent('Agent stops and pauses', [
+        'AgentStoppedAtIterationCap',
+        'AgentStoppedAtBudget',
+        'AgentTurnPaused',
+        'ConfirmationAsked',
+      ]),
+      agent('Agent model tokens', ['ModelInputTokens', 'ModelOutputTokens']),
+    );
+    this.dashboard.addWidgets(
+      agent('Secrets stored from chat', ['SecretStoredFromChat']),
+      chart('Front door', services.webhook, ['UpdateQueued', 'UpdateDuplicate', 'StrangerRefused']),
     );
   }
 }

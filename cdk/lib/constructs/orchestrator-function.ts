@@ -103,9 +103,12 @@ export class OrchestratorFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: IRole;
   readonly logGroup: LogGroup;
+  /** Powertools service name: the `service` dimension of its custom metrics (METRICS_NAMESPACE). */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: OrchestratorFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -133,6 +136,9 @@ export class OrchestratorFunction extends Construct {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,
+        // Counters (lambdas/ports/telemetry.ts) as embedded metric format log lines: CloudWatch
+        // turns them into metrics, with no PutMetricData call and no extra permission.
+        METRICS_DRIVER: 'emf',
         ...props.environment,
       },
       bundling: {

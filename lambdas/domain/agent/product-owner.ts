@@ -1,4 +1,5 @@
 import type { LanguageModel } from '../../ports/language-model.ts';
+import type { Telemetry } from '../../ports/telemetry.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { Principal } from '../access/access-policy.ts';
 import type { CheckpointStore } from '../conversations/checkpoint-store.ts';
@@ -35,6 +36,7 @@ export interface ProductOwnerDeps {
   crashPoints: CrashPoints;
   logger: Logger;
   now?: () => Date;
+  telemetry?: Telemetry;
   /** Milliseconds the current invocation has left, if it has a deadline. */
   remainingMs?: () => number | undefined;
 }

@@ -1,4 +1,5 @@
 import type { ContentBlock } from '../../ports/language-model.ts';
+import type { Telemetry } from '../../ports/telemetry.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ToolJournal } from '../conversations/tool-journal.ts';
 import { DomainError } from '../errors.ts';
@@ -16,6 +17,7 @@ export interface ExecutorDeps {
   journal: ToolJournal;
   crashPoints: CrashPoints;
   logger: Logger;
+  telemetry?: Telemetry;
 }
 
 const INTERRUPTED =
@@ -120,6 +122,8 @@ export async function executeToolUses(
       outcome = { content: error.message, isError: true };
     }
     deps.logger.info('tool call done', { tool: use.name, isError: Boolean(outcome.isError) });
+    deps.telemetry?.count('AgentToolCall');
+    if (outcome.isError) deps.telemetry?.count('AgentToolError');
     deps.crashPoints.check('after-tool-executed', use.name);
     await record(use, outcome.content, Boolean(outcome.isError), outcome.control, outcome.projectId);
   }

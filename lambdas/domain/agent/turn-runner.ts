@@ -53,7 +53,12 @@ export class TurnRunner {
           tools,
           active.decisions,
           { principal: turn.principal, chatId, threadId: turn.conversation.threadId, services },
-          { journal: this.deps.journal, crashPoints: this.deps.crashPoints, logger },
+          {
+            journal: this.deps.journal,
+            crashPoints: this.deps.crashPoints,
+            logger,
+            ...(this.deps.telemetry ? { telemetry: this.deps.telemetry } : {}),
+          },
         );
         if (outcome.kind === 'needs_confirmation') {
           await this.askConfirmation(
@@ -104,6 +109,7 @@ export class TurnRunner {
           `I stopped after ${limits.maxIterations} steps without finishing. Tell me how to go on.`,
         );
         logger.warn('agent iteration cap reached', { iterations: active.iterations });
+        this.deps.telemetry?.count('AgentStoppedAtIterationCap');
         break;
       }
       if (active.tokens >= limits.maxTokensPerRequest) {
@@ -112,6 +118,7 @@ export class TurnRunner {
           'This request used up its model budget, so I stopped. Try a smaller step.',
         );
         logger.warn('agent token budget reached', { tokens: active.tokens });
+        this.deps.telemetry?.count('AgentStoppedAtBudget');
         break;
       }
       // Every step so far is checkpointed: a worker about to run out of time stops here and the
@@ -119,6 +126,7 @@ export class TurnRunner {
       const remaining = this.deps.remainingMs?.();
       if (remaining !== undefined && remaining < limits.modelCallReserveMs) {
         logger.info('turn paused: not enough time left for a model call', { remainingMs: remaining });
+        this.deps.telemetry?.count('AgentTurnPaused');
         throw new TurnPausedError();
       }
       if (!active.groups) {
@@ -185,6 +193,7 @@ export class TurnRunner {
     question: string,
   ) {
     const nonce = randomBytes(8).toString('hex');
+    this.deps.telemetry?.count('ConfirmationAsked');
     const { messageId } = await this.deps.services.chat.send(chatId, question, [
       [
         { text: 'Confirm', data: `cf:${nonce}:y` },
@@ -205,6 +214,7 @@ export class TurnRunner {
   }
 
   private async finishTurn(turn: Turn): Promise<void> {
+    this.deps.telemetry?.count('AgentTurnCompleted');
     const active = turn.state.turn;
     let state: AgentState = {
       ...closeOpenCalls(turn.state, 'The turn ended before this call ran.'),
@@ -262,6 +272,12 @@ export class TurnRunner {
   }
 
   private async recordUsage(turn: Turn, modelId: string, usage: TokenUsage) {
+    this.deps.telemetry?.count('AgentModelCall');
+    this.deps.telemetry?.count(
+      'ModelInputTokens',
+      usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens,
+    );
+    this.deps.telemetry?.count('ModelOutputTokens', usage.outputTokens);
     const projectId = turn.state.focusProjectId;
     await this.deps.services.usage.record({
       userId: turn.principal.userId,

@@ -1,4 +1,5 @@
 import type { ChatChannel } from '../../ports/chat.ts';
+import type { Telemetry } from '../../ports/telemetry.ts';
 import type { Principal } from '../access/access-policy.ts';
 import type { ConversationLeases } from '../conversations/conversation-lease.ts';
 import type { ProjectService } from '../projects/project-service.ts';
@@ -20,6 +21,7 @@ export interface IntakeDeps {
   projects: ProjectService;
   chat: ChatChannel;
   botLookup: BotIdentityLookup;
+  telemetry?: Telemetry;
   now?: () => number;
 }
 
@@ -55,6 +57,7 @@ export async function takeSecrets(
     }
     const project = await deps.projects.get(principal, awaited.projectId);
     await deps.vault.storeForProject(project.id, awaited.key, value);
+    deps.telemetry?.count('SecretStoredFromChat');
     return {
       kind: 'redacted',
       text: `[secret ${awaited.key} for project ${project.id} received and stored]`,
@@ -74,6 +77,7 @@ export async function takeSecrets(
       }
     }
     refs.push(await deps.vault.stash(principal.userId, secret.value));
+    deps.telemetry?.count('SecretStoredFromChat');
   }
   await deps.chat.send(
     chatId,
