@@ -21,6 +21,22 @@ function resourceIds() {
   };
 }
 
+interface Widget {
+  properties: {
+    title?: string;
+    markdown?: string;
+    period?: number;
+    metrics?: [string, string, string, string, { stat?: string }][];
+  };
+}
+
+/** The dashboard body's widgets, with every CloudFormation token (Ref, GetAtt) read as "TOKEN". */
+function dashboardWidgets(body: unknown): Widget[] {
+  const [, parts] = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const text = parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
+  return (JSON.parse(text) as { widgets: Widget[] }).widgets;
+}
+
 beforeAll(() => {
   s = synthesize();
   ids = resourceIds();
@@ -246,19 +262,32 @@ describe('dashboard', () => {
   it('charts every product metric (Sum, 5 min) under the service that publishes it', () => {
     const [dashboard] = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-    const frontDoor: MetricName[] = ['UpdateQueued', 'UpdateDuplicate', 'StrangerRefused'];
     expect(body).toContain(METRICS_NAMESPACE);
-    expect(body).toContain('## Product Owner');
-    expect(body).toContain('\\"title\\":\\"Front door (per 5 min)\\"');
-    // Every widget over the product's metrics sums over 5 minutes.
-    const widgets = body.split('{\\"type\\":').filter((w) => w.includes(`[\\"${METRICS_NAMESPACE}\\"`));
-    expect(widgets).toHaveLength(5);
-    for (const widget of widgets) expect(widget).toContain('\\"period\\":300');
-    for (const name of METRIC_NAMES) {
-      const service = frontDoor.includes(name) ? 'telegram-webhook' : 'queue-consumer';
-      expect(body, name).toContain(
-        `[\\"${METRICS_NAMESPACE}\\",\\"${name}\\",\\"service\\",\\"${service}\\",{\\"label\\":\\"${name}\\",\\"stat\\":\\"Sum\\"}]`,
-      );
-    }
+    const widgets = dashboardWidgets(dashboard?.Properties.DashboardBody);
+    expect(widgets.some((w) => w.properties.markdown?.startsWith('## Product Owner'))).toBe(true);
+    const product = widgets.filter((w) => w.properties.metrics?.some(([ns]) => ns === METRICS_NAMESPACE));
+    const charted = (title: string) => {
+      const widget = product.find((w) => w.properties.title?.startsWith(title));
+      expect(widget, title).toBeDefined();
+      expect(widget?.properties.period, title).toBe(300);
+      return widget?.properties.metrics?.map(([ns, name, dimension, service, options]) => {
+        expect([ns, dimension, options.stat]).toEqual([METRICS_NAMESPACE, 'service', 'Sum']);
+        return `${service}/${name}`;
+      });
+    };
+    const consumer = (...names: MetricName[]) => names.map((n) => `queue-consumer/${n}`);
+    expect(charted('Agent turns')).toEqual(
+      consumer('AgentTurnCompleted', 'AgentModelCall', 'AgentToolCall', 'AgentToolError'),
+    );
+    expect(charted('Agent stops')).toEqual(
+      consumer('AgentStoppedAtIterationCap', 'AgentStoppedAtBudget', 'AgentTurnPaused', 'ConfirmationAsked'),
+    );
+    expect(charted('Agent model tokens')).toEqual(consumer('ModelInputTokens', 'ModelOutputTokens'));
+    expect(charted('Secrets stored')).toEqual(consumer('SecretStoredFromChat'));
+    const frontDoor: MetricName[] = ['UpdateQueued', 'UpdateDuplicate', 'StrangerRefused'];
+    expect(charted('Front door')).toEqual(frontDoor.map((n) => `telegram-webhook/${n}`));
+    // Every metric the Lambdas count is on the dashboard, and only those.
+    expect(product).toHaveLength(5);
+    for (const name of METRIC_NAMES) expect(body, name).toContain(`\\"${name}\\"`);
   });
 });
