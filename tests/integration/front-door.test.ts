@@ -29,9 +29,8 @@ describe('Telegram front door on the local stack', () => {
     expect(replies[1]?.text).toMatch(/^Created project weather-bot /);
     // ... and the operator's counters saw it (GET /metrics of the local HTTP API)
     await harness.settle();
-    const metrics = await (
-      await fetch(harness.stack.webhookUrl.replace('/telegram/webhook', '/metrics'))
-    ).json();
+    const response = await fetch(harness.stack.webhookUrl.replace('/telegram/webhook', '/metrics'));
+    const metrics = (await response.json()) as Record<string, number>;
     // create_project, respond_to_user, finish
     expect(metrics).toMatchObject({ UpdateQueued: 2, AgentTurnCompleted: 1, AgentToolCall: 3 });
     expect(metrics.AgentModelCall).toBeGreaterThanOrEqual(2);

@@ -33,7 +33,6 @@ const PERIOD = { period: Duration.minutes(1) };
 /** The product's own counters are sparse (one per turn, call, update): 5-minute sums read better. */
 const PRODUCT_PERIOD = { period: Duration.minutes(5), statistic: Stats.SUM };
 
-
 function graph(title: string, left: IMetric[], period?: Duration): GraphWidget {
   return new GraphWidget({ title, left, width: 8, height: 6, ...(period ? { period } : {}) });
 }
