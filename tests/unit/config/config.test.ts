@@ -43,6 +43,7 @@ describe('loadConfig defaults', () => {
       maxUpdateBytes: 65_536,
       dedupTtlSeconds: 25 * 3600,
       secretsCacheSeconds: 300,
+      metricsDriver: 'memory',
       projectSecretsPrefix: '',
       llm: {
         intent: { provider: 'offline' },
