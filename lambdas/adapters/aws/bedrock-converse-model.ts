@@ -17,7 +17,8 @@ import {
   LanguageModelError,
   type StopReason,
 } from '../../ports/language-model.ts';
-import { AttemptTimeoutError, parseRetryAfter, withAttemptTimeout, withRetries } from '../../shared/retry.ts';
+import { AttemptTimeoutError, parseRetryAfter } from '../../shared/retry.ts';
+import { callModel } from '../llm/model-call.ts';
 
 export interface BedrockConverseModelOptions {
   /** A model id or inference profile id/ARN, e.g. `us.anthropic.claude-sonnet-4-20250514-v1:0`. */
@@ -38,8 +39,6 @@ export interface BedrockConverseModelOptions {
 }
 
 const PROVIDER = 'bedrock';
-const BASE_DELAY_MS = 500;
-const MAX_DELAY_MS = 20_000;
 const RETRYABLE = new Set([
   'ThrottlingException',
   'ServiceUnavailableException',
@@ -106,33 +105,21 @@ export class BedrockConverseModel implements LanguageModel {
 
   async complete(request: CompletionRequest): Promise<CompletionResponse> {
     const input = this.toInput(request);
-    let attempts = 0;
-    try {
-      const output = await withRetries(
-        (attempt) => {
-          attempts = attempt;
-          return withAttemptTimeout(this.timeoutMs, request.signal, (abortSignal) =>
-            // A fresh command per attempt: each send adds the command's middleware to its stack again.
-            this.client.send(new ConverseCommand(input), { abortSignal }),
-          );
-        },
-        {
-          maxAttempts: this.maxAttempts,
-          baseDelayMs: BASE_DELAY_MS,
-          maxDelayMs: MAX_DELAY_MS,
-          isRetryable,
-          retryAfterMs,
-          sleep: this.sleep,
-          random: this.random,
-          signal: request.signal,
-        },
-      );
-      return this.toResponse(output);
-    } catch (error) {
-      // The caller's own abort is not a provider failure: its reason goes back unchanged.
-      if (request.signal?.aborted) throw request.signal.reason;
-      throw toModelError(error, attempts);
-    }
+    const output = await callModel(
+      request.signal,
+      {
+        timeoutMs: this.timeoutMs,
+        maxAttempts: this.maxAttempts,
+        isRetryable,
+        retryAfterMs,
+        sleep: this.sleep,
+        random: this.random,
+      },
+      // A fresh command per attempt: each send adds the command's middleware to its stack again.
+      (abortSignal) => this.client.send(new ConverseCommand(input), { abortSignal }),
+      toModelError,
+    );
+    return this.toResponse(output);
   }
 
   private toInput(request: CompletionRequest): ConverseCommandInput {

@@ -9,7 +9,8 @@ import {
   LanguageModelError,
   type StopReason,
 } from '../../ports/language-model.ts';
-import { AttemptTimeoutError, parseRetryAfter, withAttemptTimeout, withRetries } from '../../shared/retry.ts';
+import { AttemptTimeoutError, parseRetryAfter } from '../../shared/retry.ts';
+import { callModel } from './model-call.ts';
 
 export interface OpenAiCompatibleModelOptions {
   modelId: string;
@@ -34,8 +35,6 @@ export interface OpenAiCompatibleModelOptions {
 }
 
 const PROVIDER = 'openai-compatible';
-const BASE_DELAY_MS = 500;
-const MAX_DELAY_MS = 20_000;
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 const MAX_DETAIL_CHARS = 300;
 
@@ -123,33 +122,21 @@ export class OpenAiCompatibleModel implements LanguageModel {
       accept: 'application/json',
     };
     if (key) headers.authorization = `Bearer ${key}`;
-    let attempts = 0;
-    try {
-      const completion = await withRetries(
-        (attempt) => {
-          attempts = attempt;
-          return withAttemptTimeout(this.timeoutMs, request.signal, (signal) =>
-            this.attempt(headers, body, signal, key),
-          );
-        },
-        {
-          maxAttempts: this.maxAttempts,
-          baseDelayMs: BASE_DELAY_MS,
-          maxDelayMs: MAX_DELAY_MS,
-          isRetryable: (error) =>
-            error instanceof AttemptTimeoutError || (error instanceof AttemptError && error.retryable),
-          retryAfterMs: (error) => (error instanceof AttemptError ? error.retryAfterMs : undefined),
-          sleep: this.sleep,
-          random: this.random,
-          signal: request.signal,
-        },
-      );
-      return this.toResponse(completion);
-    } catch (error) {
-      // The caller's own abort is not a provider failure: its reason goes back unchanged.
-      if (request.signal?.aborted) throw request.signal.reason;
-      throw toModelError(error, attempts);
-    }
+    const completion = await callModel(
+      request.signal,
+      {
+        timeoutMs: this.timeoutMs,
+        maxAttempts: this.maxAttempts,
+        isRetryable: (error) =>
+          error instanceof AttemptTimeoutError || (error instanceof AttemptError && error.retryable),
+        retryAfterMs: (error) => (error instanceof AttemptError ? error.retryAfterMs : undefined),
+        sleep: this.sleep,
+        random: this.random,
+      },
+      (signal) => this.attempt(headers, body, signal, key),
+      toModelError,
+    );
+    return this.toResponse(completion);
   }
 
   private async attempt(
