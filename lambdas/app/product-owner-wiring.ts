@@ -46,7 +46,10 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       // One model call with its retries (LLM_TIMEOUT_SECONDS per attempt) plus the tools after it.
       modelCallReserveMs: config.llm.timeoutMs + 30_000,
     },
-    crashPoints: crashPointsFrom(config.agent.faultInjection),
+    crashPoints: crashPointsFrom(
+      config.agent.faultInjection,
+      config.agent.faultMode === 'kill' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
+    ),
     telemetry: runtime.telemetry,
     remainingMs,
     logger,

@@ -106,6 +106,7 @@ export const envSchema = z.object({
   AGENT_MAX_ITERATIONS: z.coerce.number().int().min(1).max(50).default(8),
   AGENT_MAX_TOKENS_PER_REQUEST: z.coerce.number().int().min(1000).max(2_000_000).default(60_000),
   CONVERSATION_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(300),
+  FAULT_INJECTION_MODE: z.enum(['throw', 'kill']).default('throw'),
   FAULT_INJECTION: z
     .string()
     .regex(
@@ -167,6 +168,8 @@ export interface Config {
     maxTokensPerRequest: number;
     leaseSeconds: number;
     faultInjection?: string;
+    /** `kill`: the process kills itself with SIGKILL at the crash point (local stack tests). */
+    faultMode?: 'throw' | 'kill';
   };
 }
 
@@ -252,7 +255,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxIterations: env.AGENT_MAX_ITERATIONS,
       maxTokensPerRequest: env.AGENT_MAX_TOKENS_PER_REQUEST,
       leaseSeconds: env.CONVERSATION_LEASE_SECONDS,
-      ...(env.FAULT_INJECTION ? { faultInjection: env.FAULT_INJECTION } : {}),
+      ...(env.FAULT_INJECTION
+        ? { faultInjection: env.FAULT_INJECTION, faultMode: env.FAULT_INJECTION_MODE }
+        : {}),
     },
   };
 }

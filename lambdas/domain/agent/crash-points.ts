@@ -23,7 +23,11 @@ export interface CrashPoints {
 
 export const NO_CRASHES: CrashPoints = { check: () => undefined };
 
-export function crashPointsFrom(spec: string | undefined): CrashPoints {
+/**
+ * @param crash how to crash; by default an InjectedCrash is thrown. The local stack can pass a
+ * real process kill instead, to prove recovery from a dead process.
+ */
+export function crashPointsFrom(spec: string | undefined, crash?: (point: CrashPoint) => void): CrashPoints {
   if (!spec) return NO_CRASHES;
   const [point, tool] = spec.split(':', 2) as [CrashPoint, string | undefined];
   let fired = false;
@@ -31,6 +35,7 @@ export function crashPointsFrom(spec: string | undefined): CrashPoints {
     check(at, toolName) {
       if (fired || at !== point || (tool && tool !== toolName)) return;
       fired = true;
+      crash?.(at);
       throw new InjectedCrash(at);
     },
   };
