@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { DynamoDbStore } from '../adapters/aws/dynamodb-store.ts';
 import { EmfTelemetry } from '../adapters/aws/emf-telemetry.ts';
 import { SecretsManagerStore } from '../adapters/aws/secrets-manager-store.ts';
 import { SqsQueue } from '../adapters/aws/sqs-queue.ts';
+import { BodySealer } from '../adapters/local/body-sealer.ts';
 import { EncryptedFileSecretStore } from '../adapters/local/encrypted-file-secrets.ts';
 import { FileFifoQueue } from '../adapters/local/file-queue.ts';
 import { MemoryTelemetry } from '../adapters/local/memory-telemetry.ts';
@@ -24,6 +26,7 @@ export function buildAdapters(config: Config, serviceName = 'orchestrator'): Ada
           dir: config.queue.dir,
           visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
           maxReceiveCount: config.queue.maxReceiveCount,
+          sealer: BodySealer.fromKeyFile(join(config.queue.dir, 'queue.key')),
         });
   const secrets =
     config.secrets.driver === 'aws'

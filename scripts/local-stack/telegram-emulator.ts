@@ -64,6 +64,13 @@ export async function startEmulator(dir: string | undefined, port: number): Prom
   for (const event of ['AddedBotMessage', 'AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery']) {
     server.on(event, scheduleSave);
   }
+  // A deleted message (a secret someone pasted) must leave the saved history at once too.
+  const deleteMessage = server.deleteMessage.bind(server);
+  server.deleteMessage = (chatId, messageId) => {
+    const deleted = deleteMessage(chatId, messageId);
+    if (deleted) scheduleSave();
+    return deleted;
+  };
   return {
     server,
     apiRoot: server.config.apiURL,

@@ -10,6 +10,7 @@ import {
   type QueueProducer,
   type ReceivedMessage,
 } from '../../ports/queue.ts';
+import type { BodySealer } from './body-sealer.ts';
 
 export interface FileFifoQueueOptions {
   /** Directory that holds `queue.json`; created with mode 0o700 (messages may hold user text). */
@@ -21,6 +22,11 @@ export interface FileFifoQueueOptions {
   maxMessageBytes?: number;
   /** Clock for message times (visibility, dedup window, sentAt). Long-poll waits use real timers. */
   now?: () => number;
+  /**
+   * Seals bodies at rest, as SQS encrypts with KMS: a body may hold a secret someone pasted in chat
+   * until the consumer takes it out. Without it bodies are stored as they are.
+   */
+  sealer?: BodySealer;
 }
 
 export interface QueueStats {
@@ -74,6 +80,7 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
   private readonly maxReceiveCount: number;
   private readonly maxMessageBytes: number;
   private readonly now: () => number;
+  private readonly sealer: BodySealer | undefined;
   private readonly changes = new EventEmitter();
   private state: QueueState;
   private tail: Promise<unknown> = Promise.resolve();
@@ -85,6 +92,7 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
     this.maxReceiveCount = options.maxReceiveCount;
     this.maxMessageBytes = options.maxMessageBytes ?? 262_144;
     this.now = options.now ?? Date.now;
+    this.sealer = options.sealer;
     this.changes.setMaxListeners(0);
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     chmodSync(options.dir, 0o700);
@@ -103,10 +111,11 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
       this.pruneDedup(now);
       if (this.state.dedup[message.deduplicationId] !== undefined) return;
       this.state.dedup[message.deduplicationId] = now;
+      const messageId = randomUUID();
       this.state.messages.push({
-        messageId: randomUUID(),
+        messageId,
         groupId: message.groupId,
-        body: message.body,
+        body: this.sealer ? this.sealer.seal(message.body, messageId) : message.body,
         sentAt: now,
         receiveCount: 0,
         invisibleUntil: 0,
@@ -159,7 +168,7 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
   deadLetters(): Promise<ReceivedMessage[]> {
     return this.exclusive(async () => {
       if (this.sweepExhausted(this.now())) await this.persist();
-      return this.state.deadLetters.map((m) => toReceived(m, ''));
+      return this.state.deadLetters.map((m) => toReceived(m, '', this.sealer));
     });
   }
 
@@ -196,7 +205,7 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
       m.receiveCount++;
       m.invisibleUntil = now + this.visibilityTimeoutMs;
       m.receiptHandle = `${m.messageId}.${randomUUID()}`;
-      batch.push(toReceived(m, m.receiptHandle));
+      batch.push(toReceived(m, m.receiptHandle, this.sealer));
       changed = true;
     }
     if (changed) await this.persist();
@@ -294,12 +303,16 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
   }
 }
 
-function toReceived(m: StoredMessage, receiptHandle: string): ReceivedMessage {
+function toReceived(
+  m: StoredMessage,
+  receiptHandle: string,
+  sealer: BodySealer | undefined,
+): ReceivedMessage {
   return {
     messageId: m.messageId,
     receiptHandle,
     groupId: m.groupId,
-    body: m.body,
+    body: sealer ? sealer.open(m.body, m.messageId) : m.body,
     receiveCount: m.receiveCount,
     sentAt: m.sentAt,
   };
