@@ -103,6 +103,6 @@ function causeOf<T>(error: unknown, type: new (...args: never[]) => T): T | unde
 }
 
 function isPermanentTelegramRefusal(error: unknown): boolean {
-  const cause = error instanceof Error && 'error' in error ? (error as { error: unknown }).error : error;
-  return cause instanceof GrammyError && (cause.error_code === 403 || cause.error_code === 400);
+  const cause = causeOf(error, GrammyError);
+  return cause?.error_code === 403 || cause?.error_code === 400;
 }

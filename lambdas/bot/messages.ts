@@ -23,9 +23,6 @@ export const MESSAGES = {
           ]
         : []),
     ].join('\n'),
-  received: (count: number) =>
-    `Got it (message #${count} in this chat). The Product Owner agent is not connected yet, ` +
-    'so nothing will be built from this message.',
   adminsOnly: 'Only an administrator can do that.',
   addUserUsage: 'Usage: /adduser <numeric telegram id> [name]',
   removeUserUsage: 'Usage: /removeuser <numeric telegram id>',
@@ -35,7 +32,6 @@ export const MESSAGES = {
   userNotFound: (id: number) => `User ${id} was not on the list.`,
   cannotRemoveAdmin: (id: number) =>
     `User ${id} is an administrator from configuration (ADMIN_TELEGRAM_IDS); change it there.`,
-  welcomeAdmitted: 'An administrator gave you access. Send /help to begin.',
   unsupported: 'I can only read text messages for now.',
   offlineModel:
     'Note: this installation runs the OFFLINE model: deterministic rules that understand this ' +

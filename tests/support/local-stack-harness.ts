@@ -119,9 +119,8 @@ export class StackHarness {
   async settle(timeoutMs = 15_000): Promise<void> {
     await this.stack.drainDeliveries();
     const deadline = Date.now() + timeoutMs;
-    const queue = this.stack.runtime.queue as unknown as { stats(): { visible: number; inFlight: number } };
     while (Date.now() < deadline) {
-      const stats = queue.stats();
+      const stats = this.queueStats();
       if (stats.visible === 0 && stats.inFlight === 0) return;
       await new Promise((r) => setTimeout(r, 25));
     }
