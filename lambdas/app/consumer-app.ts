@@ -1,18 +1,15 @@
-import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { GrammyError } from 'grammy';
-import type { Update } from 'grammy/types';
 import { createConsumerBot } from '../bot/consumer-bot.ts';
 import { AccessControl } from '../domain/access/access-control.ts';
 import { UserDirectory } from '../domain/access/user-directory.ts';
-import { TurnPausedError } from '../domain/agent/turn-runner.ts';
-import { ConversationBusyError } from '../domain/conversations/conversation-lease.ts';
 import type { ChatSession } from '../domain/sessions/chat-session.ts';
 import { SessionRepository } from '../domain/sessions/session-repository.ts';
+import { UpdateDeduplicator } from '../domain/updates/update-deduplicator.ts';
 import { withDeadline } from '../runtime/invocation-deadline.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { botInfoFrom } from '../shared/bot-identity.ts';
 import { wireProductOwner } from './product-owner-wiring.ts';
+import { type RecordOutcome, UpdateProcessor } from './update-processor.ts';
 
 export type ConsumerHandler = (
   event: SQSEvent,
@@ -20,89 +17,80 @@ export type ConsumerHandler = (
 ) => Promise<SQSBatchResponse>;
 
 /**
- * Builds the queue consumer: each record is one Telegram update, handled by the consumer bot.
- * Failures are reported per record; a failed record also fails the later records of its chat
- * (FIFO), so one chat's order holds and other chats are not redriven.
+ * Builds the queue consumer: each record is one Telegram update. A record's outcome is typed
+ * (done, or retry after a delay); a record to retry is reported as a batch item failure with its
+ * visibility set to that delay, and the chat's later records in the batch wait behind it (FIFO),
+ * while other chats go on. Deployed, batches hold one record; the local poller does the same.
  */
 export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandler> {
   const { config, cachedSecrets, logger } = runtime;
+  if (!runtime.deadLetters) {
+    // Fail closed at start rather than lose the first update the consumer gives up on.
+    throw new Error('The consumer needs a dead-letter queue (DEAD_LETTER_QUEUE_URL) to give up on an update');
+  }
   const token = await cachedSecrets.get(config.secretIds.botToken);
+  const botInfo = botInfoFrom(token, config.botUsername);
   const directory = new UserDirectory(runtime.store);
   const bot = createConsumerBot({
     token,
-    botInfo: botInfoFrom(token, config.botUsername),
+    botInfo,
     apiRoot: config.telegramApiRoot,
     access: new AccessControl(config.adminIds, directory),
     directory,
     sessions: new SessionRepository<ChatSession>(runtime.store),
     agent: (api) => wireProductOwner(runtime, api, directory),
     logger,
+    telemetry: runtime.telemetry,
+  });
+  const processor = new UpdateProcessor({
+    handle: (update) => bot.handleUpdate(update),
+    claims: new UpdateDeduplicator(runtime.store, botInfo.id, config.dedupTtlSeconds),
+    deadLetters: runtime.deadLetters,
+    tell: async (chatId, text) => {
+      await bot.api.sendMessage(chatId, text).catch((error: unknown) => {
+        logger.warn('could not tell the person about a failed update', { error: String(error) });
+      });
+    },
+    retry: config.updateRetry,
+    logger,
+    telemetry: runtime.telemetry,
   });
 
-  /** Handles one record; remembers when its chat was busy so the caller can retry the chat soon. */
-  const handleRecord = async (record: SQSRecord, busyChats: Map<string, number>): Promise<void> => {
-    const update = JSON.parse(record.body) as Update;
-    if (typeof update?.update_id !== 'number') throw new Error('queue record is not a Telegram update');
+  const handleRecord = async (record: SQSRecord): Promise<RecordOutcome> => {
+    logger.appendKeys({ messageId: record.messageId, chatId: record.attributes.MessageGroupId });
     try {
-      await bot.handleUpdate(update);
-    } catch (error) {
-      const busy = causeOf(error, ConversationBusyError);
-      if (busy) {
-        logger.info('conversation busy; message kept for later', { updateId: update.update_id });
-        busyChats.set(record.attributes.MessageGroupId ?? '', Math.min(busy.retryAfterSeconds, 900) * 1000);
-        throw error;
-      }
-      if (causeOf(error, TurnPausedError)) {
-        // Out of time mid-turn: the next invocation goes on from the checkpoint in a moment.
-        busyChats.set(record.attributes.MessageGroupId ?? '', 1_000);
-        throw error;
-      }
-      if (isPermanentTelegramRefusal(error)) {
-        // The user blocked the bot or the chat is gone: retrying cannot help.
-        logger.warn('telegram refused the reply; update dropped', { updateId: update.update_id });
-        return;
-      }
-      logger.error('update failed; it will be retried', { updateId: update.update_id, error: String(error) });
-      throw error;
+      return await processor.process({
+        messageId: record.messageId,
+        groupId: record.attributes.MessageGroupId ?? '',
+        body: record.body,
+      });
+    } finally {
+      logger.removeKeys(['messageId', 'chatId']);
     }
   };
 
-  return async (event, context) => {
-    const busyChats = new Map<string, number>();
-    const process = () =>
-      processPartialResponse(
-        event,
-        (record: SQSRecord) => handleRecord(record, busyChats),
-        new SqsFifoPartialProcessorAsync(),
-        { skipGroupOnError: true, throwOnFullBatchFailure: false },
-      );
-    const response = context
-      ? await withDeadline(Date.now() + context.getRemainingTimeInMillis(), process)
-      : await process();
-    // Another worker holds a chat (or this one paused a turn): its messages stay in the queue, in
-    // order, and come back when that lease runs out (or at once) rather than after the full
-    // visibility timeout. The chat's
-    // later messages in this batch failed with it, and must come back as soon, or they would
-    // hold the chat's message group.
-    const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const handleBatch = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    const heldGroups = new Map<string, number>();
     for (const record of event.Records) {
-      const delay = busyChats.get(record.attributes.MessageGroupId ?? '');
-      if (delay === undefined || !failed.has(record.messageId)) continue;
-      await runtime.queue
-        .changeVisibility(record.receiptHandle, delay)
-        .catch((error: unknown) => logger.warn('could not shorten visibility', { error: String(error) }));
+      const group = record.attributes.MessageGroupId ?? '';
+      const held = heldGroups.get(group);
+      // A chat's later messages wait for its earlier one, and come back with it.
+      const outcome: RecordOutcome =
+        held === undefined ? await handleRecord(record) : { kind: 'retry', afterMs: held };
+      if (outcome.kind === 'done') continue;
+      heldGroups.set(group, outcome.afterMs);
+      failures.push({ itemIdentifier: record.messageId });
+      await runtime.queue.changeVisibility(record.receiptHandle, outcome.afterMs).catch((error: unknown) => {
+        // The message still comes back, after the queue's visibility timeout instead.
+        logger.warn('could not set the retry delay', { error: String(error) });
+      });
     }
-    return response;
+    return { batchItemFailures: failures };
   };
-}
 
-/** The error itself or, when grammY wrapped it in a BotError, the error inside, if of this class. */
-function causeOf<T>(error: unknown, type: new (...args: never[]) => T): T | undefined {
-  const cause = error instanceof Error && 'error' in error ? (error as { error: unknown }).error : error;
-  return cause instanceof type ? cause : undefined;
-}
-
-function isPermanentTelegramRefusal(error: unknown): boolean {
-  const cause = causeOf(error, GrammyError);
-  return cause?.error_code === 403 || cause?.error_code === 400;
+  return (event, context) =>
+    context
+      ? withDeadline(Date.now() + context.getRemainingTimeInMillis(), () => handleBatch(event))
+      : handleBatch(event);
 }

@@ -1,16 +1,16 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { webhookCallback } from 'grammy';
 import { createWebhookBot } from '../bot/webhook-bot.ts';
-import { AccessControl } from '../domain/access/access-control.ts';
-import { UserDirectory } from '../domain/access/user-directory.ts';
-import { UpdateDeduplicator } from '../domain/updates/update-deduplicator.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { botInfoFrom } from '../shared/bot-identity.ts';
 import { handleWebhookRequest, type WebhookGate } from './webhook-request.ts';
 
 export type WebhookHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** Builds the webhook's request handler from a runtime: secrets read once, bot built once. */
+/**
+ * Builds the webhook's request handler from a runtime: secrets read once, bot built once. Per
+ * update it makes one AWS call, the queue send; the secrets come from the process's cache.
+ */
 export async function buildWebhookApp(runtime: Runtime): Promise<WebhookHandler> {
   const { config, cachedSecrets, logger } = runtime;
   const [token, secretToken] = await Promise.all([
@@ -22,8 +22,6 @@ export async function buildWebhookApp(runtime: Runtime): Promise<WebhookHandler>
     token,
     botInfo,
     apiRoot: config.telegramApiRoot,
-    access: new AccessControl(config.adminIds, new UserDirectory(runtime.store)),
-    dedup: new UpdateDeduplicator(runtime.store, botInfo.id, config.dedupTtlSeconds),
     queue: runtime.queue,
     logger,
     telemetry: runtime.telemetry,
@@ -42,6 +40,7 @@ export async function buildWebhookApp(runtime: Runtime): Promise<WebhookHandler>
     maxUpdateBytes: config.maxUpdateBytes,
     forward: callbackFor(secretToken),
     logger,
+    telemetry: runtime.telemetry,
   };
   return async (event) => {
     // A rotated secret token is picked up when the secrets cache expires.

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { parseUpdate } from '../domain/updates/update-envelope.ts';
+import type { Telemetry } from '../ports/telemetry.ts';
 import type { Logger } from '../shared/logger.ts';
 
 export const SECRET_HEADER = 'x-telegram-bot-api-secret-token';
@@ -11,6 +12,7 @@ export interface WebhookGate {
   /** grammY's webhookCallback for the front-door bot. */
   forward: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
   logger: Logger;
+  telemetry?: Telemetry;
 }
 
 const reply = (statusCode: number, error?: string): APIGatewayProxyStructuredResultV2 =>
@@ -29,6 +31,8 @@ export async function handleWebhookRequest(
   const headers = lowerCaseHeaders(event.headers);
   if (!secretMatches(headers[SECRET_HEADER], gate.secretToken)) {
     gate.logger.warn('webhook rejected: bad secret token');
+    // A burst of these is someone probing the URL or a rotated secret Telegram does not have.
+    gate.telemetry?.count('WebhookUnauthorized');
     return reply(401, 'unauthorized');
   }
   const rawBody = event.body ?? '';
@@ -36,11 +40,13 @@ export async function handleWebhookRequest(
   const size = Buffer.byteLength(body, 'utf8');
   if (size > gate.maxUpdateBytes) {
     gate.logger.warn('webhook rejected: body too large', { size });
+    gate.telemetry?.count('WebhookRejected');
     return reply(400, `update larger than ${gate.maxUpdateBytes} bytes`);
   }
   const parsed = parseUpdate(body);
   if (!parsed.ok) {
     gate.logger.warn('webhook rejected: malformed update', { reason: parsed.reason });
+    gate.telemetry?.count('WebhookRejected');
     return reply(400, parsed.reason);
   }
   return gate.forward({ ...event, headers, body, isBase64Encoded: false });

@@ -7,11 +7,13 @@ import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
 import { type ChatSession, newChatSession } from '../domain/sessions/chat-session.ts';
 import type { SessionRepository } from '../domain/sessions/session-repository.ts';
 import type { UsageLedger } from '../domain/usage/usage-ledger.ts';
+import type { Telemetry } from '../ports/telemetry.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { BotContext } from './context.ts';
 import { accessGuard } from './features/access-guard.ts';
 import { confirmations } from './features/confirmations.ts';
 import { productOwnerChat } from './features/product-owner-chat.ts';
+import { secretsOutsideText } from './features/secrets-outside-text.ts';
 import { usageReport } from './features/usage-report.ts';
 import { userAdmin } from './features/user-admin.ts';
 import { welcome } from './features/welcome.ts';
@@ -26,6 +28,7 @@ export interface ConsumerBotDeps {
   /** Builds the agent on this bot's API client, so its messages go out through the same client. */
   agent: (api: Api) => AgentFeatures;
   logger: Logger;
+  telemetry?: Telemetry;
 }
 
 export interface AgentFeatures {
@@ -39,7 +42,7 @@ export interface AgentFeatures {
 /** The bot that answers queued updates. Features are installed here, in order, and nowhere else. */
 export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
   const bot = new Bot<BotContext>(deps.token, { botInfo: deps.botInfo, client: { apiRoot: deps.apiRoot } });
-  bot.use(accessGuard(deps.access, deps.logger));
+  bot.use(accessGuard(deps.access, deps.logger, deps.telemetry));
   bot.use(
     session({
       initial: () => newChatSession(new Date()),
@@ -52,6 +55,7 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
   bot.use(userAdmin(deps.directory, deps.access));
   bot.use(usageReport(agent.usage));
   bot.use(confirmations(agent.productOwner));
+  bot.use(secretsOutsideText(agent.intake));
   bot.use(productOwnerChat(agent.productOwner, agent.intake));
   return bot;
 }

@@ -38,5 +38,18 @@ export const MESSAGES = {
     "product's own requests, with no network and no real AI. Configure Bedrock or an OpenAI-compatible " +
     'model for real conversations.',
   unknownCommand: 'I do not know that command. Send /help for the list.',
+  couldNotHandle:
+    'Sorry, I could not handle that message, and trying again would not help. ' +
+    'Your other messages are not affected; the operators can see what went wrong.',
+  modelRefused:
+    'Sorry, the language model refused that request, so I could not answer it. ' +
+    'The operators can see why; please rephrase or try something else.',
+  gaveUp: (attempts: number) =>
+    `Sorry, I could not handle that message after ${attempts} tries. ` +
+    'It is kept for the operators, who have been alerted; please send it again later.',
+  buttonExpired: 'That question has expired. Ask again if you still want it.',
+  buttonNotYours: 'That question was for someone else.',
+  buttonStale: 'That button is no longer valid.',
+  editsNotRead: 'I only read new messages, not edits: send it again as a new message if you meant it.',
   tooLong: (limit: number) => `That message is longer than ${limit} characters; please shorten it.`,
 } as const;

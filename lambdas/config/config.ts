@@ -88,9 +88,15 @@ export const envSchema = z.object({
   LOCAL_SECRETS_DIR: z.string().optional(),
   QUEUE_DRIVER: z.enum(['sqs', 'local-file']).default('sqs'),
   QUEUE_URL: z.url().optional(),
+  DEAD_LETTER_QUEUE_URL: z.url().optional(),
   LOCAL_QUEUE_DIR: z.string().optional(),
   LOCAL_QUEUE_VISIBILITY_SECONDS: z.coerce.number().int().min(1).max(43_200).default(360),
-  LOCAL_QUEUE_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(5),
+  // A backstop for a consumer that dies outright; the consumer gives up by itself after
+  // UPDATE_MAX_ATTEMPTS real failures, and busy or paused bounces must not use up this count.
+  LOCAL_QUEUE_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(50),
+  UPDATE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  UPDATE_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(900).default(10),
+  UPDATE_RETRY_MAX_SECONDS: z.coerce.number().min(0).max(43_200).default(900),
   DYNAMODB_ENDPOINT: z.url().optional(),
   TABLE_PREFIX: z.string().default(''),
   MAX_UPDATE_BYTES: z.coerce.number().int().min(1024).max(262_144).default(65_536),
@@ -146,12 +152,14 @@ export interface Config {
   /** Prefix of the names of secrets people send (project secrets), e.g. `codegen/`. */
   projectSecretsPrefix: string;
   queue:
-    | { driver: 'sqs'; url: string }
+    | { driver: 'sqs'; url: string; deadLetterUrl?: string }
     | { driver: 'local-file'; dir: string; visibilityTimeoutMs: number; maxReceiveCount: number };
   dynamoEndpoint?: string;
   tableNames: Record<TableName, string>;
   maxUpdateBytes: number;
   dedupTtlSeconds: number;
+  /** How the consumer retries an update that failed for a reason that may pass. */
+  updateRetry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   secretsCacheSeconds: number;
   /** `emf`: CloudWatch embedded metrics; `memory`: counters for the local stack's GET /metrics. */
   metricsDriver: 'emf' | 'memory';
@@ -228,7 +236,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     projectSecretsPrefix: env.PROJECT_SECRETS_PREFIX,
     queue:
       env.QUEUE_DRIVER === 'sqs'
-        ? { driver: 'sqs', url: env.QUEUE_URL! }
+        ? {
+            driver: 'sqs',
+            url: env.QUEUE_URL!,
+            ...(env.DEAD_LETTER_QUEUE_URL ? { deadLetterUrl: env.DEAD_LETTER_QUEUE_URL } : {}),
+          }
         : {
             driver: 'local-file',
             dir: env.LOCAL_QUEUE_DIR!,
@@ -241,6 +253,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     tableNames: tableNamesByPort,
     maxUpdateBytes: env.MAX_UPDATE_BYTES,
     dedupTtlSeconds: Math.ceil(env.DEDUP_TTL_HOURS * 3600),
+    updateRetry: {
+      maxAttempts: env.UPDATE_MAX_ATTEMPTS,
+      baseDelayMs: env.UPDATE_RETRY_BASE_SECONDS * 1000,
+      maxDelayMs: env.UPDATE_RETRY_MAX_SECONDS * 1000,
+    },
     secretsCacheSeconds: env.SECRETS_CACHE_SECONDS,
     metricsDriver: env.METRICS_DRIVER,
     llm: {

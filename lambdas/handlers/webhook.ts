@@ -1,24 +1,33 @@
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { buildWebhookApp } from '../app/webhook-app.ts';
 import { runtimeFromEnv } from '../runtime/from-env.ts';
+import { lambdaObservability } from '../runtime/lambda-observability.ts';
 import { lazy, once } from '../runtime/lazy.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 
-/** Telegram webhook: verify, dedup, queue, answer at once. The local stack serves this too. */
-export function createWebhookHandler(getRuntime: () => Runtime) {
+/** Telegram webhook: verify, validate, queue, answer at once. The local stack serves this too. */
+export function createWebhookHandler(getRuntime: () => Runtime, middlewares: MiddlewareObj[] = []) {
   const app = lazy(() => buildWebhookApp(getRuntime()));
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(async (event) => {
-    try {
-      return await (await app())(event);
-    } catch (error) {
-      // No details to the caller; Telegram retries on a 5xx, and the logs say what broke.
-      getRuntime().logger.error('webhook failed', { error: String(error) });
-      return { statusCode: 500 };
-    } finally {
-      getRuntime().telemetry.flush();
-    }
-  });
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(
+    async (event) => {
+      try {
+        return await (await app())(event);
+      } catch (error) {
+        // No details to the caller; Telegram retries on a 5xx, and the logs say what broke.
+        getRuntime().logger.error('webhook failed', { error: String(error) });
+        return { statusCode: 500 };
+      } finally {
+        getRuntime().telemetry.flush();
+      }
+    },
+  );
+  for (const middleware of middlewares) handler.use(middleware);
+  return handler;
 }
 
-export const handler = createWebhookHandler(once(() => runtimeFromEnv('telegram-webhook')));
+const observability = lambdaObservability('telegram-webhook');
+export const handler = createWebhookHandler(
+  once(() => runtimeFromEnv('telegram-webhook', observability)),
+  observability.middlewares,
+);

@@ -5,6 +5,12 @@
 export const METRIC_NAMES = [
   'UpdateQueued',
   'UpdateDuplicate',
+  'WebhookUnauthorized',
+  'WebhookRejected',
+  'UpdateRetried',
+  'UpdateFailedPermanently',
+  'UpdateDeadLettered',
+  'ModelThrottled',
   'StrangerRefused',
   'AgentTurnCompleted',
   'AgentModelCall',

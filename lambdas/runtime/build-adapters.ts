@@ -8,6 +8,7 @@ import { EncryptedFileSecretStore } from '../adapters/local/encrypted-file-secre
 import { FileFifoQueue } from '../adapters/local/file-queue.ts';
 import { MemoryTelemetry } from '../adapters/local/memory-telemetry.ts';
 import type { Config } from '../config/config.ts';
+import type { QueueProducer } from '../ports/queue.ts';
 import type { Adapters } from './runtime.ts';
 
 /**
@@ -19,15 +20,21 @@ export function buildAdapters(config: Config, serviceName = 'orchestrator'): Ada
     tableNames: config.tableNames,
     ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
   });
-  const queue =
-    config.queue.driver === 'sqs'
-      ? new SqsQueue({ queueUrl: config.queue.url })
-      : new FileFifoQueue({
-          dir: config.queue.dir,
-          visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-          maxReceiveCount: config.queue.maxReceiveCount,
-          sealer: BodySealer.fromKeyFile(join(config.queue.dir, 'queue.key')),
-        });
+  let queue: SqsQueue | FileFifoQueue;
+  let deadLetters: QueueProducer | undefined;
+  if (config.queue.driver === 'sqs') {
+    queue = new SqsQueue({ queueUrl: config.queue.url });
+    if (config.queue.deadLetterUrl) deadLetters = new SqsQueue({ queueUrl: config.queue.deadLetterUrl });
+  } else {
+    const local = new FileFifoQueue({
+      dir: config.queue.dir,
+      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
+      maxReceiveCount: config.queue.maxReceiveCount,
+      sealer: BodySealer.fromKeyFile(join(config.queue.dir, 'queue.key')),
+    });
+    queue = local;
+    deadLetters = local.deadLetterProducer();
+  }
   const secrets =
     config.secrets.driver === 'aws'
       ? new SecretsManagerStore({
@@ -36,5 +43,5 @@ export function buildAdapters(config: Config, serviceName = 'orchestrator'): Ada
         })
       : new EncryptedFileSecretStore({ dir: config.secrets.dir });
   const telemetry = config.metricsDriver === 'emf' ? new EmfTelemetry(serviceName) : new MemoryTelemetry();
-  return { store, queue, secrets, telemetry };
+  return { store, queue, ...(deadLetters ? { deadLetters } : {}), secrets, telemetry };
 }

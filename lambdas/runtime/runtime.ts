@@ -11,6 +11,8 @@ export interface Runtime {
   config: Config;
   store: KeyValueStore;
   queue: QueueProducer & QueueConsumer;
+  /** Where the consumer puts an update it gives up on; absent where no consumer runs. */
+  deadLetters?: QueueProducer;
   secrets: SecretStore;
   cachedSecrets: CachedSecrets;
   telemetry: Telemetry;
@@ -20,6 +22,7 @@ export interface Runtime {
 export interface Adapters {
   store: KeyValueStore;
   queue: QueueProducer & QueueConsumer;
+  deadLetters?: QueueProducer;
   secrets: SecretStore;
   telemetry?: Telemetry;
 }

@@ -16,6 +16,7 @@ export interface PollerOptions {
   handler: ConsumerHandler;
   /** Concurrent pollers: chats run in parallel, the queue keeps each chat in order. */
   concurrency?: number;
+  /** One, as deployed: a record's slow turn never holds another chat's record back. */
   batchSize?: number;
   queueArn?: string;
   onError?: (error: unknown) => void;
@@ -33,7 +34,7 @@ export function startQueuePoller(options: PollerOptions): QueuePoller {
     while (running) {
       try {
         const messages = await options.queue.receive({
-          maxMessages: options.batchSize ?? 10,
+          maxMessages: options.batchSize ?? 1,
           waitTimeMs: 500,
         });
         if (messages.length === 0) continue;
@@ -52,7 +53,7 @@ export function startQueuePoller(options: PollerOptions): QueuePoller {
       }
     }
   };
-  const loops = Array.from({ length: options.concurrency ?? 4 }, loop);
+  const loops = Array.from({ length: options.concurrency ?? 8 }, loop);
   return {
     stop: async () => {
       running = false;

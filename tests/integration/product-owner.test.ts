@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MESSAGES } from '../../lambdas/bot/messages.ts';
 import { ConversationLeases } from '../../lambdas/domain/conversations/conversation-lease.ts';
 import { ProjectRepository } from '../../lambdas/domain/projects/project-repository.ts';
 import { ADMIN_ID, type StackHarness as Harness, StackHarness } from '../support/local-stack-harness.ts';
@@ -151,14 +152,14 @@ describe('Product Owner on the local stack (offline model)', () => {
     await harness.press(BOB, confirm, ALICE);
     await harness.settle();
 
-    // Assess: still only the question; then the real press works once
-    expect(harness.replies(ALICE)).toHaveLength(2);
+    // Assess: nothing ran, each press was explained; then the real press works once
+    expect(texts(harness, ALICE).slice(2)).toEqual([MESSAGES.buttonStale, MESSAGES.buttonNotYours]);
     await harness.press(ALICE, confirm);
-    await harness.waitForReplies(ALICE, 3);
+    await harness.waitForReplies(ALICE, 5);
     await harness.press(ALICE, confirm);
     await harness.settle();
-    expect(texts(harness, ALICE)[2]).toContain('devops pipeline is not part of this installation yet');
-    expect(harness.replies(ALICE)).toHaveLength(3);
+    expect(texts(harness, ALICE)[4]).toContain('devops pipeline is not part of this installation yet');
+    expect(texts(harness, ALICE).slice(5)).toEqual([MESSAGES.buttonStale]);
   });
 
   it('stores a bot token sent in chat and leaves it nowhere else', async () => {

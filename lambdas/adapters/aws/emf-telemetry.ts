@@ -7,9 +7,16 @@ import { METRICS_NAMESPACE, type MetricName, type Telemetry } from '../../ports/
  */
 export class EmfTelemetry implements Telemetry {
   private readonly metrics: Metrics;
+  /** False when Middy's logMetrics flushes a shared Metrics instance after each invocation. */
+  private readonly flushes: boolean;
 
-  constructor(serviceName: string) {
-    this.metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+  /** @param source a service name, or the Metrics instance that Middy's logMetrics flushes. */
+  constructor(source: string | Metrics) {
+    this.metrics =
+      typeof source === 'string'
+        ? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: source })
+        : source;
+    this.flushes = typeof source === 'string';
   }
 
   count(name: MetricName, value = 1): void {
@@ -17,6 +24,6 @@ export class EmfTelemetry implements Telemetry {
   }
 
   flush(): void {
-    if (this.metrics.hasStoredMetrics()) this.metrics.publishStoredMetrics();
+    if (this.flushes && this.metrics.hasStoredMetrics()) this.metrics.publishStoredMetrics();
   }
 }

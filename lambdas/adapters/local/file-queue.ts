@@ -164,6 +164,35 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
     });
   }
 
+  /**
+   * The dead-letter queue as a producer, for a consumer that gives up on a message by itself (as
+   * the deployed consumer sends to the SQS dead-letter queue). A deduplication id already used
+   * within five minutes is dropped, as SQS FIFO does.
+   */
+  deadLetterProducer(): QueueProducer {
+    return {
+      send: (message) =>
+        this.exclusive(async () => {
+          const now = this.now();
+          this.pruneDedup(now);
+          const dedupId = `dlq:${message.deduplicationId}`;
+          if (this.state.dedup[dedupId] !== undefined) return;
+          this.state.dedup[dedupId] = now;
+          const messageId = randomUUID();
+          this.state.deadLetters.push({
+            messageId,
+            groupId: message.groupId,
+            body: this.sealer ? this.sealer.seal(message.body, messageId) : message.body,
+            sentAt: now,
+            receiveCount: 0,
+            invisibleUntil: 0,
+            receiptHandle: '',
+          });
+          await this.persist();
+        }),
+    };
+  }
+
   /** Messages that exhausted maxReceiveCount, oldest first. Their receipt handles are empty. */
   deadLetters(): Promise<ReceivedMessage[]> {
     return this.exclusive(async () => {

@@ -1,15 +1,17 @@
 import { Composer } from 'grammy';
 import type { ProductOwner } from '../../domain/agent/product-owner.ts';
 import type { BotContext } from '../context.ts';
+import { MESSAGES } from '../messages.ts';
 
 // cf:<16 hex nonce>:<y|n>, as the agent writes it; anything else is a broken or forged button.
 const CONFIRMATION = /^cf:([0-9a-f]{16}):([yn])$/;
 
-const ANSWERS = {
+/** What the person is told when a press changes nothing. */
+const EXPLANATIONS = {
   accepted: undefined,
-  stale: 'This button is no longer valid.',
-  expired: 'This question has expired. Ask again if you still want it.',
-  not_yours: 'This question was for someone else.',
+  stale: MESSAGES.buttonStale,
+  expired: MESSAGES.buttonExpired,
+  not_yours: MESSAGES.buttonNotYours,
 } as const;
 
 /** Inline-keyboard answers to the agent's confirmations, checked against who was asked. */
@@ -17,7 +19,9 @@ export function confirmations(productOwner: ProductOwner) {
   const feature = new Composer<BotContext>();
   feature.callbackQuery(CONFIRMATION, async (ctx) => {
     const [, nonce = '', answer] = ctx.match;
-    // Answer the button at once so the client stops its spinner; the work may take a while.
+    // Answered before the work, which may be a whole agent turn: the client stops its spinner
+    // now. A press that turns out to change nothing is explained in the chat instead.
+    await ctx.answerCallbackQuery().catch(() => undefined);
     const outcome = await productOwner.handleConfirmation(
       ctx.principal,
       ctx.chat?.id ?? ctx.from.id,
@@ -25,11 +29,11 @@ export function confirmations(productOwner: ProductOwner) {
       nonce,
       answer === 'y',
     );
-    const text = ANSWERS[outcome];
-    await ctx.answerCallbackQuery(text ? { text, show_alert: false } : {}).catch(() => undefined);
+    const explanation = EXPLANATIONS[outcome];
+    if (explanation) await ctx.reply(explanation);
   });
   feature.on('callback_query', (ctx) =>
-    ctx.answerCallbackQuery({ text: ANSWERS.stale }).catch(() => undefined),
+    ctx.answerCallbackQuery({ text: MESSAGES.buttonStale }).catch(() => undefined),
   );
   return feature;
 }

@@ -7,10 +7,11 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Update } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildConsumerApp, type ConsumerHandler } from '../../../lambdas/app/consumer-app.ts';
+import { MESSAGES } from '../../../lambdas/bot/messages.ts';
 import { loadConfig } from '../../../lambdas/config/config.ts';
 import { ConversationLeases } from '../../../lambdas/domain/conversations/conversation-lease.ts';
 import type { ChatSession } from '../../../lambdas/domain/sessions/chat-session.ts';
-import type { QueueConsumer, QueueProducer } from '../../../lambdas/ports/queue.ts';
+import type { OutgoingMessage, QueueConsumer, QueueProducer } from '../../../lambdas/ports/queue.ts';
 import { SecretNotFoundError, type SecretStore } from '../../../lambdas/ports/secrets.ts';
 import { assembleRuntime, type Runtime } from '../../../lambdas/runtime/runtime.ts';
 import { createLogger } from '../../../lambdas/shared/logger.ts';
@@ -21,9 +22,8 @@ const TOKEN = '7000000001:abc';
 const CHAT_A = 1001;
 const CHAT_B = 1002;
 const LEASE_SECONDS = 120;
-/** The offline model's answer to "list my projects" for someone without projects. */
-const NO_PROJECTS =
-  'You have no projects yet. Tell me what to build, e.g. "make me a weather bot with daily notifications".';
+const STRANGER = 3003;
+const MAX_ATTEMPTS = 4;
 
 // --- A stand-in for the Bot API on loopback: records calls, answers ok or a planned failure. ---
 
@@ -144,6 +144,16 @@ function consumerQueue(): ConsumerQueue {
   return queue;
 }
 
+function recordingProducer() {
+  const sent: OutgoingMessage[] = [];
+  return {
+    sent,
+    send: async (message: OutgoingMessage) => {
+      sent.push(message);
+    },
+  };
+}
+
 let sequence = 0;
 function sqsRecord(groupId: string, body: string): SQSRecord {
   sequence += 1;
@@ -177,6 +187,7 @@ let telegram: BotApiServer;
 let dir: string;
 let store: MemoryStore;
 let queue: ConsumerQueue;
+let deadLetters: ReturnType<typeof recordingProducer>;
 let runtime: Runtime;
 let handler: ConsumerHandler;
 
@@ -204,6 +215,7 @@ beforeEach(async () => {
     SECRETS_DRIVER: 'local-file',
     LOCAL_SECRETS_DIR: join(dir, 'secrets'),
     CONVERSATION_LEASE_SECONDS: String(LEASE_SECONDS),
+    UPDATE_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
   });
   const secrets = new MapSecrets(new Map([[config.secretIds.botToken, TOKEN]]));
   const logger = createLogger('consumer-app-test');
@@ -212,7 +224,8 @@ beforeEach(async () => {
   vi.spyOn(logger, 'info').mockImplementation(() => undefined);
   store = new MemoryStore();
   queue = consumerQueue();
-  runtime = assembleRuntime(config, { store, queue, secrets }, logger);
+  deadLetters = recordingProducer();
+  runtime = assembleRuntime(config, { store, queue, deadLetters, secrets }, logger);
   handler = await buildConsumerApp(runtime);
 });
 
@@ -239,8 +252,9 @@ describe('consumer app: a healthy batch', () => {
       [TOKEN, 'sendMessage', CHAT_B],
       [TOKEN, 'sendMessage', CHAT_A],
     ]);
-    expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS, NO_PROJECTS]);
-    expect(telegram.textsTo(CHAT_B)).toEqual([expect.stringMatching(/^Created project bot-number-3 /)]);
+    expect(await store.query('projects', `OWNER#${CHAT_B}`)).toMatchObject({
+      items: [{ name: 'bot-number-3' }],
+    });
     expect([await messageCount(CHAT_A), await messageCount(CHAT_B)]).toEqual([2, 1]);
     expect(queue.visibilityChanges).toEqual([]);
   });
@@ -260,54 +274,58 @@ describe('consumer app: failures', () => {
     { what: 'an empty object', body: '{}' },
     { what: 'null', body: 'null' },
     { what: 'a string update_id', body: '{"update_id":"5"}' },
-  ])('fails a record whose body is $what and still answers the others', async ({ body }) => {
-    // Prepare
-    const bad = sqsRecord(String(CHAT_A), body);
-    const good = recordFor(privateText(CHAT_B, 'list my projects'));
-
-    // Act
-    const response = await handler(eventOf(bad, good));
-
-    // Assess
-    expect(failedIds(response)).toEqual([bad.messageId]);
-    expect(telegram.textsTo(CHAT_B)).toEqual([NO_PROJECTS]);
-  });
-
-  it.each([
-    { cause: 'a malformed body', makeA2: () => sqsRecord(String(CHAT_A), 'garbage'), triesToA: 1 },
     {
-      cause: 'a Telegram 500',
-      makeA2: () => {
-        telegram.failChat(CHAT_A, 500);
-        return recordFor(privateText(CHAT_A, 'list my projects'));
-      },
-      triesToA: 2,
+      what: 'a number as text',
+      body: JSON.stringify({
+        ...privateText(CHAT_A, 'x'),
+        message: { ...privateText(CHAT_A, 'x').message, text: 12345 },
+      }),
     },
   ])(
-    "keeps chat order after $cause: A2 and the later A3 fail, chat B's records succeed",
-    async ({ makeA2, triesToA }) => {
-      // Prepare: A1 has gone through before A2 breaks.
-      await handler(eventOf(recordFor(privateText(CHAT_A, 'list my projects'))));
-      const b1 = recordFor(privateText(CHAT_B, 'list my projects'));
-      const a2 = makeA2();
-      const b2 = recordFor(privateText(CHAT_B, 'list my projects'));
-      const a3 = recordFor(privateText(CHAT_A, 'list my projects'));
+    'moves a record whose body is $what to the dead letters at once and answers the others',
+    async ({ body }) => {
+      // Prepare
+      const bad = sqsRecord(String(CHAT_A), body);
+      const good = recordFor(privateText(CHAT_B, 'list my projects'));
 
       // Act
-      const response = await handler(eventOf(b1, a2, b2, a3));
+      const response = await handler(eventOf(bad, good));
 
       // Assess
-      expect(failedIds(response)).toEqual([a2.messageId, a3.messageId]);
-      expect(telegram.textsTo(CHAT_B)).toEqual([NO_PROJECTS, NO_PROJECTS]);
-      // A3 was never handled: chat A saw the reply to A1 and, for a 500, the failed try of A2.
-      expect(telegram.textsTo(CHAT_A)).toHaveLength(triesToA);
-      expect(await messageCount(CHAT_A)).toBe(1);
+      expect(failedIds(response)).toEqual([]);
+      expect(deadLetters.sent).toEqual([
+        { groupId: String(CHAT_A), deduplicationId: `dead-${bad.messageId}`, body },
+      ]);
+      expect(telegram.textsTo(CHAT_B)).toHaveLength(1);
     },
   );
 
+  it("keeps chat order after a Telegram 500: A2 and the later A3 fail, chat B's records succeed", async () => {
+    // Prepare: A1 has gone through before A2 breaks.
+    await handler(eventOf(recordFor(privateText(CHAT_A, 'list my projects'))));
+    const b1 = recordFor(privateText(CHAT_B, 'list my projects'));
+    telegram.failChat(CHAT_A, 500);
+    const a2 = recordFor(privateText(CHAT_A, 'list my projects'));
+    const b2 = recordFor(privateText(CHAT_B, 'list my projects'));
+    const a3 = recordFor(privateText(CHAT_A, 'list my projects'));
+
+    // Act
+    const response = await handler(eventOf(b1, a2, b2, a3));
+
+    // Assess
+    expect(failedIds(response)).toEqual([a2.messageId, a3.messageId]);
+    expect(telegram.textsTo(CHAT_B)).toHaveLength(2);
+    // A3 was never handled: chat A saw the reply to A1 and the failed try of A2.
+    expect(telegram.textsTo(CHAT_A)).toHaveLength(2);
+    expect(await messageCount(CHAT_A)).toBe(1);
+    // A3 comes back with A2, not after the queue's full visibility timeout.
+    expect(queue.visibilityChanges.map((c) => c.receiptHandle)).toEqual([a2.receiptHandle, a3.receiptHandle]);
+    expect(queue.visibilityChanges[1]?.timeoutMs).toBe(queue.visibilityChanges[0]?.timeoutMs);
+  });
+
   it.each([
     { status: 403, failed: false, meaning: 'user blocked the bot: dropped' },
-    { status: 400, failed: false, meaning: 'chat not found: dropped' },
+    { status: 400, failed: false, meaning: 'a request Telegram will never take: dropped' },
     { status: 429, failed: true, meaning: 'rate limited: retried' },
     { status: 500, failed: true, meaning: 'Telegram broken: retried' },
     { status: 502, failed: true, meaning: 'Telegram unreachable: retried' },
@@ -321,7 +339,7 @@ describe('consumer app: failures', () => {
 
     // Assess
     expect(failedIds(response)).toEqual(failed ? [refused.messageId] : []);
-    expect(telegram.textsTo(CHAT_A)).toHaveLength(1);
+    expect(deadLetters.sent).toEqual([]);
   });
 
   it.each([403, 400])(
@@ -338,7 +356,8 @@ describe('consumer app: failures', () => {
       // Assess: the dropped update must not leave the conversation leased to nobody
       expect(failedIds(response)).toEqual([]);
       expect(queue.visibilityChanges).toEqual([]);
-      expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS, NO_PROJECTS]);
+      expect(await messageCount(CHAT_A)).toBe(1);
+      expect(telegram.textsTo(CHAT_A).length).toBeGreaterThanOrEqual(2);
     },
   );
 
@@ -356,7 +375,64 @@ describe('consumer app: failures', () => {
     expect(retry).toEqual({ batchItemFailures: [] });
     expect(await messageCount(CHAT_A)).toBe(1);
     // respond_to_user is not repeated once started: the failed try was the only send.
-    expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS]);
+    expect(telegram.textsTo(CHAT_A)).toHaveLength(1);
+  });
+
+  it('retries an outage with growing jittered delays, then gives up into the dead letters and says so', async () => {
+    // Prepare: the sessions table is unreachable for as long as this runs.
+    const get = store.get.bind(store);
+    vi.spyOn(store, 'get').mockImplementation((table, key) =>
+      table === 'sessions' ? Promise.reject(new Error('DynamoDB unavailable')) : get(table, key),
+    );
+    const record = recordFor(privateText(CHAT_A, 'list my projects'));
+
+    // Act: SQS redelivers it after each delay the consumer asked for.
+    const failedEach: string[][] = [];
+    for (let i = 0; i < MAX_ATTEMPTS; i++) failedEach.push(failedIds(await handler(eventOf(record))));
+
+    // Assess
+    expect(failedEach).toEqual([...Array(MAX_ATTEMPTS - 1).fill([record.messageId]), []]);
+    const delays = queue.visibilityChanges.map((c) => c.timeoutMs);
+    expect(delays).toHaveLength(MAX_ATTEMPTS - 1);
+    delays.forEach((delay, i) => {
+      const ceiling = Math.min(900_000, 10_000 * 2 ** i);
+      expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(delay).toBeLessThanOrEqual(ceiling);
+    });
+    expect(deadLetters.sent.map((m) => m.body)).toEqual([record.body]);
+    expect(telegram.textsTo(CHAT_A).at(-1)).toBe(MESSAGES.gaveUp(MAX_ATTEMPTS));
+  });
+
+  it('answers an update once when Telegram resent it as a second queue message', async () => {
+    // Prepare: the webhook queued it, died before answering 200, and the resend came after the
+    // queue's five-minute dedup window: two queue messages with one update.
+    const update = privateText(CHAT_A, 'list my projects');
+    const first = recordFor(update);
+    const second = recordFor(update);
+
+    // Act
+    const responses = [await handler(eventOf(first)), await handler(eventOf(second))];
+
+    // Assess
+    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect(telegram.textsTo(CHAT_A)).toHaveLength(1);
+    expect(await messageCount(CHAT_A)).toBe(1);
+  });
+});
+
+describe('consumer app: strangers', () => {
+  it('refuses a stranger once however often the update is delivered, storing only its claim', async () => {
+    // Prepare
+    const update = privateText(STRANGER, 'let me in');
+    const deliveries = Array.from({ length: 5 }, () => recordFor(update));
+
+    // Act
+    for (const delivery of deliveries) await handler(eventOf(delivery));
+
+    // Assess
+    expect(telegram.textsTo(STRANGER)).toEqual([MESSAGES.refusal]);
+    expect(store.dump('dedup').map((i) => i.pk)).toEqual([`UPDATE#7000000001#${update.update_id}`]);
+    expect(store.size()).toBe(1);
   });
 });
 
@@ -387,7 +463,7 @@ describe('consumer app: a conversation another worker holds', () => {
     expect(timeoutMs).toBeGreaterThanOrEqual((LEASE_SECONDS - 2) * 1000);
     expect(timeoutMs).toBeLessThanOrEqual((LEASE_SECONDS + 1) * 1000);
     expect(telegram.textsTo(CHAT_A)).toEqual([]);
-    expect(telegram.textsTo(CHAT_B)).toEqual([NO_PROJECTS]);
+    expect(telegram.textsTo(CHAT_B)).toHaveLength(1);
     expect(await messageCount(CHAT_A)).toBeUndefined();
   });
 
@@ -418,6 +494,22 @@ describe('consumer app: a conversation another worker holds', () => {
     expect(queue.visibilityChanges).toHaveLength(1);
   });
 
+  it('never counts a busy bounce as a failure: no dead letter however often it bounces', async () => {
+    // Prepare
+    const held = await holdConversation(CHAT_A);
+    const record = recordFor(privateText(CHAT_A, 'list my projects'));
+
+    // Act
+    for (let i = 0; i < MAX_ATTEMPTS * 3; i++) await handler(eventOf(record));
+    await new ConversationLeases(store, LEASE_SECONDS).release(held);
+    const last = await handler(eventOf(record));
+
+    // Assess
+    expect(last).toEqual({ batchItemFailures: [] });
+    expect(deadLetters.sent).toEqual([]);
+    expect(await messageCount(CHAT_A)).toBe(1);
+  });
+
   it('answers the chat once the other worker is done', async () => {
     // Prepare
     const held = await holdConversation(CHAT_A);
@@ -430,7 +522,7 @@ describe('consumer app: a conversation another worker holds', () => {
 
     // Assess
     expect(retry).toEqual({ batchItemFailures: [] });
-    expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS]);
+    expect(telegram.textsTo(CHAT_A)).toHaveLength(1);
   });
 });
 
@@ -440,7 +532,7 @@ describe('consumer app: start-up', () => {
     const bare = { ...runtime, secrets: new MapSecrets(new Map()) };
     const withoutToken = assembleRuntime(
       bare.config,
-      { store: bare.store, queue: bare.queue, secrets: bare.secrets },
+      { store: bare.store, queue: bare.queue, deadLetters, secrets: bare.secrets },
       bare.logger,
     );
 
@@ -449,6 +541,21 @@ describe('consumer app: start-up', () => {
 
     // Assess
     await expect(building).rejects.toBeInstanceOf(SecretNotFoundError);
+  });
+
+  it('fails to build without a dead-letter queue, rather than lose the first update it gives up on', async () => {
+    // Prepare
+    const withoutDlq = assembleRuntime(
+      runtime.config,
+      { store, queue, secrets: runtime.secrets },
+      runtime.logger,
+    );
+
+    // Act
+    const building = buildConsumerApp(withoutDlq);
+
+    // Assess
+    await expect(building).rejects.toThrow(/DEAD_LETTER_QUEUE_URL/);
   });
 });
 
@@ -470,6 +577,6 @@ describe('consumer app: an invocation about to run out of time', () => {
 
     // Assess
     expect(failedIds(retry)).toEqual([]);
-    expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS]);
+    expect(telegram.textsTo(CHAT_A)).toHaveLength(1);
   });
 });

@@ -9,7 +9,10 @@ import { createLogger } from '../../../lambdas/shared/logger.ts';
 
 const SECRET = 'a-webhook-secret-of-32-characters';
 const MAX_BYTES = 1024;
-const UPDATE = JSON.stringify({ update_id: 5, message: { message_id: 1, text: 'hi' } });
+const UPDATE = JSON.stringify({
+  update_id: 5,
+  message: { message_id: 1, date: 1_767_225_600, chat: { id: 7, type: 'private' }, text: 'hi' },
+});
 
 function event(overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
   return {
@@ -183,6 +186,16 @@ describe('handleWebhookRequest: the body', () => {
     { what: 'text', body: 'hello', reason: 'body is not JSON' },
     { what: 'an array', body: '[]', reason: 'body is not a Telegram update (no integer update_id)' },
     {
+      what: 'a field nested 40 levels deep',
+      body: `{"update_id":1,"message":${'['.repeat(40)}${']'.repeat(40)}}`,
+      reason: 'body is nested deeper than 32 levels',
+    },
+    {
+      what: 'a number as message text',
+      body: '{"update_id":1,"message":{"message_id":1,"date":1,"chat":{"id":7,"type":"private"},"text":12345}}',
+      reason: 'not a Telegram update: message.text Invalid input: expected string, received number',
+    },
+    {
       what: 'a string update_id',
       body: '{"update_id":"1"}',
       reason: 'body is not a Telegram update (no integer update_id)',
@@ -226,7 +239,10 @@ describe('handleWebhookRequest: a valid update', () => {
   it('forwards a base64 body decoded, marked as not encoded', async () => {
     // Prepare
     const { gate, forwarded } = recordingGate();
-    const update = JSON.stringify({ update_id: 9, message: { text: 'grüße \u{1F600}' } });
+    const update = JSON.stringify({
+      update_id: 9,
+      message: { message_id: 2, date: 1, chat: { id: 7, type: 'private' }, text: 'grüße \u{1F600}' },
+    });
 
     // Act
     await handleWebhookRequest(
@@ -251,5 +267,22 @@ describe('handleWebhookRequest: a valid update', () => {
 
     // Assess
     await expect(handling).rejects.toThrow('queue down');
+  });
+});
+
+describe('handleWebhookRequest: counters an operator alarms on', () => {
+  it('counts a wrong secret as WebhookUnauthorized and a malformed body as WebhookRejected', async () => {
+    // Prepare
+    const { gate } = recordingGate();
+    const counted: string[] = [];
+    gate.telemetry = { count: (name) => counted.push(name), flush: () => undefined };
+
+    // Act
+    await handleWebhookRequest(event({ headers: { [SECRET_HEADER]: 'wrong' } }), gate);
+    await handleWebhookRequest(event({ body: '{"update_id":1,"message":{"text":true}}' }), gate);
+    await handleWebhookRequest(event(), gate);
+
+    // Assess
+    expect(counted).toEqual(['WebhookUnauthorized', 'WebhookRejected']);
   });
 });

@@ -16,10 +16,12 @@ import { type AgentWorld, agentWorld, intakeIn, productOwnerIn } from '../../sup
 import {
   callbackQuery,
   groupText,
+  nextUpdateId,
   privateCommand,
   privateText,
   recordTelegramApi,
   type TelegramApiRecorder,
+  telegramUser,
 } from '../../support/telegram-api-recorder.ts';
 
 const TOKEN = '7000000001:test-token';
@@ -268,6 +270,72 @@ describe('consumer bot: the Product Owner agent', () => {
     ]);
   });
 
+  it.each([
+    {
+      what: 'an edited message',
+      update: (text: string): Update => ({
+        update_id: nextUpdateId(),
+        edited_message: {
+          message_id: 321,
+          date: 1,
+          edit_date: 2,
+          chat: { id: ADMIN, type: 'private', first_name: 'Admin' },
+          from: telegramUser(ADMIN),
+          text,
+        },
+      }),
+    },
+    {
+      what: 'a photo caption',
+      update: (text: string): Update => ({
+        update_id: nextUpdateId(),
+        message: {
+          message_id: 321,
+          date: 1,
+          chat: { id: ADMIN, type: 'private', first_name: 'Admin' },
+          from: telegramUser(ADMIN),
+          photo: [{ file_id: 'f', file_unique_id: 'u', width: 1, height: 1 }],
+          caption: text,
+        },
+      }),
+    },
+  ])('takes a secret out of $what as from a plain message', async ({ update }) => {
+    // Prepare
+    const key = `ghp_${'a1B2c3D4e5'.repeat(4).slice(0, 36)}`;
+
+    // Act
+    const replies = await send(update(`here is my token ${key}`));
+
+    // Assess
+    expect(telegram.callsTo('deleteMessage').map((c) => c.payload)).toEqual([
+      { chat_id: ADMIN, message_id: 321 },
+    ]);
+    expect(replies.join('\n')).not.toContain(key);
+    expect(world.secrets.names()).toEqual([
+      expect.stringMatching(new RegExp(`^chat-secrets/${ADMIN}/[0-9a-f]{12}$`)),
+    ]);
+    expect(store.dump('usage')).toEqual([]);
+  });
+
+  it('tells the person an edit is not read, and deletes nothing, when it holds no secret', async () => {
+    // Act
+    const replies = await send({
+      update_id: nextUpdateId(),
+      edited_message: {
+        message_id: 5,
+        date: 1,
+        edit_date: 2,
+        chat: { id: ADMIN, type: 'private', first_name: 'Admin' },
+        from: telegramUser(ADMIN),
+        text: 'make me a different bot',
+      },
+    });
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.editsNotRead]);
+    expect(telegram.callsTo('deleteMessage')).toEqual([]);
+  });
+
   it('asks before deploying and deploys once the sender presses Confirm', async () => {
     // Prepare
     await send(privateText(ADMIN, 'make me a shop bot'));
@@ -285,23 +353,32 @@ describe('consumer bot: the Product Owner agent', () => {
     expect(question.text).toBe('Deploy shop-bot to its server now?');
     expect(confirm).toMatch(/^cf:[0-9a-f]{16}:y$/);
     expect(telegram.callsTo('answerCallbackQuery')).toHaveLength(1);
+    // The button is answered before the turn's work, so the spinner stops at once.
+    expect(telegram.calls[0]?.method).toBe('answerCallbackQuery');
     expect(telegram.callsTo('editMessageText').map((c) => c.payload.text)).toEqual([
       'Deploy shop-bot to its server now?\n\nConfirmed.',
     ]);
     expect(replies).toEqual([expect.stringContaining('devops pipeline is not part of this installation')]);
   });
 
-  it.each([
-    { case: 'a forged button', data: 'cf:0123456789abcdef:y' },
-    { case: 'a button of another shape', data: 'something-else' },
-  ])('answers $case as no longer valid and runs nothing', async ({ data }) => {
+  it('answers a forged button at once, then says it is no longer valid, and runs nothing', async () => {
     // Act
-    const replies = await send(callbackQuery(ADMIN, data));
+    const replies = await send(callbackQuery(ADMIN, 'cf:0123456789abcdef:y'));
+
+    // Assess
+    expect(telegram.calls[0]?.method).toBe('answerCallbackQuery');
+    expect(replies).toEqual([MESSAGES.buttonStale]);
+    expect(store.dump('usage')).toEqual([]);
+  });
+
+  it('answers a button of another shape as no longer valid and runs nothing', async () => {
+    // Act
+    const replies = await send(callbackQuery(ADMIN, 'something-else'));
 
     // Assess
     expect(replies).toEqual([]);
     expect(telegram.callsTo('answerCallbackQuery').map((c) => c.payload.text)).toEqual([
-      'This button is no longer valid.',
+      MESSAGES.buttonStale,
     ]);
   });
 
@@ -319,13 +396,22 @@ describe('consumer bot: the Product Owner agent', () => {
 });
 
 describe('consumer bot: who gets an answer', () => {
-  it('says nothing to a user without access and stores nothing', async () => {
+  it('refuses a user without access once and stores nothing', async () => {
     // Act
     const replies = await send(privateText(STRANGER, 'hello?'));
 
     // Assess
-    expect(replies).toEqual([]);
-    expect(telegram.calls).toEqual([]);
+    expect(replies).toEqual([MESSAGES.refusal]);
+    expect(store.size()).toBe(0);
+  });
+
+  it("refuses a stranger's button press and stops its spinner", async () => {
+    // Act
+    const replies = await send(callbackQuery(STRANGER, 'cf:0123456789abcdef:y'));
+
+    // Assess
+    expect(replies).toEqual([MESSAGES.refusal]);
+    expect(telegram.callsTo('answerCallbackQuery')).toHaveLength(1);
     expect(store.size()).toBe(0);
   });
 
@@ -348,7 +434,7 @@ describe('consumer bot: who gets an answer', () => {
     const replies = await send(queued);
 
     // Assess
-    expect(replies).toEqual([]);
+    expect(replies).toEqual([MESSAGES.refusal]);
   });
 });
 
@@ -450,7 +536,7 @@ describe('consumer bot: /removeuser', () => {
     // Assess
     expect(replies).toEqual([MESSAGES.userRemoved(USER)]);
     expect(await directory.find(USER)).toBeUndefined();
-    expect(userReplies).toEqual([]);
+    expect(userReplies).toEqual([MESSAGES.refusal]);
   });
 
   it('says so when the user was not on the list', async () => {

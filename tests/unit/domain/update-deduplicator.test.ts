@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { UpdateDeduplicator } from '../../../lambdas/domain/updates/update-deduplicator.ts';
 import { ManualClock, MemoryStore } from '../../support/memory-store.ts';
 
@@ -16,96 +16,92 @@ beforeEach(() => {
 });
 
 describe('UpdateDeduplicator', () => {
-  it('lets the first claim of an update win and refuses the second', async () => {
+  it('lets the first queue message of an update win and calls another message with it a duplicate', async () => {
     // Act
-    const first = await dedup.claim(42);
-    const second = await dedup.claim(42);
+    const first = await dedup.claim(42, 'msg-a');
+    const resent = await dedup.claim(42, 'msg-b');
 
     // Assess
-    expect([first, second]).toEqual([true, false]);
+    expect([first, resent]).toEqual(['first', 'duplicate']);
   });
 
-  it('claims different updates independently', async () => {
+  it('lets the same queue message in again until it is finished (a crash or retry mid-way)', async () => {
     // Act
-    const results = [await dedup.claim(1), await dedup.claim(2), await dedup.claim(1)];
+    const first = await dedup.claim(42, 'msg-a');
+    const again = await dedup.claim(42, 'msg-a');
+    await dedup.finish(42);
+    const afterFinish = await dedup.claim(42, 'msg-a');
 
     // Assess
-    expect(results).toEqual([true, true, false]);
+    expect([first, again, afterFinish]).toEqual(['first', 'redelivery', 'duplicate']);
   });
 
-  it('keeps the claims of two bots apart', async () => {
+  it('claims different updates and different bots independently', async () => {
     // Prepare
     const otherBot = new UpdateDeduplicator(store, BOT_ID + 1, TTL, clock.now);
-    await dedup.claim(42);
 
     // Act
-    const claimed = await otherBot.claim(42);
+    const results = [
+      await dedup.claim(1, 'm1'),
+      await dedup.claim(2, 'm2'),
+      await otherBot.claim(1, 'm3'),
+      await dedup.claim(1, 'm4'),
+    ];
 
     // Assess
-    expect(claimed).toBe(true);
+    expect(results).toEqual(['first', 'first', 'first', 'duplicate']);
   });
 
-  it('lets exactly one of ten concurrent deliveries claim the update', async () => {
-    // Act
-    const results = await Promise.all(Array.from({ length: 10 }, () => dedup.claim(42)));
-
-    // Assess
-    expect(results.filter(Boolean)).toHaveLength(1);
-  });
-
-  it.each([
-    { elapsed: TTL - 1, claimable: false },
-    { elapsed: TTL, claimable: false },
-    { elapsed: TTL + 1, claimable: true },
-    { elapsed: 3 * TTL, claimable: true },
-  ])('after $elapsed s the update is claimable again: $claimable', async ({ elapsed, claimable }) => {
+  it('keeps a claim for the whole TTL and forgets it after', async () => {
     // Prepare
-    await dedup.claim(42);
+    await dedup.claim(42, 'msg-a');
 
     // Act
-    clock.advance(elapsed);
-    const claimed = await dedup.claim(42);
+    clock.advance(TTL - 1);
+    const within = await dedup.claim(42, 'msg-b');
+    clock.advance(2);
+    const after = await dedup.claim(42, 'msg-b');
 
     // Assess
-    expect(claimed).toBe(claimable);
+    expect([within, after]).toEqual(['duplicate', 'first']);
   });
 
-  it('makes a released update claimable again', async () => {
+  it('stores the update id and the queue message id, nothing about the person', async () => {
+    // Act
+    await dedup.claim(42, 'msg-a');
+
+    // Assess
+    const [item] = store.dump('dedup');
+    expect(Object.keys(item ?? {}).sort()).toEqual(['claimedAt', 'deliveryId', 'expiresAt', 'pk', 'sk']);
+    expect(item).toMatchObject({
+      pk: `UPDATE#${BOT_ID}#42`,
+      deliveryId: 'msg-a',
+      expiresAt: 1_750_000_000 + TTL,
+    });
+  });
+
+  it('counts failed attempts on the claim', async () => {
     // Prepare
-    await dedup.claim(42);
+    await dedup.claim(42, 'msg-a');
 
     // Act
-    await dedup.release(42);
+    const counts = [
+      await dedup.recordFailure(42),
+      await dedup.recordFailure(42),
+      await dedup.recordFailure(42),
+    ];
 
     // Assess
-    expect(await dedup.claim(42)).toBe(true);
-    expect(await dedup.claim(42)).toBe(false);
+    expect(counts).toEqual([1, 2, 3]);
+    expect(await dedup.claim(42, 'msg-a')).toBe('redelivery');
   });
 
-  it('stores the claim with expiresAt the ttl ahead, in epoch seconds', async () => {
+  it('lets exactly one of many concurrent first claims win', async () => {
     // Act
-    await dedup.claim(42);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => dedup.claim(7, `m${i}`)));
 
     // Assess
-    expect(store.dump('dedup')).toEqual([
-      {
-        pk: `UPDATE#${BOT_ID}#42`,
-        sk: 'CLAIM',
-        claimedAt: clock.now(),
-        expiresAt: clock.now() + 25 * 3600,
-      },
-    ]);
-  });
-
-  it('lets a store failure through instead of calling it a duplicate', async () => {
-    // Prepare
-    vi.spyOn(store, 'put').mockRejectedValueOnce(new Error('throttled'));
-
-    // Act
-    const claiming = dedup.claim(42);
-
-    // Assess
-    await expect(claiming).rejects.toThrow('throttled');
-    expect(await dedup.claim(42)).toBe(true);
+    expect(results.filter((r) => r === 'first')).toHaveLength(1);
+    expect(results.filter((r) => r === 'duplicate')).toHaveLength(9);
   });
 });

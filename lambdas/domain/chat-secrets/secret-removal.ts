@@ -1,0 +1,51 @@
+import type { Principal } from '../access/access-policy.ts';
+import { verifyBotToken } from './bot-token-verifier.ts';
+import { type DetectedSecret, detectSecrets, redact } from './secret-detector.ts';
+import type { IntakeDeps } from './secret-intake.ts';
+
+export type RemovalResult = { kind: 'none' } | { kind: 'removed'; redacted: string } | { kind: 'refused' };
+
+/**
+ * Takes every secret out of a piece of text a person put in the chat (a message, an edit of one,
+ * a photo's caption): the message is deleted, each value stashed in the secrets port, the person
+ * told, and what may go on carries references only. A bot token that Telegram does not know is
+ * not stored (`refused`).
+ */
+export async function removeSecrets(
+  deps: Pick<IntakeDeps, 'vault' | 'chat' | 'botLookup' | 'telemetry'>,
+  principal: Principal,
+  chatId: number,
+  messageId: number,
+  text: string,
+): Promise<RemovalResult> {
+  const found = detectSecrets(text);
+  if (found.length === 0) return { kind: 'none' };
+  await deps.chat.delete(chatId, messageId);
+  const refs: string[] = [];
+  for (const secret of found) {
+    if (!(await acceptable(deps, chatId, secret))) return { kind: 'refused' };
+    refs.push(await deps.vault.stash(principal.userId, secret.value));
+    deps.telemetry?.count('SecretStoredFromChat');
+  }
+  await deps.chat.send(
+    chatId,
+    'I removed your message because it contained a secret; it is stored encrypted.',
+  );
+  return {
+    kind: 'removed',
+    redacted: redact(text, found, (secret, i) => `[secret:${refs[i]} ${secret.kind}]`),
+  };
+}
+
+async function acceptable(
+  deps: Pick<IntakeDeps, 'chat' | 'botLookup'>,
+  chatId: number,
+  secret: DetectedSecret,
+): Promise<boolean> {
+  if (secret.kind !== 'TELEGRAM_BOT_TOKEN') return true;
+  const check = await verifyBotToken(secret.value, deps.botLookup);
+  if (!check.ok) {
+    await deps.chat.send(chatId, `I deleted your message and did not store the token: ${check.reason}.`);
+  }
+  return check.ok;
+}
