@@ -1,3 +1,4 @@
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { buildConsumerApp } from '../app/consumer-app.ts';
@@ -24,7 +25,9 @@ export function createQueueConsumerHandler(getRuntime: () => Runtime, middleware
   return handler;
 }
 
-const observability = lambdaObservability('queue-consumer');
+const observability = lambdaObservability('queue-consumer', {
+  tracer: (serviceName) => new Tracer({ serviceName }),
+});
 export const handler = createQueueConsumerHandler(
   once(() => runtimeFromEnv('queue-consumer', observability)),
   observability.middlewares,

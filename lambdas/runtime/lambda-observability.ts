@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import { EmfTelemetry } from '../adapters/aws/emf-telemetry.ts';
@@ -21,15 +21,24 @@ export interface LambdaObservability {
   middlewares: MiddlewareObj[];
 }
 
-export function lambdaObservability(serviceName: string): LambdaObservability {
+export interface ObservabilityOptions {
+  /**
+   * The Powertools Tracer (subsegments, cold-start annotation, traced SDK calls) brings the X-Ray
+   * SDK, about 110 KB minified: worth it in the consumer, not in the webhook, whose cold start
+   * Telegram waits on. The webhook still has Lambda's active tracing (its invocation segment).
+   */
+  tracer?: (serviceName: string) => Tracer;
+}
+
+export function lambdaObservability(serviceName: string, options: ObservabilityOptions = {}): LambdaObservability {
   const logger = createLogger(serviceName);
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
-  const tracer = new Tracer({ serviceName });
+  const tracer = options.tracer?.(serviceName);
   return {
     logger,
     telemetry: new EmfTelemetry(metrics),
     middlewares: [
-      captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj,
+      ...(tracer ? [captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj] : []),
       injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj,
       logMetrics(metrics) as MiddlewareObj,
     ],

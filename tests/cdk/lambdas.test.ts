@@ -242,7 +242,7 @@ describe('Lambda functions', () => {
     expect(loadConfig(deployedEnv(ids[name])).metricsDriver).toBe('emf');
     // The dashboard and alarms select metrics by the service name the handler publishes under.
     const handler = readFileSync(new URL(`../../lambdas/handlers/${handlerFile}`, import.meta.url), 'utf8');
-    expect(handler).toContain(`runtimeFromEnv('${env.POWERTOOLS_SERVICE_NAME}')`);
+    expect(handler).toContain(`lambdaObservability('${env.POWERTOOLS_SERVICE_NAME}'`);
   });
 
   it('subscribes the consumer to the FIFO queue with partial batch responses', () => {
