@@ -105,8 +105,13 @@ export class UpdateProcessor {
         const attempts = await this.deps.claims.recordFailure(updateId);
         if (attempts >= this.deps.retry.maxAttempts) {
           await this.deps.tell(Number(message.groupId), MESSAGES.gaveUp(attempts));
-          await this.deps.claims.finish(updateId);
-          return this.deadLetter(message, `${attempts} failed attempts, last: ${failure.reason}`);
+          const outcome = await this.deadLetter(
+            message,
+            `${attempts} failed attempts, last: ${failure.reason}`,
+          );
+          // Unanswered: an operator's redrive of it must be handled, not dropped as a duplicate.
+          await this.deps.claims.release(updateId);
+          return outcome;
         }
         const afterMs = Math.max(this.backoffMs(attempts), failure.notBeforeMs ?? 0);
         logger.warn('update failed; retrying', { updateId, attempts, afterMs, error: describe(error) });

@@ -30,7 +30,10 @@ export interface ObservabilityOptions {
   tracer?: (serviceName: string) => Tracer;
 }
 
-export function lambdaObservability(serviceName: string, options: ObservabilityOptions = {}): LambdaObservability {
+export function lambdaObservability(
+  serviceName: string,
+  options: ObservabilityOptions = {},
+): LambdaObservability {
   const logger = createLogger(serviceName);
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
   const tracer = options.tracer?.(serviceName);

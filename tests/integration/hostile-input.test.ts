@@ -127,7 +127,9 @@ describe('hostile input on the local stack', () => {
     expect(replies.at(-1)?.text).toBe(
       'I removed your message because it contained a secret; it is stored encrypted.',
     );
-    const left = harness.stack.emulator.server.storage.userMessages as unknown as Array<{ messageId: number }>;
+    const left = harness.stack.emulator.server.storage.userMessages as unknown as Array<{
+      messageId: number;
+    }>;
     expect(original).toBeDefined();
     expect(left.some((m) => m.messageId === original?.messageId)).toBe(false);
     for (const table of ['sessions', 'checkpoints', 'dedup'] as const) {

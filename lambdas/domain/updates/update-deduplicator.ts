@@ -55,6 +55,14 @@ export class UpdateDeduplicator {
   }
 
   /**
+   * Forgets the update: it went to the dead-letter queue unanswered, and an operator's redrive (a new
+   * queue message) must be handled rather than dropped as a duplicate.
+   */
+  async release(updateId: number): Promise<void> {
+    await this.store.delete('dedup', this.key(updateId));
+  }
+
+  /**
    * Counts a failed attempt at the update and returns how many there have been. Only real
    * failures count: a chat that was busy or a turn that paused for time is not a failure, so
    * the queue's own receive count (which counts those too) cannot decide when to give up.

@@ -125,6 +125,21 @@ describe('UpdateProcessor: outages and bounces', () => {
     expect(counted).toEqual(['UpdateRetried', 'UpdateRetried', 'UpdateDeadLettered']);
   });
 
+  it("handles an operator's redrive of a dead-lettered update (a new queue message) as new", async () => {
+    // Prepare
+    const update = privateText(CHAT, 'hi');
+    failWith = () => new Error('outage');
+    for (let i = 0; i < 3; i++) await processor.process(queued(update, 'original'));
+    failWith = undefined;
+
+    // Act
+    const outcome = await processor.process(queued(update, 'redriven'));
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'done', how: 'answered' });
+    expect(handled).toEqual([update]);
+  });
+
   it('puts a paused turn back in a second without counting it', async () => {
     // Prepare
     failWith = () => new TurnPausedError();
