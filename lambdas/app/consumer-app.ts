@@ -65,7 +65,7 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
         body: record.body,
       });
     } finally {
-      logger.removeKeys(['messageId', 'chatId']);
+      logger.removeKeys(['messageId', 'chatId', 'updateId']);
     }
   };
 

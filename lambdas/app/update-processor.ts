@@ -65,6 +65,8 @@ export class UpdateProcessor {
     }
     const update = parsed.update as unknown as Update;
     const updateId = update.update_id;
+    // Every log line of this record, the agent's included, says which update it is about.
+    this.deps.logger.appendKeys({ updateId });
     const claim = await this.deps.claims.claim(updateId, message.messageId);
     if (claim === 'duplicate') {
       this.deps.logger.info('duplicate update dropped', { updateId });
