@@ -94,8 +94,8 @@ export const envSchema = z.object({
   // A backstop for a consumer that dies outright; the consumer gives up by itself after
   // UPDATE_MAX_ATTEMPTS real failures, and busy or paused bounces must not use up this count.
   LOCAL_QUEUE_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(50),
-  UPDATE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
-  UPDATE_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(900).default(10),
+  UPDATE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  UPDATE_RETRY_BASE_SECONDS: z.coerce.number().min(0).max(900).default(20),
   UPDATE_RETRY_MAX_SECONDS: z.coerce.number().min(0).max(43_200).default(900),
   DYNAMODB_ENDPOINT: z.url().optional(),
   TABLE_PREFIX: z.string().default(''),

@@ -395,7 +395,7 @@ describe('consumer app: failures', () => {
     const delays = queue.visibilityChanges.map((c) => c.timeoutMs);
     expect(delays).toHaveLength(MAX_ATTEMPTS - 1);
     delays.forEach((delay, i) => {
-      const ceiling = Math.min(900_000, 10_000 * 2 ** i);
+      const ceiling = Math.min(900_000, 20_000 * 2 ** i);
       expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
       expect(delay).toBeLessThanOrEqual(ceiling);
     });

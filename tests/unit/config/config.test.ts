@@ -42,7 +42,7 @@ describe('loadConfig defaults', () => {
       },
       maxUpdateBytes: 65_536,
       dedupTtlSeconds: 25 * 3600,
-      updateRetry: { maxAttempts: 6, baseDelayMs: 10_000, maxDelayMs: 900_000 },
+      updateRetry: { maxAttempts: 8, baseDelayMs: 20_000, maxDelayMs: 900_000 },
       secretsCacheSeconds: 300,
       metricsDriver: 'memory',
       projectSecretsPrefix: '',
