@@ -87,7 +87,7 @@ describe('a killed local stack', () => {
     });
 
     // Act: the message kills the process
-    await client.sendMessage(client.makeMessage('make me a recipe bot'));
+    await client.sendMessage(client.makeMessage('create project recipe-bot: recipes'));
     const exitCode = await Promise.race([
       first.exited,
       new Promise((r) => setTimeout(() => r('alive'), 20_000)),

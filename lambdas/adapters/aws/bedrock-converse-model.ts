@@ -19,6 +19,7 @@ import {
 } from '../../ports/language-model.ts';
 import { AttemptTimeoutError, parseRetryAfter } from '../../shared/retry.ts';
 import { callModel } from '../llm/model-call.ts';
+import { defuseMarkers, systemNoteText } from '../llm/system-note.ts';
 
 export interface BedrockConverseModelOptions {
   /** A model id or inference profile id/ARN, e.g. `us.anthropic.claude-sonnet-4-20250514-v1:0`. */
@@ -186,7 +187,9 @@ function toBedrockMessage(message: ChatMessage): Message {
 function toBedrockBlock(block: ContentBlock): BedrockContentBlock {
   switch (block.type) {
     case 'text':
-      return { text: block.text };
+      return { text: defuseMarkers(block.text) };
+    case 'system_note':
+      return { text: systemNoteText(block.text) };
     case 'tool_use':
       return { toolUse: { toolUseId: block.id, name: block.name, input: block.input as never } };
     case 'tool_result':

@@ -11,6 +11,7 @@ import {
 } from '../../ports/language-model.ts';
 import { AttemptTimeoutError, parseRetryAfter } from '../../shared/retry.ts';
 import { callModel } from './model-call.ts';
+import { defuseMarkers, systemNoteText } from './system-note.ts';
 
 export interface OpenAiCompatibleModelOptions {
   modelId: string;
@@ -245,8 +246,11 @@ export class OpenAiCompatibleModel implements LanguageModel {
  */
 function toWireMessages(message: ChatMessage): Record<string, unknown>[] {
   const text = message.content
-    .filter((block) => block.type === 'text')
-    .map((block) => block.text)
+    .flatMap((block) => {
+      if (block.type === 'text') return [defuseMarkers(block.text)];
+      if (block.type === 'system_note') return [systemNoteText(block.text)];
+      return [];
+    })
     .join('\n\n');
   if (message.role === 'assistant') {
     const calls = message.content.flatMap((block) =>

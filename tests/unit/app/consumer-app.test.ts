@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Update } from 'grammy/types';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { reportResult } from '../../../lambdas/adapters/llm/offline/replies.ts';
 import { buildConsumerApp, type ConsumerHandler } from '../../../lambdas/app/consumer-app.ts';
 import { loadConfig } from '../../../lambdas/config/config.ts';
 import { ConversationLeases } from '../../../lambdas/domain/conversations/conversation-lease.ts';
+import { ProjectRepository } from '../../../lambdas/domain/projects/project-repository.ts';
 import type { ChatSession } from '../../../lambdas/domain/sessions/chat-session.ts';
 import type { QueueConsumer, QueueProducer } from '../../../lambdas/ports/queue.ts';
 import { SecretNotFoundError, type SecretStore } from '../../../lambdas/ports/secrets.ts';
@@ -21,9 +23,8 @@ const TOKEN = '7000000001:abc';
 const CHAT_A = 1001;
 const CHAT_B = 1002;
 const LEASE_SECONDS = 120;
-/** The offline model's answer to "list my projects" for someone without projects. */
-const NO_PROJECTS =
-  'You have no projects yet. Tell me what to build, e.g. "make me a weather bot with daily notifications".';
+/** The offline model's answer to "list my projects" for someone without projects: a marker of the reply. */
+const NO_PROJECTS = reportResult({ kind: 'projects_listed', projects: [] }, '');
 
 // --- A stand-in for the Bot API on loopback: records calls, answers ok or a planned failure. ---
 
@@ -225,7 +226,7 @@ describe('consumer app: a healthy batch', () => {
     // Prepare
     const records = [
       recordFor(privateText(CHAT_A, 'list my projects')),
-      recordFor(privateText(CHAT_B, 'make me a bot number 3')),
+      recordFor(privateText(CHAT_B, 'create project bot-number-3: a bot')),
       recordFor(privateText(CHAT_A, 'list my projects')),
     ];
 
@@ -240,7 +241,9 @@ describe('consumer app: a healthy batch', () => {
       [TOKEN, 'sendMessage', CHAT_A],
     ]);
     expect(telegram.textsTo(CHAT_A)).toEqual([NO_PROJECTS, NO_PROJECTS]);
-    expect(telegram.textsTo(CHAT_B)).toEqual([expect.stringMatching(/^Created project bot-number-3 /)]);
+    expect(telegram.textsTo(CHAT_B)).toHaveLength(1);
+    const projects = await new ProjectRepository(store).listByOwner(CHAT_B);
+    expect(projects.map((p) => p.name)).toEqual(['bot-number-3']);
     expect([await messageCount(CHAT_A), await messageCount(CHAT_B)]).toEqual([2, 1]);
     expect(queue.visibilityChanges).toEqual([]);
   });

@@ -3,7 +3,6 @@ import type { Principal } from '../../../lambdas/domain/access/access-policy.ts'
 import type { AgentState } from '../../../lambdas/domain/agent/agent-state.ts';
 import { crashPointsFrom, InjectedCrash } from '../../../lambdas/domain/agent/crash-points.ts';
 import type { AgentLimits } from '../../../lambdas/domain/agent/product-owner.ts';
-import { ROLE } from '../../../lambdas/domain/agent/prompts.ts';
 import { triggerDeploy } from '../../../lambdas/domain/agent/tools/pipeline-tools.ts';
 import { getProject } from '../../../lambdas/domain/agent/tools/project-tools.ts';
 import { TurnPausedError } from '../../../lambdas/domain/agent/turn-runner.ts';
@@ -156,8 +155,14 @@ describe('ProductOwner: a turn', () => {
     expect(agent.requests[0]?.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'list my projects' }] },
     ]);
-    expect(agent.requests[0]?.system.split('\n')[0]).toBe(ROLE.productOwner);
-    expect(resultsShown(1)).toEqual([expect.objectContaining({ content: 'No projects yet.' })]);
+    expect(agent.requests[0]?.purpose).toBe('agent_step');
+    expect(intent.requests[0]?.purpose).toBe('intent_selection');
+    expect(resultsShown(1)).toEqual([
+      expect.objectContaining({
+        content: 'No projects yet.',
+        data: { kind: 'projects_listed', projects: [] },
+      }),
+    ]);
     expect(chat.texts()).toEqual(['You have none.']);
     expectValidTranscript((await stateOf(ALICE)).messages);
   });
@@ -568,6 +573,7 @@ describe('ProductOwner: confirmations', () => {
         type: 'tool_result',
         toolUseId: expect.any(String),
         content: 'The person declined; nothing was done.',
+        data: { kind: 'declined' },
       },
     ]);
     expect(chat.edits.map((e) => e.text)).toEqual(['Deploy shop-bot to its server now?\n\nCancelled.']);
@@ -614,6 +620,7 @@ describe('ProductOwner: confirmations', () => {
         toolUseId: expect.any(String),
         content: 'The person sent a new message instead of confirming; nothing was done.',
         isError: true,
+        data: { kind: 'not_run', reason: 'confirmation_abandoned' },
       },
       { type: 'text', text: 'never mind, list my projects' },
     ]);
@@ -760,7 +767,7 @@ describe('ProductOwner: awaiting a secret', () => {
   });
 });
 
-/** Answers by the job named in the system prompt: a summary for the summariser, no groups otherwise. */
+/** Answers by the request's purpose: a summary for the summariser, no groups otherwise. */
 function roleModel(summary: string): LanguageModel & { summaries: CompletionRequest[] } {
   const summaries: CompletionRequest[] = [];
   return {
@@ -768,7 +775,7 @@ function roleModel(summary: string): LanguageModel & { summaries: CompletionRequ
     modelId: 'intent-model',
     summaries,
     async complete(request): Promise<CompletionResponse> {
-      if (request.system.startsWith(ROLE.summariser)) {
+      if (request.purpose === 'summary') {
         summaries.push(request);
         return { ...sayText(summary), modelId: 'intent-model' };
       }
@@ -795,9 +802,9 @@ describe('ProductOwner: summarising a long conversation', () => {
     expect(state.summary).toBe('Alice greeted four times.');
     expect(state.messages.length).toBeLessThan(8);
     expect(state.messages[0]).toEqual({ role: 'user', content: [{ type: 'text', text: 'message 4' }] });
-    expect(summariser.summaries[0]?.messages[0]?.content[0]).toMatchObject({
-      text: expect.stringContaining('Person: message 1'),
-    });
+    const folded = summariser.summaries[0]?.messages[0]?.content[0];
+    const document = JSON.parse(folded?.type === 'text' ? folded.text : '{}');
+    expect(document.messages[0]).toEqual({ from: 'person', text: 'message 1' });
     expect(agent.requests[4]?.system).toContain('Alice greeted four times.');
     expectValidTranscript(state.messages);
     expectValidTranscript((await stateOf(ALICE)).messages);
