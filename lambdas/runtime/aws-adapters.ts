@@ -1,0 +1,18 @@
+import { DynamoDbStore } from '../adapters/aws/dynamodb-store.ts';
+import { SecretsManagerStore } from '../adapters/aws/secrets-manager-store.ts';
+import type { Config } from '../config/config.ts';
+
+/** The AWS adapters both composition roots build the same way. */
+export function dynamoStore(config: Config): DynamoDbStore {
+  return new DynamoDbStore({
+    tableNames: config.tableNames,
+    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
+  });
+}
+
+export function secretsManager(secrets: Extract<Config['secrets'], { driver: 'aws' }>): SecretsManagerStore {
+  return new SecretsManagerStore({
+    ...(secrets.kmsKeyId ? { kmsKeyId: secrets.kmsKeyId } : {}),
+    tags: { 'managed-by': 'codegen-orchestrator' },
+  });
+}

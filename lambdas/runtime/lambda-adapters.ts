@@ -1,0 +1,32 @@
+import { EmfTelemetry } from '../adapters/aws/emf-telemetry.ts';
+import { SqsQueue } from '../adapters/aws/sqs-queue.ts';
+import { EncryptedFileSecretStore } from '../adapters/local/encrypted-file-secrets.ts';
+import type { Config } from '../config/config.ts';
+import { NO_TELEMETRY } from '../ports/telemetry.ts';
+import { dynamoStore, secretsManager } from './aws-adapters.ts';
+import type { Adapters } from './runtime.ts';
+
+/**
+ * The adapters a Lambda handler runs on, built synchronously (the handlers build their runtime
+ * once, synchronously). Only what a deployed or bundled handler can use is reachable from here,
+ * so the bundles do not carry the local file queue or the in-memory counters:
+ * - the queue is SQS; the file queue belongs to the local stack, which builds its own runtime;
+ * - counters go to CloudWatch (EMF); in-memory counters in a Lambda are read by no one, so
+ *   METRICS_DRIVER=memory counts nothing here;
+ * - secrets are Secrets Manager, or the encrypted files the webhook bench (scripts/bench) runs
+ *   the bundled webhook on: that adapter stays in the bundles for it.
+ */
+export function lambdaAdapters(config: Config, serviceName: string): Adapters {
+  if (config.queue.driver !== 'sqs') {
+    throw new Error('QUEUE_DRIVER=local-file runs on the local stack (npm start), not in a Lambda handler');
+  }
+  return {
+    store: dynamoStore(config),
+    queue: new SqsQueue({ queueUrl: config.queue.url }),
+    secrets:
+      config.secrets.driver === 'aws'
+        ? secretsManager(config.secrets)
+        : new EncryptedFileSecretStore({ dir: config.secrets.dir }),
+    telemetry: config.metricsDriver === 'emf' ? new EmfTelemetry(serviceName) : NO_TELEMETRY,
+  };
+}
