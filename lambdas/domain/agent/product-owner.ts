@@ -1,10 +1,9 @@
-import type { ContentBlock } from '../../ports/language-model.ts';
 import type { Principal } from '../access/access-policy.ts';
 import type { ConversationState } from '../conversations/conversation-state.ts';
 import type { ProductOwnerDeps } from './agent-deps.ts';
 import { closeOpenCalls, emptyAgentState } from './agent-state.ts';
 import { InjectedCrash } from './crash-points.ts';
-import { type PersonInput, renderSystemEvent } from './system-events.ts';
+import { type PersonInput, systemNote } from './system-events.ts';
 import { appendMessage, personMessage } from './transcript.ts';
 import type { Turn } from './turn.ts';
 import { TurnRunner } from './turn-runner.ts';
@@ -72,7 +71,10 @@ export class ProductOwner {
       state = closeOpenCalls(state, cancelled ? 'confirmation_abandoned' : 'new_message');
       state = {
         ...state,
-        messages: appendMessage(state.messages, personMessage(input.text, systemNotes(input))),
+        messages: appendMessage(
+          state.messages,
+          personMessage(input.text, (input.events ?? []).map(systemNote)),
+        ),
         turn: { requestId, iterations: 0, tokens: 0, decisions: {} },
       };
       turn = { principal, conversation, seq: turn.seq, state };
@@ -182,12 +184,4 @@ export class ProductOwner {
   private seconds(): number {
     return Math.floor(this.now().getTime() / 1000);
   }
-}
-
-function systemNotes(input: PersonInput): ContentBlock[] {
-  return (input.events ?? []).map((event) => ({
-    type: 'system_note',
-    text: renderSystemEvent(event),
-    data: event,
-  }));
 }

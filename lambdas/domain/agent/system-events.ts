@@ -1,3 +1,5 @@
+import type { ContentBlock } from '../../ports/language-model.ts';
+
 /**
  * What the system reports to the agent alongside (or instead of) what the person typed. These
  * travel as their own content blocks (system_note), never as text in the person's message, so
@@ -27,6 +29,11 @@ export function renderSystemEvent(event: SystemEvent): string {
         'Pass a ref as secretRef to set_project_secret to store it under a project.'
       );
   }
+}
+
+/** The block an event travels in: its rendering for real models, and the event as data. */
+export function systemNote(event: SystemEvent): ContentBlock {
+  return { type: 'system_note', text: renderSystemEvent(event), data: event };
 }
 
 /** The event a system_note block carries, when it is one of ours. */

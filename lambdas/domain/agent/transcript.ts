@@ -26,7 +26,8 @@ export function toolResult(toolUseId: string, data: ToolResultData): ContentBloc
 
 /** The person's message: what they typed, then what the system reports alongside it. */
 export function personMessage(text: string | undefined, notes: ContentBlock[]): ChatMessage {
-  const typed: ContentBlock[] = text ? [{ type: 'text', text }] : [];
+  // A message is never empty (providers reject that): no notes means the text, even if blank.
+  const typed: ContentBlock[] = text || notes.length === 0 ? [{ type: 'text', text: text ?? '' }] : [];
   return { role: 'user', content: [...typed, ...notes] };
 }
 
