@@ -22,7 +22,15 @@ export interface ExecutorDeps {
 }
 
 /** What the journal keeps of a finished call: enough to replay its result without running it. */
-type Recorded = Omit<ToolOutcome, 'result'> & { result: ToolResultData };
+type Recorded = ToolOutcome;
+
+/** An entry journaled before results were typed: its rendered text only. */
+interface UntypedRecord {
+  content: string;
+  isError: boolean;
+  control?: ToolControl;
+  projectId?: string;
+}
 
 /**
  * Runs the tool calls of one assistant message, each at most once: the journal is consulted
@@ -56,12 +64,24 @@ export async function executeToolUses(
     deps.crashPoints.check('after-tool-recorded', use.name);
     collect(use, outcome);
   };
+  const replayUntyped = (use: ToolUse, replay: UntypedRecord) => {
+    results.push({
+      type: 'tool_result',
+      toolUseId: use.id,
+      content: replay.content,
+      isError: replay.isError,
+    });
+    if (replay.control) controls.push(replay.control);
+    if (replay.projectId) projectId = replay.projectId;
+  };
   const fail = (result: ToolResultData) => ({ result });
 
   for (const use of uses) {
     const entry = await deps.journal.get(context.threadId, use.id);
     if (entry?.status === 'done') {
-      collect(use, JSON.parse(entry.content) as Recorded);
+      const replay = JSON.parse(entry.content) as Recorded | UntypedRecord;
+      if ('result' in replay) collect(use, replay);
+      else replayUntyped(use, replay);
       continue;
     }
     const tool = tools.get(use.name);

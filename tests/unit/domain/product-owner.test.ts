@@ -894,6 +894,43 @@ describe('transcript validity helper', () => {
   });
 });
 
+describe('ProductOwner: a journal written before results were typed', () => {
+  it('replays an untyped entry as its text instead of running the call again', async () => {
+    // Prepare: a turn stopped after get_project ran and was journaled in the old form
+    const run = vi.spyOn(getProject, 'run');
+    const conversation = await world.leases.acquire(ALICE, 'older-worker');
+    await world.checkpoints.save(conversation.threadId, 1, {
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'status of shop-bot' }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'tu-old', name: 'get_project', input: { project: 'shop-bot' } }],
+        },
+      ],
+      turn: { requestId: 'r1', iterations: 1, tokens: 0, groups: ['projects'], decisions: {} },
+      completedRequests: [],
+    });
+    await world.journal.recordResult(
+      conversation.threadId,
+      'tu-old',
+      JSON.stringify({ content: 'shop-bot is draft', isError: false }),
+      false,
+    );
+    await world.leases.release(conversation);
+    agent.queue(sayText('It is a draft.'));
+
+    // Act: the message is redelivered
+    await productOwner().handleMessage(alice, ALICE, 'r1', 'status of shop-bot');
+
+    // Assess
+    expect(run).not.toHaveBeenCalled();
+    expect(resultsShown(0)).toEqual([
+      { type: 'tool_result', toolUseId: 'tu-old', content: 'shop-bot is draft', isError: false },
+    ]);
+    expect(chat.texts()).toEqual(['It is a draft.']);
+  });
+});
+
 describe('ProductOwner: what the system reports', () => {
   const stored = { kind: 'secret_stored' as const, key: 'STRIPE_KEY', projectId: 'shop-bot-1a2b3c' };
 
