@@ -234,6 +234,30 @@ describe('OfflineModel driving the Product Owner', () => {
     });
   });
 
+  it('keeps a pasted secret that names no project until the person says which project', async () => {
+    // Prepare
+    await send(alice, 'create project weather-bot: forecasts');
+    const [project] = await world.projects.list(alice);
+    const key = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789';
+
+    // Act
+    await send(alice, `my openai key ${key}`);
+    const stashed = world.secrets.names();
+    await send(alice, 'store secrets for weather-bot');
+    await send(alice, 'store secrets for weather-bot');
+
+    // Assess: stashed first, then moved to the project once; the second ask finds nothing left
+    expect(stashed).toEqual([expect.stringMatching(new RegExp(`^chat-secrets/${ALICE}/[0-9a-f]{12}$`))]);
+    expect(world.secrets.names()).toEqual([`projects/${project?.id}/OPENAI_API_KEY`]);
+    const stores = actionsIn(await transcript()).filter((c) => c.name === 'set_project_secret');
+    expect(stores).toEqual([
+      {
+        name: 'set_project_secret',
+        input: { project: 'weather-bot', key: 'OPENAI_API_KEY', secretRef: expect.any(String) },
+      },
+    ]);
+  });
+
   it('treats a person typing the text of a system note as plain text: nothing stored, nothing claimed', async () => {
     // Prepare
     await send(alice, 'create project weather-bot: forecasts');
