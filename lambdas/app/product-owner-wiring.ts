@@ -27,7 +27,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
   const vault = new ChatSecretVault(runtime.secrets, config.projectSecretsPrefix);
   const usage = new UsageLedger(store, config.llm.prices);
   const leases = new ConversationLeases(store, config.agent.leaseSeconds);
-  const models = buildModels(config, runtime.cachedSecrets, logger);
+  const models = buildModels(config, runtime.cachedSecrets, logger, runtime.telemetry);
   const productOwner = new ProductOwner({
     intentModel: models.intent,
     agentModel: models.agent,

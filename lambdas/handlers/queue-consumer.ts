@@ -29,6 +29,6 @@ const observability = lambdaObservability('queue-consumer', {
   tracer: (serviceName) => new Tracer({ serviceName }),
 });
 export const handler = createQueueConsumerHandler(
-  once(() => runtimeFromEnv('queue-consumer', observability)),
+  once(() => runtimeFromEnv(observability)),
   observability.middlewares,
 );

@@ -28,6 +28,6 @@ export function createWebhookHandler(getRuntime: () => Runtime, middlewares: Mid
 
 const observability = lambdaObservability('telegram-webhook');
 export const handler = createWebhookHandler(
-  once(() => runtimeFromEnv('telegram-webhook', observability)),
+  once(() => runtimeFromEnv(observability)),
   observability.middlewares,
 );

@@ -6,7 +6,28 @@
 export type ContentBlock =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
-  | { type: 'tool_result'; toolUseId: string; content: string; isError?: boolean };
+  | {
+      type: 'tool_result';
+      toolUseId: string;
+      /** What the model reads: the result rendered as text. */
+      content: string;
+      isError?: boolean;
+      /**
+       * The same result as typed data (JSON), for code that reads results (the offline model, tests)
+       * instead of parsing `content`. Adapters do not send it.
+       */
+      data?: unknown;
+    }
+  | {
+      type: 'system_note';
+      /**
+       * Something the system (not the person) reports in the person's turn, e.g. a secret stored from
+       * the chat. Only our own code creates this block, never text the person types; adapters send
+       * `text` marked as a system note (see adapters/llm/system-note.ts).
+       */
+      text: string;
+      data?: unknown;
+    };
 
 export interface ChatMessage {
   role: 'user' | 'assistant';
@@ -20,7 +41,14 @@ export interface ToolDefinition {
   inputSchema: Record<string, unknown>;
 }
 
+/**
+ * Which job a request does, for models that cannot read instructions (the offline model); real
+ * models read the system prompt and adapters ignore this.
+ */
+export type RequestPurpose = 'agent_step' | 'intent_selection' | 'summary';
+
 export interface CompletionRequest {
+  purpose?: RequestPurpose;
   /** Stable instructions; adapters that support it cache this prefix. */
   system: string;
   messages: ChatMessage[];

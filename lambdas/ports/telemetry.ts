@@ -22,6 +22,7 @@ export const METRIC_NAMES = [
   'ConfirmationAsked',
   'ModelInputTokens',
   'ModelOutputTokens',
+  'ModelThrottled',
   'SecretStoredFromChat',
 ] as const;
 

@@ -1,47 +1,51 @@
 import { join } from 'node:path';
-import { DynamoDbStore } from '../adapters/aws/dynamodb-store.ts';
 import { EmfTelemetry } from '../adapters/aws/emf-telemetry.ts';
-import { SecretsManagerStore } from '../adapters/aws/secrets-manager-store.ts';
-import { SqsQueue } from '../adapters/aws/sqs-queue.ts';
-import { BodySealer } from '../adapters/local/body-sealer.ts';
-import { EncryptedFileSecretStore } from '../adapters/local/encrypted-file-secrets.ts';
-import { FileFifoQueue } from '../adapters/local/file-queue.ts';
-import { MemoryTelemetry } from '../adapters/local/memory-telemetry.ts';
 import type { Config } from '../config/config.ts';
-import type { QueueProducer } from '../ports/queue.ts';
+import { dynamoStore, secretsManager, sqsQueues } from './aws-adapters.ts';
 import type { Adapters } from './runtime.ts';
 
 /**
- * The one place where configuration picks an adapter for each port. Domain code and handlers
- * receive ports and never ask which world they run in.
+ * The local stack's composition root (scripts/local-stack): configuration picks an adapter for
+ * each port, and the local ones (file queue, file secrets, in-memory counters) are imported only
+ * when chosen. Lambda handlers do not come here: they use lambdaAdapters (lambda-adapters.ts),
+ * so no Lambda bundle reaches these imports.
  */
-export function buildAdapters(config: Config, serviceName = 'orchestrator'): Adapters {
-  const store = new DynamoDbStore({
-    tableNames: config.tableNames,
-    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
+export async function buildAdapters(config: Config, serviceName = 'orchestrator'): Promise<Adapters> {
+  return {
+    store: dynamoStore(config),
+    ...(await queuesFor(config.queue)),
+    secrets: await secretsFor(config.secrets),
+    telemetry: await telemetryFor(config.metricsDriver, serviceName),
+  };
+}
+
+/** The updates queue, and its dead-letter queue as a producer for the consumer that gives up. */
+async function queuesFor(queue: Config['queue']): Promise<Pick<Adapters, 'queue' | 'deadLetters'>> {
+  if (queue.driver === 'sqs') return sqsQueues(queue);
+  const [{ FileFifoQueue }, { BodySealer }] = await Promise.all([
+    import('../adapters/local/file-queue.ts'),
+    import('../adapters/local/body-sealer.ts'),
+  ]);
+  const local = new FileFifoQueue({
+    dir: queue.dir,
+    visibilityTimeoutMs: queue.visibilityTimeoutMs,
+    maxReceiveCount: queue.maxReceiveCount,
+    sealer: BodySealer.fromKeyFile(join(queue.dir, 'queue.key')),
   });
-  let queue: SqsQueue | FileFifoQueue;
-  let deadLetters: QueueProducer | undefined;
-  if (config.queue.driver === 'sqs') {
-    queue = new SqsQueue({ queueUrl: config.queue.url });
-    if (config.queue.deadLetterUrl) deadLetters = new SqsQueue({ queueUrl: config.queue.deadLetterUrl });
-  } else {
-    const local = new FileFifoQueue({
-      dir: config.queue.dir,
-      visibilityTimeoutMs: config.queue.visibilityTimeoutMs,
-      maxReceiveCount: config.queue.maxReceiveCount,
-      sealer: BodySealer.fromKeyFile(join(config.queue.dir, 'queue.key')),
-    });
-    queue = local;
-    deadLetters = local.deadLetterProducer();
-  }
-  const secrets =
-    config.secrets.driver === 'aws'
-      ? new SecretsManagerStore({
-          ...(config.secrets.kmsKeyId ? { kmsKeyId: config.secrets.kmsKeyId } : {}),
-          tags: { 'managed-by': 'codegen-orchestrator' },
-        })
-      : new EncryptedFileSecretStore({ dir: config.secrets.dir });
-  const telemetry = config.metricsDriver === 'emf' ? new EmfTelemetry(serviceName) : new MemoryTelemetry();
-  return { store, queue, ...(deadLetters ? { deadLetters } : {}), secrets, telemetry };
+  return { queue: local, deadLetters: local.deadLetterProducer() };
+}
+
+async function secretsFor(secrets: Config['secrets']): Promise<Adapters['secrets']> {
+  if (secrets.driver === 'aws') return secretsManager(secrets);
+  const { EncryptedFileSecretStore } = await import('../adapters/local/encrypted-file-secrets.ts');
+  return new EncryptedFileSecretStore({ dir: secrets.dir });
+}
+
+async function telemetryFor(
+  driver: Config['metricsDriver'],
+  serviceName: string,
+): Promise<Adapters['telemetry']> {
+  if (driver === 'emf') return new EmfTelemetry(serviceName);
+  const { MemoryTelemetry } = await import('../adapters/local/memory-telemetry.ts');
+  return new MemoryTelemetry();
 }

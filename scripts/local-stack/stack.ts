@@ -71,7 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const config = loadConfig(env);
     const runtime = assembleRuntime(
       config,
-      buildAdapters(config, 'local-stack'),
+      await buildAdapters(config, 'local-stack'),
       createLogger('local-stack'),
     );
     // Closed after the poller and the API have stopped (stops run in reverse order).

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportResult } from '../../lambdas/adapters/llm/offline/replies.ts';
 import { MESSAGES } from '../../lambdas/bot/messages.ts';
 import { TABLES } from '../../lambdas/config/tables.ts';
+import { ProjectRepository } from '../../lambdas/domain/projects/project-repository.ts';
+import { resultsIn, transcriptOf } from '../support/agent-transcript.ts';
 import { ADMIN_ID, StackHarness, textUpdate } from '../support/local-stack-harness.ts';
 
 const USER_ID = 2002;
 const STRANGER_ID = 6666;
-const NO_PROJECTS =
-  'You have no projects yet. Tell me what to build, e.g. "make me a weather bot with daily notifications".';
+/** The offline model's answer to "list my projects" for someone without projects: a marker of the reply. */
+const NO_PROJECTS = reportResult({ kind: 'projects_listed', projects: [] }, '');
 
 describe('Telegram front door on the local stack', () => {
   let harness: StackHarness;
@@ -21,12 +24,13 @@ describe('Telegram front door on the local stack', () => {
   it('answers an admin', async () => {
     // Act
     await harness.say(ADMIN_ID, '/start');
-    await harness.say(ADMIN_ID, 'make me a weather bot');
+    await harness.say(ADMIN_ID, 'create project weather-bot: forecasts');
 
     // Assess
     const replies = await harness.waitForReplies(ADMIN_ID, 2);
     expect(replies[0]?.text).toContain('Hi User1001');
-    expect(replies[1]?.text).toMatch(/^Created project weather-bot /);
+    const projects = await new ProjectRepository(harness.stack.runtime.store).listByOwner(ADMIN_ID);
+    expect(projects.map((p) => p.name)).toEqual(['weather-bot']);
     // ... and the operator's counters saw it (GET /metrics of the local HTTP API)
     await harness.settle();
     const response = await fetch(harness.stack.webhookUrl.replace('/telegram/webhook', '/metrics'));
@@ -147,11 +151,13 @@ describe('Telegram front door on the local stack', () => {
     await harness.settle();
 
     // Act
-    for (let i = 1; i <= 10; i++) await harness.say(chatId, `make me a bot number ${i}`);
+    for (let i = 1; i <= 10; i++) await harness.say(chatId, `create project bot-number-${i}: bot ${i}`);
 
-    // Assess
-    const replies = await harness.waitForReplies(chatId, 10);
-    expect(replies.map((r) => /^Created project (\S+)/.exec(r.text)?.[1])).toEqual(
+    // Assess: ten replies, and the ten projects were created in the order they were asked for
+    await harness.waitForReplies(chatId, 10);
+    const projects = await new ProjectRepository(harness.stack.runtime.store).listByOwner(chatId);
+    const byCreation = [...projects].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    expect(byCreation.map((p) => p.name)).toEqual(
       Array.from({ length: 10 }, (_, i) => `bot-number-${i + 1}`),
     );
   });
@@ -164,7 +170,7 @@ describe('local stack restart', () => {
     try {
       await harness.say(ADMIN_ID, `/adduser ${USER_ID}`);
       await harness.waitForReplies(ADMIN_ID, 1);
-      await harness.say(USER_ID, 'make me an alpha bot');
+      await harness.say(USER_ID, 'create project alpha-bot: alpha');
       await harness.waitForReplies(USER_ID, 1);
 
       // Act
@@ -173,8 +179,10 @@ describe('local stack restart', () => {
 
       // Assess: still admitted, the project and the chat history kept
       const replies = await harness.waitForReplies(USER_ID, 2);
-      expect(replies[0]?.text).toMatch(/^Created project alpha-bot /);
-      expect(replies[1]?.text).toMatch(/^Projects \(1\):\n- alpha-bot /);
+      const results = resultsIn(await transcriptOf(harness.stack.runtime.store, USER_ID));
+      expect(results.map((r) => r.kind)).toContain('project_created');
+      const listed = results.find((r) => r.kind === 'projects_listed');
+      expect(listed?.kind === 'projects_listed' && listed.projects.map((p) => p.name)).toEqual(['alpha-bot']);
       const ids = replies.map((r) => r.messageId);
       expect(new Set(ids).size).toBe(2);
     } finally {

@@ -4,9 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TelegramClient } from 'telegram-test-api/lib/modules/telegramClient.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDbStore } from '../../lambdas/adapters/aws/dynamodb-store.ts';
 import { EncryptedFileSecretStore } from '../../lambdas/adapters/local/encrypted-file-secrets.ts';
+import { loadConfig } from '../../lambdas/config/config.ts';
 import { SECRET_NAMES } from '../../lambdas/config/secret-names.ts';
+import { ProjectRepository } from '../../lambdas/domain/projects/project-repository.ts';
+import { startDynalite } from '../../scripts/local-stack/dynalite-server.ts';
 import { freePort } from '../../scripts/local-stack/http-util.ts';
+import { localLambdaEnv } from '../../scripts/local-stack/local-config.ts';
+import { actionsIn, resultsIn, transcriptOf } from '../support/agent-transcript.ts';
 
 const ADMIN = 1001;
 
@@ -51,6 +57,31 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number
   }
 }
 
+/** What a stopped stack left in its tables: the admin's projects and conversation. */
+async function readStoredState(dataDir: string) {
+  const dynamo = await startDynalite(join(dataDir, 'dynamodb'));
+  try {
+    const config = loadConfig(
+      localLambdaEnv(
+        { ADMIN_TELEGRAM_IDS: String(ADMIN) },
+        {
+          dataDir,
+          dynamoEndpoint: dynamo.endpoint,
+          telegramApiRoot: 'http://127.0.0.1:9',
+          chatUserId: ADMIN,
+        },
+      ),
+    );
+    const store = new DynamoDbStore({ tableNames: config.tableNames, endpoint: dynamo.endpoint });
+    return {
+      projects: await new ProjectRepository(store).listByOwner(ADMIN),
+      messages: await transcriptOf(store, ADMIN),
+    };
+  } finally {
+    await dynamo.stop();
+  }
+}
+
 describe('a killed local stack', () => {
   let dataDir = '';
   const children: ChildProcess[] = [];
@@ -87,7 +118,7 @@ describe('a killed local stack', () => {
     });
 
     // Act: the message kills the process
-    await client.sendMessage(client.makeMessage('make me a recipe bot'));
+    await client.sendMessage(client.makeMessage('create project recipe-bot: recipes'));
     const exitCode = await Promise.race([
       first.exited,
       new Promise((r) => setTimeout(() => r('alive'), 20_000)),
@@ -96,24 +127,23 @@ describe('a killed local stack', () => {
     // ... and a new process on the same data picks the conversation up
     const second = await startStack(env);
     children.push(second.child);
+    await waitFor(async () => ((await botTexts(client, ADMIN)).length >= 1 ? true : undefined), 30_000);
+    await client.sendMessage(client.makeMessage('list my projects'));
     const replies = await waitFor(async () => {
       const texts = await botTexts(client, ADMIN);
-      return texts.some((t) => t.startsWith('Created project')) ? texts : undefined;
-    }, 30_000);
-    await client.sendMessage(client.makeMessage('list my projects'));
-    const listing = await waitFor(async () => {
-      const texts = await botTexts(client, ADMIN);
-      return texts.find((t) => t.startsWith('Projects ('));
+      return texts.length >= 2 ? texts : undefined;
     }, 30_000);
     second.child.kill('SIGINT');
     const stopped = await second.exited;
+    const stored = await readStoredState(dataDir);
 
-    // Assess
+    // Assess: one project, made by one create_project call, and one reply to each message
     expect(exitCode).toBeNull(); // killed by a signal, not exited
-    expect(replies.filter((t) => t.startsWith('Created project'))).toEqual([
-      expect.stringMatching(/^Created project recipe-bot \(id recipe-bot-[0-9a-f]{6}\)/),
-    ]);
-    expect(listing).toMatch(/^Projects \(1\):\n- recipe-bot /);
     expect(stopped).toBe(0);
+    expect(replies).toHaveLength(2);
+    expect(stored.projects.map((p) => p.name)).toEqual(['recipe-bot']);
+    expect(actionsIn(stored.messages).map((c) => c.name)).toEqual(['create_project', 'list_projects']);
+    const listed = resultsIn(stored.messages).find((r) => r.kind === 'projects_listed');
+    expect(listed?.kind === 'projects_listed' && listed.projects.map((p) => p.name)).toEqual(['recipe-bot']);
   });
 });

@@ -19,6 +19,7 @@ import {
 } from '../../ports/language-model.ts';
 import { AttemptTimeoutError, parseRetryAfter } from '../../shared/retry.ts';
 import { callModel } from '../llm/model-call.ts';
+import { defuseMarkers, systemNoteText } from '../llm/system-note.ts';
 
 export interface BedrockConverseModelOptions {
   /** A model id or inference profile id/ARN, e.g. `us.anthropic.claude-sonnet-4-20250514-v1:0`. */
@@ -36,6 +37,8 @@ export interface BedrockConverseModelOptions {
   promptCaching?: boolean;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** Told of every throttled attempt (ThrottlingException or HTTP 429). */
+  onThrottled?: () => void;
 }
 
 const PROVIDER = 'bedrock';
@@ -90,6 +93,7 @@ export class BedrockConverseModel implements LanguageModel {
   private readonly cacheTools: boolean;
   private readonly sleep: ((ms: number) => Promise<void>) | undefined;
   private readonly random: (() => number) | undefined;
+  private readonly onThrottled: (() => void) | undefined;
 
   constructor(options: BedrockConverseModelOptions) {
     this.modelId = options.modelId;
@@ -101,6 +105,7 @@ export class BedrockConverseModel implements LanguageModel {
     this.cacheTools = this.cacheSystem && !nova;
     this.sleep = options.sleep;
     this.random = options.random;
+    this.onThrottled = options.onThrottled;
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResponse> {
@@ -114,6 +119,8 @@ export class BedrockConverseModel implements LanguageModel {
         retryAfterMs,
         sleep: this.sleep,
         random: this.random,
+        isThrottled,
+        onThrottled: this.onThrottled,
       },
       // A fresh command per attempt: each send adds the command's middleware to its stack again.
       (abortSignal) => this.client.send(new ConverseCommand(input), { abortSignal }),
@@ -186,7 +193,9 @@ function toBedrockMessage(message: ChatMessage): Message {
 function toBedrockBlock(block: ContentBlock): BedrockContentBlock {
   switch (block.type) {
     case 'text':
-      return { text: block.text };
+      return { text: defuseMarkers(block.text) };
+    case 'system_note':
+      return { text: systemNoteText(block.text) };
     case 'tool_use':
       return { toolUse: { toolUseId: block.id, name: block.name, input: block.input as never } };
     case 'tool_result':
@@ -250,6 +259,11 @@ function isRetryable(error: unknown): boolean {
   const status = $metadata?.httpStatusCode;
   if (status !== undefined) return RETRYABLE_STATUS.has(status);
   return isNetworkError(error);
+}
+
+function isThrottled(error: unknown): boolean {
+  const { name, $metadata } = shape(error);
+  return name === 'ThrottlingException' || $metadata?.httpStatusCode === 429;
 }
 
 /** No HTTP answer at all: the connection failed or the socket timed out (causes included). */

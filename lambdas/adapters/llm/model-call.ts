@@ -11,12 +11,18 @@ export interface ModelCallPolicy {
   retryAfterMs?: (error: unknown) => number | undefined;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   random?: (() => number) | undefined;
+  /** Whether an attempt's error says the provider is throttling us (Bedrock ThrottlingException, HTTP 429). */
+  isThrottled?: (error: unknown) => boolean;
+  /** Told of every throttled attempt, retried or not: an operator counts them (ModelThrottled). */
+  onThrottled?: (() => void) | undefined;
 }
 
 /**
  * One model call the way every provider adapter makes it: each attempt under its own timeout,
  * retries with full-jitter backoff (honouring Retry-After), the caller's abort passed through
- * unchanged, and anything else turned into the adapter's error after the last attempt.
+ * unchanged, and anything else turned into the adapter's error after the last attempt. The
+ * caller's signal (the invocation's deadline, model-deadline.ts) also ends the retries: no
+ * attempt starts and no backoff wait goes on after it fires.
  */
 export async function callModel<T>(
   signal: AbortSignal | undefined,
@@ -27,9 +33,14 @@ export async function callModel<T>(
   let attempts = 0;
   try {
     return await withRetries(
-      (attempt) => {
+      async (attempt) => {
         attempts = attempt;
-        return withAttemptTimeout(policy.timeoutMs, signal, send);
+        try {
+          return await withAttemptTimeout(policy.timeoutMs, signal, send);
+        } catch (error) {
+          if (policy.isThrottled?.(error)) policy.onThrottled?.();
+          throw error;
+        }
       },
       {
         maxAttempts: policy.maxAttempts,

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { ROLE } from '../../domain/agent/prompts.ts';
 import type {
   CompletionRequest,
   CompletionResponse,
@@ -7,21 +6,20 @@ import type {
   LanguageModel,
   TokenUsage,
 } from '../../ports/language-model.ts';
-import { groupsFor } from './offline/intents.ts';
-import { type Decision, decideProductOwnerStep } from './offline/product-owner.ts';
+import { type Decision, decideAgentStep, groupsForMessage } from './offline/agent-step.ts';
 import { clamp } from './offline/replies.ts';
-import { summarise } from './offline/summariser.ts';
-import { hasTool, latestUserText } from './offline/transcript.ts';
+import { summarise } from './offline/summary.ts';
+import { hasTool } from './offline/transcript-data.ts';
 
 const INTENT_TOOL = 'select_capabilities';
 const ID_PREFIX = 'toolu_offline_';
 
 /**
- * A language model without a model: keyword rules that understand this product's own phrases
- * ("make me a weather bot", "build it", "deploy it", pasted secrets) well enough to drive every
- * flow end to end, for local runs and tests with no provider account. It reads its job from the
- * first line of the system prompt (prompts.ts ROLE). Same request, same response: no network,
- * no randomness, no clock.
+ * A language model without a model, for local runs and tests with no provider account: a small
+ * command grammar (offline/commands.ts) for what the person types, and typed data for everything
+ * else (tool results, system notes, the summariser's document). It knows which job it is doing
+ * from the request's `purpose`. Same request, same response: no network, no randomness, no clock.
+ * Loaded only when configured (runtime/build-models.ts), so Lambda bundles do not carry it.
  */
 export class OfflineModel implements LanguageModel {
   readonly provider = 'offline';
@@ -39,17 +37,13 @@ export class OfflineModel implements LanguageModel {
   }
 
   private answer(request: CompletionRequest): ContentBlock[] {
-    const role = request.system.split('\n', 1)[0]?.trim();
-    if (role === ROLE.intentParser || request.toolChoice?.tool === INTENT_TOOL)
-      return selectCapabilities(request);
-    if (role === ROLE.summariser) return [{ type: 'text', text: summarise(request.messages) }];
-    return render(decideProductOwnerStep(request), request);
+    if (request.purpose === 'intent_selection' || request.toolChoice?.tool === INTENT_TOOL) {
+      const groups = groupsForMessage(request.messages, intentGroupEnum(request));
+      return [toolUse(request, 0, INTENT_TOOL, { groups })];
+    }
+    if (request.purpose === 'summary') return [{ type: 'text', text: summarise(request.messages) }];
+    return render(decideAgentStep(request), request);
   }
-}
-
-function selectCapabilities(request: CompletionRequest): ContentBlock[] {
-  const groups = groupsFor(latestUserText(request.messages) ?? '', intentGroupEnum(request));
-  return [toolUse(request, 0, INTENT_TOOL, { groups })];
 }
 
 /** The group names the intent parser offered (the enum of select_capabilities' `groups` items). */

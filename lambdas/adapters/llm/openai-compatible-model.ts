@@ -11,6 +11,7 @@ import {
 } from '../../ports/language-model.ts';
 import { AttemptTimeoutError, parseRetryAfter } from '../../shared/retry.ts';
 import { callModel } from './model-call.ts';
+import { defuseMarkers, systemNoteText } from './system-note.ts';
 
 export interface OpenAiCompatibleModelOptions {
   modelId: string;
@@ -32,6 +33,8 @@ export interface OpenAiCompatibleModelOptions {
   fetch?: typeof fetch;
   /** Clock for Retry-After given as an HTTP date. */
   now?: () => number;
+  /** Told of every throttled attempt (HTTP 429). */
+  onThrottled?: () => void;
 }
 
 const PROVIDER = 'openai-compatible';
@@ -99,6 +102,7 @@ export class OpenAiCompatibleModel implements LanguageModel {
   private readonly random: (() => number) | undefined;
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
+  private readonly onThrottled: (() => void) | undefined;
 
   constructor(options: OpenAiCompatibleModelOptions) {
     this.modelId = options.modelId;
@@ -111,6 +115,7 @@ export class OpenAiCompatibleModel implements LanguageModel {
     this.random = options.random;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.now = options.now ?? Date.now;
+    this.onThrottled = options.onThrottled;
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResponse> {
@@ -132,6 +137,8 @@ export class OpenAiCompatibleModel implements LanguageModel {
         retryAfterMs: (error) => (error instanceof AttemptError ? error.retryAfterMs : undefined),
         sleep: this.sleep,
         random: this.random,
+        isThrottled: (error) => error instanceof AttemptError && error.status === 429,
+        onThrottled: this.onThrottled,
       },
       (signal) => this.attempt(headers, body, signal, key),
       toModelError,
@@ -245,8 +252,11 @@ export class OpenAiCompatibleModel implements LanguageModel {
  */
 function toWireMessages(message: ChatMessage): Record<string, unknown>[] {
   const text = message.content
-    .filter((block) => block.type === 'text')
-    .map((block) => block.text)
+    .flatMap((block) => {
+      if (block.type === 'text') return [defuseMarkers(block.text)];
+      if (block.type === 'system_note') return [systemNoteText(block.text)];
+      return [];
+    })
     .join('\n\n');
   if (message.role === 'assistant') {
     const calls = message.content.flatMap((block) =>

@@ -25,7 +25,7 @@ export function productOwnerChat(
     }
     const intaken = await takeSecrets(intake, ctx.principal, ctx.chat.id, ctx.message.message_id, text);
     if (intaken.kind === 'handled') return;
-    await productOwner.handleMessage(ctx.principal, ctx.chat.id, String(ctx.update.update_id), intaken.text);
+    await productOwner.handleMessage(ctx.principal, ctx.chat.id, String(ctx.update.update_id), intaken);
   });
   feature.on('message', (ctx) => ctx.reply(MESSAGES.unsupported));
   return feature;

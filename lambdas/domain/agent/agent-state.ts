@@ -1,4 +1,6 @@
 import type { ChatMessage, ContentBlock } from '../../ports/language-model.ts';
+import type { ToolResultData } from './tool-results.ts';
+import { appendMessage, toolResult } from './transcript.ts';
 
 /** One request being worked on: the message (or button press) that started it, and its budget. */
 export interface TurnState {
@@ -35,4 +37,34 @@ export function pendingToolUses(state: AgentState): Array<Extract<ContentBlock, 
 
 export function rememberCompleted(state: AgentState, requestId: string): string[] {
   return [...state.completedRequests.filter((id) => id !== requestId), requestId].slice(-50);
+}
+
+/** Gives every tool call still without a result one, so the transcript stays valid. */
+export function closeOpenCalls(
+  state: AgentState,
+  reason: Extract<ToolResultData, { kind: 'not_run' }>['reason'],
+): AgentState {
+  const open = pendingToolUses(state);
+  if (open.length === 0) return state;
+  return {
+    ...state,
+    messages: appendMessage(state.messages, {
+      role: 'user',
+      content: open.map((u) => toolResult(u.id, { kind: 'not_run', reason })),
+    }),
+  };
+}
+
+/**
+ * What the person's latest message said: their text and the system notes with it (tool results
+ * left out). The intent parser reads it.
+ */
+export function latestPersonMessage(state: AgentState): ContentBlock[] {
+  for (let i = state.messages.length - 1; i >= 0; i--) {
+    const message = state.messages[i];
+    if (message?.role !== 'user') continue;
+    const said = message.content.filter((b) => b.type === 'text' || b.type === 'system_note');
+    if (said.length > 0) return said;
+  }
+  return [{ type: 'text', text: '' }];
 }

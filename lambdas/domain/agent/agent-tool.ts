@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { ToolDefinition } from '../../ports/language-model.ts';
 import type { Principal } from '../access/access-policy.ts';
 import type { AgentServices } from './agent-services.ts';
+import type { ToolResultData } from './tool-results.ts';
 
 export interface ToolContext {
   principal: Principal;
@@ -12,15 +13,15 @@ export interface ToolContext {
   services: AgentServices;
 }
 
-/** What a tool tells the loop besides its result text. */
+/** What a tool tells the loop besides its result. */
 export type ToolControl =
   | { kind: 'finish' }
   | { kind: 'add_capabilities'; groups: string[] }
   | { kind: 'await_secret'; projectId: string; key: string };
 
 export interface ToolOutcome {
-  content: string;
-  isError?: boolean;
+  /** Typed; the loop renders it for the model (tool-results.ts), and whether it is an error. */
+  result: ToolResultData;
   control?: ToolControl;
   /** The project this call was about: later model calls of the conversation are billed to it. */
   projectId?: string;

@@ -1,5 +1,10 @@
 import * as z from 'zod';
-import type { ChatMessage, CompletionResponse, LanguageModel } from '../../ports/language-model.ts';
+import type {
+  ChatMessage,
+  CompletionResponse,
+  ContentBlock,
+  LanguageModel,
+} from '../../ports/language-model.ts';
 import type { Principal } from '../access/access-policy.ts';
 import type { CapabilityRegistry } from './capability-registry.ts';
 import { intentParserPrompt } from './prompts.ts';
@@ -12,7 +17,8 @@ export interface IntentResult {
 }
 
 /**
- * One cheap model call that picks the capability groups for a message, so the agent's prompt
+ * One cheap model call that picks the capability groups for a message (what the person typed and
+ * any system notes with it), so the agent's prompt
  * carries only the tools it needs. An unusable answer falls back to every group the principal
  * may use: tenancy is enforced by the tools, not by this choice.
  */
@@ -20,11 +26,14 @@ export async function parseIntent(
   model: LanguageModel,
   registry: CapabilityRegistry,
   principal: Principal,
-  text: string,
+  message: ContentBlock[],
+  signal?: AbortSignal,
 ): Promise<IntentResult> {
   const available = registry.available(principal);
-  const messages: ChatMessage[] = [{ role: 'user', content: [{ type: 'text', text }] }];
+  const messages: ChatMessage[] = [{ role: 'user', content: message }];
   const response = await model.complete({
+    purpose: 'intent_selection',
+    ...(signal ? { signal } : {}),
     system: intentParserPrompt(available),
     messages,
     tools: [

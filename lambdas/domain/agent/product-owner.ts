@@ -1,45 +1,14 @@
-import type { LanguageModel } from '../../ports/language-model.ts';
-import type { Telemetry } from '../../ports/telemetry.ts';
-import type { Logger } from '../../shared/logger.ts';
 import type { Principal } from '../access/access-policy.ts';
-import type { CheckpointStore } from '../conversations/checkpoint-store.ts';
-import type { ConversationLeases } from '../conversations/conversation-lease.ts';
 import type { ConversationState } from '../conversations/conversation-state.ts';
-import type { ToolJournal } from '../conversations/tool-journal.ts';
-import type { AgentServices } from './agent-services.ts';
-import { type AgentState, emptyAgentState } from './agent-state.ts';
-import type { CapabilityRegistry } from './capability-registry.ts';
-import { type CrashPoints, InjectedCrash } from './crash-points.ts';
-import { appendMessage, userText } from './transcript.ts';
-import { closeOpenCalls, type Turn, TurnRunner } from './turn-runner.ts';
+import type { ProductOwnerDeps } from './agent-deps.ts';
+import { closeOpenCalls, emptyAgentState } from './agent-state.ts';
+import { InjectedCrash } from './crash-points.ts';
+import { type PersonInput, systemNote } from './system-events.ts';
+import { appendMessage, personMessage } from './transcript.ts';
+import type { Turn } from './turn.ts';
+import { TurnRunner } from './turn-runner.ts';
 
-export interface AgentLimits {
-  maxIterations: number;
-  maxTokensPerRequest: number;
-  summariseAfterMessages: number;
-  keepRecentMessages: number;
-  confirmationTtlSeconds: number;
-  awaitSecretTtlSeconds: number;
-  /** Time a model call may need (with its retries); with less left, the turn pauses. */
-  modelCallReserveMs: number;
-}
-
-export interface ProductOwnerDeps {
-  intentModel: LanguageModel;
-  agentModel: LanguageModel;
-  registry: CapabilityRegistry;
-  leases: ConversationLeases;
-  checkpoints: CheckpointStore<AgentState>;
-  journal: ToolJournal;
-  services: AgentServices;
-  limits: AgentLimits;
-  crashPoints: CrashPoints;
-  logger: Logger;
-  now?: () => Date;
-  telemetry?: Telemetry;
-  /** Milliseconds the current invocation has left, if it has a deadline. */
-  remainingMs?: () => number | undefined;
-}
+export type { AgentLimits, ProductOwnerDeps } from './agent-deps.ts';
 
 export type ConfirmationOutcome = 'accepted' | 'stale' | 'expired' | 'not_yours';
 
@@ -57,16 +26,28 @@ export class ProductOwner {
     this.runner = new TurnRunner(deps);
   }
 
-  /** A message from the person (already stripped of secrets). */
-  async handleMessage(principal: Principal, chatId: number, requestId: string, text: string): Promise<void> {
-    await this.givingBackOnError(chatId, requestId, () => this.startTurn(principal, chatId, requestId, text));
+  /**
+   * A message from the person (already stripped of secrets): their text, and what the system
+   * reports with it (e.g. a secret stored from the chat) as typed events, which reach the model
+   * as system notes, apart from anything the person typed.
+   */
+  async handleMessage(
+    principal: Principal,
+    chatId: number,
+    requestId: string,
+    input: string | PersonInput,
+  ): Promise<void> {
+    const message = typeof input === 'string' ? { text: input } : input;
+    await this.givingBackOnError(chatId, requestId, () =>
+      this.startTurn(principal, chatId, requestId, message),
+    );
   }
 
   private async startTurn(
     principal: Principal,
     chatId: number,
     requestId: string,
-    text: string,
+    input: PersonInput,
   ): Promise<void> {
     let conversation = await this.deps.leases.acquire(chatId, `request-${requestId}`);
     const checkpoint = await this.deps.checkpoints.latest(conversation.threadId);
@@ -87,15 +68,13 @@ export class ProductOwner {
       }
       if (conversation.awaitedSecret)
         conversation = await this.deps.leases.update(conversation, { awaitedSecret: undefined });
-      state = closeOpenCalls(
-        state,
-        cancelled
-          ? 'The person sent a new message instead of confirming; nothing was done.'
-          : 'Interrupted by a newer message; not done.',
-      );
+      state = closeOpenCalls(state, cancelled ? 'confirmation_abandoned' : 'new_message');
       state = {
         ...state,
-        messages: appendMessage(state.messages, userText(text)),
+        messages: appendMessage(
+          state.messages,
+          personMessage(input.text, (input.events ?? []).map(systemNote)),
+        ),
         turn: { requestId, iterations: 0, tokens: 0, decisions: {} },
       };
       turn = { principal, conversation, seq: turn.seq, state };

@@ -3,8 +3,9 @@ import type { Telemetry } from '../../ports/telemetry.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { ToolJournal } from '../conversations/tool-journal.ts';
 import { DomainError } from '../errors.ts';
-import type { AgentTool, ToolContext, ToolControl } from './agent-tool.ts';
+import type { AgentTool, ToolContext, ToolControl, ToolOutcome } from './agent-tool.ts';
 import type { CrashPoints } from './crash-points.ts';
+import { isErrorResult, type ToolResultData } from './tool-results.ts';
 import { toolResult } from './transcript.ts';
 
 type ToolUse = Extract<ContentBlock, { type: 'tool_use' }>;
@@ -20,9 +21,16 @@ export interface ExecutorDeps {
   telemetry?: Telemetry;
 }
 
-const INTERRUPTED =
-  'This call was interrupted before its result was recorded and is not repeated, to avoid doing it twice. ' +
-  'Check its effect before trying again.';
+/** What the journal keeps of a finished call: enough to replay its result without running it. */
+type Recorded = ToolOutcome;
+
+/** An entry journaled before results were typed: its rendered text only. */
+interface UntypedRecord {
+  content: string;
+  isError: boolean;
+  control?: ToolControl;
+  projectId?: string;
+}
 
 /**
  * Runs the tool calls of one assistant message, each at most once: the journal is consulted
@@ -40,51 +48,51 @@ export async function executeToolUses(
   const results: ContentBlock[] = [];
   const controls: ToolControl[] = [];
   let projectId: string | undefined;
-  const record = async (
-    use: ToolUse,
-    content: string,
-    isError: boolean,
-    control?: ToolControl,
-    project?: string,
-  ) => {
-    const replay = JSON.stringify({ content, isError, control, projectId: project });
-    await deps.journal.recordResult(context.threadId, use.id, replay, isError);
-    deps.crashPoints.check('after-tool-recorded', use.name);
-    results.push(toolResult(use.id, content, isError));
-    if (control) controls.push(control);
-    if (project) projectId = project;
+  const collect = (use: ToolUse, outcome: ToolOutcome) => {
+    results.push(toolResult(use.id, outcome.result));
+    if (outcome.control) controls.push(outcome.control);
+    if (outcome.projectId) projectId = outcome.projectId;
   };
+  const record = async (use: ToolUse, outcome: ToolOutcome) => {
+    const replay: Recorded = outcome;
+    await deps.journal.recordResult(
+      context.threadId,
+      use.id,
+      JSON.stringify(replay),
+      isErrorResult(outcome.result),
+    );
+    deps.crashPoints.check('after-tool-recorded', use.name);
+    collect(use, outcome);
+  };
+  const replayUntyped = (use: ToolUse, replay: UntypedRecord) => {
+    results.push({
+      type: 'tool_result',
+      toolUseId: use.id,
+      content: replay.content,
+      isError: replay.isError,
+    });
+    if (replay.control) controls.push(replay.control);
+    if (replay.projectId) projectId = replay.projectId;
+  };
+  const fail = (result: ToolResultData) => ({ result });
 
   for (const use of uses) {
     const entry = await deps.journal.get(context.threadId, use.id);
     if (entry?.status === 'done') {
-      const replay = JSON.parse(entry.content) as {
-        content: string;
-        isError: boolean;
-        control?: ToolControl;
-        projectId?: string;
-      };
-      results.push(toolResult(use.id, replay.content, replay.isError));
-      if (replay.control) controls.push(replay.control);
-      if (replay.projectId) projectId = replay.projectId;
+      const replay = JSON.parse(entry.content) as Recorded | UntypedRecord;
+      if ('result' in replay) collect(use, replay);
+      else replayUntyped(use, replay);
       continue;
     }
     const tool = tools.get(use.name);
     if (!tool) {
-      await record(
-        use,
-        `Tool ${use.name} is not available here. Use request_capabilities or another tool.`,
-        true,
-      );
+      await record(use, fail({ kind: 'tool_unavailable', tool: use.name }));
       continue;
     }
     const parsed = tool.input.safeParse(use.input);
     if (!parsed.success) {
-      await record(
-        use,
-        `Invalid input for ${use.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
-        true,
-      );
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+      await record(use, fail({ kind: 'invalid_input', tool: use.name, problems }));
       continue;
     }
     const toolContext: ToolContext = { ...context, idempotencyKey: use.id };
@@ -98,34 +106,41 @@ export async function executeToolUses(
         };
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        await record(use, error.message, true);
+        await record(use, fail(failure(error)));
         continue;
       }
     }
     if (decision === false) {
-      await record(use, 'The person declined; nothing was done.', false);
+      await record(use, { result: { kind: 'declined' } });
       continue;
     }
     if (entry?.status === 'started' && !tool.idempotent) {
-      await record(use, INTERRUPTED, true);
+      await record(use, fail({ kind: 'interrupted' }));
       continue;
     }
     await deps.journal.markStarted(context.threadId, use.id);
     deps.crashPoints.check('after-tool-started', use.name);
-    let outcome: { content: string; isError?: boolean; control?: ToolControl; projectId?: string };
+    let outcome: ToolOutcome;
     try {
       outcome = await tool.run(parsed.data, toolContext);
     } catch (error) {
       // A person's mistake (unknown project, bad name) goes back to the model to handle; anything
       // else is an outage: the message is retried later and the journal keeps the call safe.
       if (!(error instanceof DomainError)) throw error;
-      outcome = { content: error.message, isError: true };
+      outcome = fail(failure(error));
     }
-    deps.logger.info('tool call done', { tool: use.name, isError: Boolean(outcome.isError) });
+    const isError = isErrorResult(outcome.result);
+    deps.logger.info('tool call done', { tool: use.name, result: outcome.result.kind, isError });
     deps.telemetry?.count('AgentToolCall');
-    if (outcome.isError) deps.telemetry?.count('AgentToolError');
+    if (isError) deps.telemetry?.count('AgentToolError');
     deps.crashPoints.check('after-tool-executed', use.name);
-    await record(use, outcome.content, Boolean(outcome.isError), outcome.control, outcome.projectId);
+    await record(use, outcome);
   }
   return { kind: 'done', results, controls, ...(projectId ? { projectId } : {}) };
 }
+
+const failure = (error: DomainError): ToolResultData => ({
+  kind: 'failed',
+  code: error.code,
+  message: error.message,
+});

@@ -1,4 +1,5 @@
 import type { ChatMessage, ContentBlock } from '../../ports/language-model.ts';
+import { isErrorResult, renderToolResult, type ToolResultData } from './tool-results.ts';
 
 /** Appends to the transcript keeping Bedrock's rule that user and assistant messages alternate. */
 export function appendMessage(messages: ChatMessage[], message: ChatMessage): ChatMessage[] {
@@ -11,8 +12,23 @@ export function appendMessage(messages: ChatMessage[], message: ChatMessage): Ch
 
 export const userText = (text: string): ChatMessage => ({ role: 'user', content: [{ type: 'text', text }] });
 
-export function toolResult(toolUseId: string, content: string, isError = false): ContentBlock {
-  return { type: 'tool_result', toolUseId, content, ...(isError ? { isError: true } : {}) };
+/** A result block: the rendering the model reads, with the data it was rendered from. */
+export function toolResult(toolUseId: string, data: ToolResultData): ContentBlock {
+  const isError = isErrorResult(data);
+  return {
+    type: 'tool_result',
+    toolUseId,
+    content: renderToolResult(data),
+    ...(isError ? { isError } : {}),
+    data,
+  };
+}
+
+/** The person's message: what they typed, then what the system reports alongside it. */
+export function personMessage(text: string | undefined, notes: ContentBlock[]): ChatMessage {
+  // A message is never empty (providers reject that): no notes means the text, even if blank.
+  const typed: ContentBlock[] = text || notes.length === 0 ? [{ type: 'text', text: text ?? '' }] : [];
+  return { role: 'user', content: [...typed, ...notes] };
 }
 
 /**
@@ -23,24 +39,39 @@ export function toolResult(toolUseId: string, content: string, isError = false):
 export function summaryCutIndex(messages: ChatMessage[], from: number): number | undefined {
   const startsTurn = (i: number) => {
     const m = messages[i];
-    return m?.role === 'user' && m.content.every((b) => b.type === 'text');
+    return m?.role === 'user' && m.content.every((b) => b.type === 'text' || b.type === 'system_note');
   };
   for (let i = Math.min(from, messages.length - 1); i >= 1; i--) if (startsTurn(i)) return i;
   for (let i = Math.max(1, from); i < messages.length; i++) if (startsTurn(i)) return i;
   return undefined;
 }
 
-/** Plain-text rendering of messages for the summariser. */
-export function renderForSummary(messages: ChatMessage[]): string {
-  return messages
-    .map((m) =>
-      m.content
-        .map((b) => {
-          if (b.type === 'text') return `${m.role === 'user' ? 'Person' : 'Assistant'}: ${b.text}`;
-          if (b.type === 'tool_use') return `Assistant called ${b.name}(${JSON.stringify(b.input)})`;
-          return `Result: ${b.content}`;
-        })
-        .join('\n'),
-    )
-    .join('\n');
+/** One entry of the document the summariser reads. */
+export type SummaryEntry =
+  | { from: 'person' | 'assistant'; text: string }
+  | { from: 'system'; note: unknown }
+  | { from: 'assistant'; call: string; input: Record<string, unknown> }
+  | { from: 'tool'; result: unknown };
+
+export interface SummaryDocument {
+  earlierSummary?: string;
+  messages: SummaryEntry[];
+}
+
+/**
+ * The messages to fold away as one JSON document for the summariser: a real model reads JSON as
+ * well as prose, and the offline model reads it as data. Results go as their typed data where
+ * they have it, which is shorter than the rendering and says the same.
+ */
+export function summaryDocument(earlierSummary: string | undefined, messages: ChatMessage[]): string {
+  const entries = messages.flatMap((m) =>
+    m.content.map((b): SummaryEntry => {
+      if (b.type === 'text') return { from: m.role === 'user' ? 'person' : 'assistant', text: b.text };
+      if (b.type === 'system_note') return { from: 'system', note: b.data ?? b.text };
+      if (b.type === 'tool_use') return { from: 'assistant', call: b.name, input: b.input };
+      return { from: 'tool', result: b.data ?? b.content };
+    }),
+  );
+  const document: SummaryDocument = { ...(earlierSummary ? { earlierSummary } : {}), messages: entries };
+  return JSON.stringify(document);
 }

@@ -1,30 +1,31 @@
 import { randomBytes } from 'node:crypto';
-import type { ContentBlock, TokenUsage } from '../../ports/language-model.ts';
-import type { Principal } from '../access/access-policy.ts';
+import type { CompletionResponse, ContentBlock, TokenUsage } from '../../ports/language-model.ts';
 import type { ConversationState } from '../conversations/conversation-state.ts';
-import { type AgentState, pendingToolUses, rememberCompleted } from './agent-state.ts';
-import { toolDefinition } from './agent-tool.ts';
+import type { ProductOwnerDeps } from './agent-deps.ts';
+import {
+  type AgentState,
+  closeOpenCalls,
+  latestPersonMessage,
+  pendingToolUses,
+  rememberCompleted,
+  type TurnState,
+} from './agent-state.ts';
+import { type ToolControl, toolDefinition } from './agent-tool.ts';
 import { parseIntent } from './intent-parser.ts';
-import type { ProductOwnerDeps } from './product-owner.ts';
+import { beforeDeadline } from './model-deadline.ts';
 import { productOwnerPrompt, SUMMARISER_PROMPT } from './prompts.ts';
 import { executeToolUses } from './tool-executor.ts';
-import { appendMessage, renderForSummary, summaryCutIndex, toolResult, userText } from './transcript.ts';
+import { appendMessage, summaryCutIndex, summaryDocument, userText } from './transcript.ts';
+import { type Turn, TurnPausedError } from './turn.ts';
 
-/** A turn in progress: the lease, the latest checkpoint, and who is talking. */
-/** The worker ran short of time between two steps; the turn resumes from its checkpoint. */
-export class TurnPausedError extends Error {
-  constructor() {
-    super('Turn paused: the worker is about to run out of time');
-    this.name = 'TurnPausedError';
-  }
-}
+// Kept here too: the consumer imports it from this module.
+export { TurnPausedError };
 
-export interface Turn {
-  principal: Principal;
-  conversation: ConversationState;
-  seq: number;
-  state: AgentState;
-}
+/** Where one step left the turn: go on, end it (finishing up), or leave it waiting for a person. */
+type Step = { kind: 'continue'; turn: Turn } | { kind: 'end'; turn: Turn } | { kind: 'suspended' };
+
+const goOn = (turn: Turn): Step => ({ kind: 'continue', turn });
+const end = (turn: Turn): Step => ({ kind: 'end', turn });
 
 /**
  * Works a turn to its end: tool calls through the journal, model calls within the iteration cap
@@ -38,151 +39,189 @@ export class TurnRunner {
   }
 
   async run(start: Turn, chatId: number): Promise<void> {
-    let turn = start;
-    const { limits, services, logger } = this.deps;
-    for (;;) {
-      const active = turn.state.turn;
-      if (!active) break;
-      const pending = pendingToolUses(turn.state);
-      if (pending.length > 0) {
-        const tools = new Map(
-          this.deps.registry.toolsFor(turn.principal, active.groups ?? []).map((t) => [t.name, t]),
-        );
-        const outcome = await executeToolUses(
-          pending,
-          tools,
-          active.decisions,
-          { principal: turn.principal, chatId, threadId: turn.conversation.threadId, services },
-          {
-            journal: this.deps.journal,
-            crashPoints: this.deps.crashPoints,
-            logger,
-            ...(this.deps.telemetry ? { telemetry: this.deps.telemetry } : {}),
-          },
-        );
-        if (outcome.kind === 'needs_confirmation') {
-          await this.askConfirmation(
-            turn,
-            chatId,
-            outcome.toolUse.id,
-            outcome.toolUse.name,
-            outcome.question,
-          );
-          return;
-        }
-        let groups = active.groups ?? [];
-        let finished = false;
-        let awaitedSecret = turn.conversation.awaitedSecret;
-        for (const control of outcome.controls) {
-          if (control.kind === 'finish') finished = true;
-          if (control.kind === 'add_capabilities')
-            groups = this.deps.registry.allowed(turn.principal, [...groups, ...control.groups]);
-          if (control.kind === 'await_secret') {
-            awaitedSecret = {
-              projectId: control.projectId,
-              key: control.key,
-              expiresAt: this.seconds() + limits.awaitSecretTtlSeconds,
-            };
-          }
-        }
-        if (awaitedSecret !== turn.conversation.awaitedSecret) {
-          turn = {
-            ...turn,
-            conversation: await this.deps.leases.update(turn.conversation, { awaitedSecret }),
-          };
-        }
-        turn = await this.save({
-          ...turn,
-          state: {
-            ...turn.state,
-            messages: appendMessage(turn.state.messages, { role: 'user', content: outcome.results }),
-            turn: { ...active, groups },
-            ...(outcome.projectId ? { focusProjectId: outcome.projectId } : {}),
-          },
-        });
-        if (finished) break;
-        continue;
+    let step: Step = goOn(start);
+    while (step.kind === 'continue') step = await this.nextStep(step.turn, chatId);
+    if (step.kind === 'end') await this.finishTurn(step.turn);
+  }
+
+  /** One step: run the calls the model made, or check the limits and ask a model for the next. */
+  private async nextStep(turn: Turn, chatId: number): Promise<Step> {
+    const active = turn.state.turn;
+    if (!active) return end(turn);
+    if (pendingToolUses(turn.state).length > 0) return this.runPendingCalls(turn, active, chatId);
+    if (await this.stoppedAtLimits(active, chatId)) return end(turn);
+    this.pauseIfShortOfTime();
+    if (!active.groups) return goOn(await this.selectCapabilities(turn, active));
+    return this.askAgentModel(turn, active, chatId);
+  }
+
+  private async runPendingCalls(turn: Turn, active: TurnState, chatId: number): Promise<Step> {
+    const { deps } = this;
+    const tools = new Map(
+      deps.registry.toolsFor(turn.principal, active.groups ?? []).map((t) => [t.name, t]),
+    );
+    const outcome = await executeToolUses(
+      pendingToolUses(turn.state),
+      tools,
+      active.decisions,
+      { principal: turn.principal, chatId, threadId: turn.conversation.threadId, services: deps.services },
+      {
+        journal: deps.journal,
+        crashPoints: deps.crashPoints,
+        logger: deps.logger,
+        ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
+      },
+    );
+    if (outcome.kind === 'needs_confirmation') {
+      await this.askConfirmation(turn, chatId, outcome.toolUse.id, outcome.toolUse.name, outcome.question);
+      return { kind: 'suspended' };
+    }
+    const applied = this.applyControls(turn, active, outcome.controls);
+    const conversation = await this.updateAwaitedSecret(turn.conversation, applied.awaitedSecret);
+    const saved = await this.save({
+      ...turn,
+      conversation,
+      state: {
+        ...turn.state,
+        messages: appendMessage(turn.state.messages, { role: 'user', content: outcome.results }),
+        turn: { ...active, groups: applied.groups },
+        ...(outcome.projectId ? { focusProjectId: outcome.projectId } : {}),
+      },
+    });
+    return applied.finished ? end(saved) : goOn(saved);
+  }
+
+  /** What the tools asked of the loop: end the turn, more tool groups, wait for a secret. */
+  private applyControls(turn: Turn, active: TurnState, controls: ToolControl[]) {
+    let groups = active.groups ?? [];
+    let finished = false;
+    let awaitedSecret = turn.conversation.awaitedSecret;
+    for (const control of controls) {
+      if (control.kind === 'finish') finished = true;
+      if (control.kind === 'add_capabilities')
+        groups = this.deps.registry.allowed(turn.principal, [...groups, ...control.groups]);
+      if (control.kind === 'await_secret') {
+        awaitedSecret = {
+          projectId: control.projectId,
+          key: control.key,
+          expiresAt: this.seconds() + this.deps.limits.awaitSecretTtlSeconds,
+        };
       }
-      if (active.iterations >= limits.maxIterations) {
-        await services.chat.send(
-          chatId,
-          `I stopped after ${limits.maxIterations} steps without finishing. Tell me how to go on.`,
-        );
-        logger.warn('agent iteration cap reached', { iterations: active.iterations });
-        this.deps.telemetry?.count('AgentStoppedAtIterationCap');
-        break;
-      }
-      if (active.tokens >= limits.maxTokensPerRequest) {
-        await services.chat.send(
-          chatId,
-          'This request used up its model budget, so I stopped. Try a smaller step.',
-        );
-        logger.warn('agent token budget reached', { tokens: active.tokens });
-        this.deps.telemetry?.count('AgentStoppedAtBudget');
-        break;
-      }
-      // Every step so far is checkpointed: a worker about to run out of time stops here and the
-      // turn goes on in the next one, instead of being cut off mid-call.
-      const remaining = this.deps.remainingMs?.();
-      if (remaining !== undefined && remaining < limits.modelCallReserveMs) {
-        logger.info('turn paused: not enough time left for a model call', { remainingMs: remaining });
-        this.deps.telemetry?.count('AgentTurnPaused');
-        throw new TurnPausedError();
-      }
-      if (!active.groups) {
-        const intent = await parseIntent(
-          this.deps.intentModel,
-          this.deps.registry,
-          turn.principal,
-          lastUserText(turn.state),
-        );
-        await this.recordUsage(turn, intent.response.modelId, intent.response.usage);
-        turn = await this.save({
-          ...turn,
-          state: {
-            ...turn.state,
-            turn: {
-              ...active,
-              groups: intent.groups,
-              tokens: active.tokens + tokensOf(intent.response.usage),
-            },
-          },
-        });
-        continue;
-      }
-      const tools = this.deps.registry.toolsFor(turn.principal, active.groups);
-      const response = await this.deps.agentModel.complete({
+    }
+    return { groups, finished, awaitedSecret };
+  }
+
+  private async updateAwaitedSecret(
+    conversation: ConversationState,
+    awaitedSecret: ConversationState['awaitedSecret'],
+  ): Promise<ConversationState> {
+    if (awaitedSecret === conversation.awaitedSecret) return conversation;
+    return this.deps.leases.update(conversation, { awaitedSecret });
+  }
+
+  /** The iteration cap and token budget: a turn that reaches either tells the person and ends. */
+  private async stoppedAtLimits(active: TurnState, chatId: number): Promise<boolean> {
+    const { limits, services, logger, telemetry } = this.deps;
+    if (active.iterations >= limits.maxIterations) {
+      await services.chat.send(
+        chatId,
+        `I stopped after ${limits.maxIterations} steps without finishing. Tell me how to go on.`,
+      );
+      logger.warn('agent iteration cap reached', { iterations: active.iterations });
+      telemetry?.count('AgentStoppedAtIterationCap');
+      return true;
+    }
+    if (active.tokens >= limits.maxTokensPerRequest) {
+      await services.chat.send(
+        chatId,
+        'This request used up its model budget, so I stopped. Try a smaller step.',
+      );
+      logger.warn('agent token budget reached', { tokens: active.tokens });
+      telemetry?.count('AgentStoppedAtBudget');
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Every step so far is checkpointed: a worker about to run out of time stops here and the turn
+   * goes on in the next one, instead of being cut off mid-call.
+   */
+  private pauseIfShortOfTime(): void {
+    const remaining = this.deps.remainingMs?.();
+    if (remaining !== undefined && remaining < this.deps.limits.modelCallReserveMs) {
+      this.deps.logger.info('turn paused: not enough time left for a model call', { remainingMs: remaining });
+      this.deps.telemetry?.count('AgentTurnPaused');
+      throw new TurnPausedError();
+    }
+  }
+
+  /** The intent parser picks the tool groups this turn is given. */
+  private async selectCapabilities(turn: Turn, active: TurnState): Promise<Turn> {
+    const intent = await this.callModel((signal) =>
+      parseIntent(
+        this.deps.intentModel,
+        this.deps.registry,
+        turn.principal,
+        latestPersonMessage(turn.state),
+        signal,
+      ),
+    );
+    await this.recordUsage(turn, intent.response.modelId, intent.response.usage);
+    return this.save({
+      ...turn,
+      state: {
+        ...turn.state,
+        turn: { ...active, groups: intent.groups, tokens: active.tokens + tokensOf(intent.response.usage) },
+      },
+    });
+  }
+
+  /** The agent model's next move, checkpointed; an answer without tool calls is sent and ends the turn. */
+  private async askAgentModel(turn: Turn, active: TurnState, chatId: number): Promise<Step> {
+    const tools = this.deps.registry.toolsFor(turn.principal, active.groups ?? []);
+    const response = await this.callModel((signal) =>
+      this.deps.agentModel.complete({
+        purpose: 'agent_step',
         system: productOwnerPrompt(turn.principal, turn.state.summary, this.now()),
         messages: turn.state.messages,
         tools: tools.map(toolDefinition),
         maxTokens: 2000,
-      });
-      await this.recordUsage(turn, response.modelId, response.usage);
-      const content: ContentBlock[] =
-        response.content.length > 0 ? response.content : [{ type: 'text', text: '…' }];
-      turn = await this.save({
-        ...turn,
-        state: {
-          ...turn.state,
-          messages: appendMessage(turn.state.messages, { role: 'assistant', content }),
-          turn: {
-            ...active,
-            iterations: active.iterations + 1,
-            tokens: active.tokens + tokensOf(response.usage),
-          },
+        ...(signal ? { signal } : {}),
+      }),
+    );
+    await this.recordUsage(turn, response.modelId, response.usage);
+    const content: ContentBlock[] =
+      response.content.length > 0 ? response.content : [{ type: 'text', text: '…' }];
+    const saved = await this.save({
+      ...turn,
+      state: {
+        ...turn.state,
+        messages: appendMessage(turn.state.messages, { role: 'assistant', content }),
+        turn: {
+          ...active,
+          iterations: active.iterations + 1,
+          tokens: active.tokens + tokensOf(response.usage),
         },
-      });
-      this.deps.crashPoints.check('after-model-call');
-      if (!content.some((b) => b.type === 'tool_use')) {
-        const text = content
-          .flatMap((b) => (b.type === 'text' ? [b.text] : []))
-          .join('\n')
-          .trim();
-        if (text && text !== '…') await services.chat.send(chatId, text);
-        break;
-      }
-    }
-    await this.finishTurn(turn);
+      },
+    });
+    this.deps.crashPoints.check('after-model-call');
+    if (content.some((b) => b.type === 'tool_use')) return goOn(saved);
+    await this.sendPlainAnswer(content, chatId);
+    return end(saved);
+  }
+
+  /** A model that answers in text instead of respond_to_user is passed on as it is. */
+  private async sendPlainAnswer(content: ContentBlock[], chatId: number): Promise<void> {
+    const text = content
+      .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+      .join('\n')
+      .trim();
+    if (text && text !== '…') await this.deps.services.chat.send(chatId, text);
+  }
+
+  private callModel<T>(call: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    return beforeDeadline(this.deps.remainingMs?.(), call);
   }
 
   private async askConfirmation(
@@ -217,7 +256,7 @@ export class TurnRunner {
     this.deps.telemetry?.count('AgentTurnCompleted');
     const active = turn.state.turn;
     let state: AgentState = {
-      ...closeOpenCalls(turn.state, 'The turn ended before this call ran.'),
+      ...closeOpenCalls(turn.state, 'turn_ended'),
       turn: undefined,
       completedRequests: active
         ? rememberCompleted(turn.state, active.requestId)
@@ -246,16 +285,23 @@ export class TurnRunner {
     const cut = summaryCutIndex(state.messages, state.messages.length - keepRecentMessages);
     if (cut === undefined) return state;
     const older = state.messages.slice(0, cut);
-    const response = await this.deps.intentModel.complete({
-      system: SUMMARISER_PROMPT,
-      messages: [
-        userText(
-          [state.summary ? `Earlier summary:\n${state.summary}` : '', renderForSummary(older)].join('\n'),
-        ),
-      ],
-      maxTokens: 600,
-      temperature: 0,
-    });
+    let response: CompletionResponse;
+    try {
+      response = await this.callModel((signal) =>
+        this.deps.intentModel.complete({
+          purpose: 'summary',
+          system: SUMMARISER_PROMPT,
+          messages: [userText(summaryDocument(state.summary, older))],
+          maxTokens: 600,
+          temperature: 0,
+          ...(signal ? { signal } : {}),
+        }),
+      );
+    } catch (error) {
+      // The turn is done: a summary cut off by the deadline waits for the next turn.
+      if (error instanceof TurnPausedError) return state;
+      throw error;
+    }
     await this.recordUsage(turn, response.modelId, response.usage);
     const summary = response.content
       .flatMap((b) => (b.type === 'text' ? [b.text] : []))
@@ -290,29 +336,6 @@ export class TurnRunner {
   private seconds(): number {
     return Math.floor(this.now().getTime() / 1000);
   }
-}
-
-/** Gives every tool call still without a result one, so the transcript stays valid. */
-export function closeOpenCalls(state: AgentState, reason: string): AgentState {
-  const open = pendingToolUses(state);
-  if (open.length === 0) return state;
-  return {
-    ...state,
-    messages: appendMessage(state.messages, {
-      role: 'user',
-      content: open.map((u) => toolResult(u.id, reason, true)),
-    }),
-  };
-}
-
-function lastUserText(state: AgentState): string {
-  for (let i = state.messages.length - 1; i >= 0; i--) {
-    const message = state.messages[i];
-    if (message?.role !== 'user') continue;
-    const text = message.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n');
-    if (text) return text;
-  }
-  return '';
 }
 
 const tokensOf = (usage: { inputTokens: number; outputTokens: number }) =>

@@ -1,17 +1,24 @@
 import type { ChatChannel } from '../../ports/chat.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
 import type { Principal } from '../access/access-policy.ts';
+import type { SystemEvent } from '../agent/system-events.ts';
 import type { ConversationLeases } from '../conversations/conversation-lease.ts';
 import type { ProjectService } from '../projects/project-service.ts';
 import { type BotIdentityLookup, verifyBotToken } from './bot-token-verifier.ts';
 import type { ChatSecretVault } from './chat-secret-vault.ts';
 import { detectSecrets, redact } from './secret-detector.ts';
 
+/**
+ * What goes on to the agent. Each variant but `handled` is a PersonInput (system-events.ts): what
+ * the system did with the message travels as typed events, never as text the person could type.
+ */
 export type IntakeResult =
   /** No secret in the message: hand the text on unchanged. */
   | { kind: 'plain'; text: string }
-  /** Secrets were taken out: hand on this text, which holds only references. */
-  | { kind: 'redacted'; text: string }
+  /** Secrets were taken out: hand on this text, which holds only references, and the stash event. */
+  | { kind: 'redacted'; text: string; events: SystemEvent[] }
+  /** The message was the secret the agent asked for, now stored: only the event goes on. */
+  | { kind: 'secret_stored'; events: SystemEvent[] }
   /** The message was a secret and has been dealt with completely; nothing to hand on. */
   | { kind: 'handled' };
 
@@ -59,8 +66,8 @@ export async function takeSecrets(
     await deps.vault.storeForProject(project.id, awaited.key, value);
     deps.telemetry?.count('SecretStoredFromChat');
     return {
-      kind: 'redacted',
-      text: `[secret ${awaited.key} for project ${project.id} received and stored]`,
+      kind: 'secret_stored',
+      events: [{ kind: 'secret_stored', key: awaited.key, projectId: project.id }],
     };
   }
 
@@ -68,6 +75,7 @@ export async function takeSecrets(
   if (found.length === 0) return { kind: 'plain', text };
   await deps.chat.delete(chatId, messageId);
   const refs: string[] = [];
+  const withheld: Array<{ ref: string; kind: string }> = [];
   for (const secret of found) {
     if (secret.kind === 'TELEGRAM_BOT_TOKEN') {
       const check = await verifyBotToken(secret.value, deps.botLookup);
@@ -76,14 +84,20 @@ export async function takeSecrets(
         return { kind: 'handled' };
       }
     }
-    refs.push(await deps.vault.stash(principal.userId, secret.value));
+    const ref = await deps.vault.stash(principal.userId, secret.value);
+    refs.push(ref);
+    withheld.push({ ref, kind: secret.kind });
     deps.telemetry?.count('SecretStoredFromChat');
   }
   await deps.chat.send(
     chatId,
     'I removed your message because it contained a secret; it is stored encrypted.',
   );
-  return { kind: 'redacted', text: redact(text, found, (secret, i) => `[secret:${refs[i]} ${secret.kind}]`) };
+  return {
+    kind: 'redacted',
+    text: redact(text, found, (secret, i) => `[secret:${refs[i]} ${secret.kind}]`),
+    events: [{ kind: 'secrets_withheld', secrets: withheld }],
+  };
 }
 
 /**

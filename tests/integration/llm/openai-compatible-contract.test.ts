@@ -174,9 +174,10 @@ describe('OpenAiCompatibleModel request on the wire', () => {
           {
             role: 'user',
             content: [
-              { type: 'tool_result', toolUseId: 'call_1', content: '{"tempC":4}' },
+              { type: 'tool_result', toolUseId: 'call_1', content: '{"tempC":4}', data: { kind: 'weather' } },
               { type: 'tool_result', toolUseId: 'call_2', content: 'station offline', isError: true },
               { type: 'text', text: 'Also, be brief.' },
+              { type: 'system_note', text: 'Secret K stored.', data: { kind: 'secret_stored' } },
             ],
           },
           {
@@ -204,7 +205,7 @@ describe('OpenAiCompatibleModel request on the wire', () => {
       },
       { role: 'tool', tool_call_id: 'call_1', content: '{"tempC":4}' },
       { role: 'tool', tool_call_id: 'call_2', content: 'Error: station offline' },
-      { role: 'user', content: 'Also, be brief.' },
+      { role: 'user', content: 'Also, be brief.\n\n<system-note>Secret K stored.</system-note>' },
       {
         role: 'assistant',
         content: null,
@@ -410,7 +411,7 @@ describe('OpenAiCompatibleModel response mapping', () => {
 });
 
 describe('OpenAiCompatibleModel errors and retries', () => {
-  it('retries 429 and 503 with jittered backoff, then succeeds', async () => {
+  it('retries 429 and 503 with jittered backoff, counting the 429 as throttled, then succeeds', async () => {
     // Prepare
     server.reply(
       openAiError(429, 'Rate limit reached'),
@@ -419,12 +420,15 @@ describe('OpenAiCompatibleModel errors and retries', () => {
     );
 
     // Act
-    const response = await model().complete(ask());
+    let throttled = 0;
+    const response = await model({ onThrottled: () => throttled++ }).complete(ask());
 
     // Assess: 0.5 * 500, 0.5 * 1000
     expect(response.content).toEqual([{ type: 'text', text: 'finally' }]);
     expect(server.requests).toHaveLength(3);
     expect(sleeps).toEqual([250, 500]);
+    // ... and the throttled attempt (the 429), not the 503, was counted
+    expect(throttled).toBe(1);
   });
 
   it.each<{ label: string; headers: Record<string, string>; expected: number }>([

@@ -10,6 +10,7 @@ import { buildConsumerApp, type ConsumerHandler } from '../../../lambdas/app/con
 import { MESSAGES } from '../../../lambdas/bot/messages.ts';
 import { loadConfig } from '../../../lambdas/config/config.ts';
 import { ConversationLeases } from '../../../lambdas/domain/conversations/conversation-lease.ts';
+import { ProjectRepository } from '../../../lambdas/domain/projects/project-repository.ts';
 import type { ChatSession } from '../../../lambdas/domain/sessions/chat-session.ts';
 import type { OutgoingMessage, QueueConsumer, QueueProducer } from '../../../lambdas/ports/queue.ts';
 import { SecretNotFoundError, type SecretStore } from '../../../lambdas/ports/secrets.ts';
@@ -238,7 +239,7 @@ describe('consumer app: a healthy batch', () => {
     // Prepare
     const records = [
       recordFor(privateText(CHAT_A, 'list my projects')),
-      recordFor(privateText(CHAT_B, 'make me a bot number 3')),
+      recordFor(privateText(CHAT_B, 'create project bot-number-3: a bot')),
       recordFor(privateText(CHAT_A, 'list my projects')),
     ];
 
@@ -252,9 +253,9 @@ describe('consumer app: a healthy batch', () => {
       [TOKEN, 'sendMessage', CHAT_B],
       [TOKEN, 'sendMessage', CHAT_A],
     ]);
-    expect(await store.query('projects', `OWNER#${CHAT_B}`)).toMatchObject({
-      items: [{ name: 'bot-number-3' }],
-    });
+    expect(telegram.textsTo(CHAT_B)).toHaveLength(1);
+    const projects = await new ProjectRepository(store).listByOwner(CHAT_B);
+    expect(projects.map((p) => p.name)).toEqual(['bot-number-3']);
     expect([await messageCount(CHAT_A), await messageCount(CHAT_B)]).toEqual([2, 1]);
     expect(queue.visibilityChanges).toEqual([]);
   });

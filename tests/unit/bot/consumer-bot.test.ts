@@ -1,5 +1,6 @@
 import type { Update } from 'grammy/types';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { reportResult } from '../../../lambdas/adapters/llm/offline/replies.ts';
 import { OfflineModel } from '../../../lambdas/adapters/llm/offline-model.ts';
 import { TelegramChat } from '../../../lambdas/adapters/telegram/telegram-chat.ts';
 import { createConsumerBot } from '../../../lambdas/bot/consumer-bot.ts';
@@ -11,6 +12,7 @@ import type { ChatSession } from '../../../lambdas/domain/sessions/chat-session.
 import { SessionRepository } from '../../../lambdas/domain/sessions/session-repository.ts';
 import { botInfoFrom } from '../../../lambdas/shared/bot-identity.ts';
 import { createLogger } from '../../../lambdas/shared/logger.ts';
+import { resultsIn, transcriptOf } from '../../support/agent-transcript.ts';
 import { ManualClock, MemoryStore } from '../../support/memory-store.ts';
 import { type AgentWorld, agentWorld, intakeIn, productOwnerIn } from '../../support/product-owner-world.ts';
 import {
@@ -29,9 +31,8 @@ const ADMIN = 1001;
 const USER = 2002;
 const STRANGER = 3003;
 const SESSION_TTL = 90 * 24 * 3600;
-/** The offline model's answer to "list my projects" for someone without projects. */
-const NO_PROJECTS =
-  'You have no projects yet. Tell me what to build, e.g. "make me a weather bot with daily notifications".';
+/** The offline model's answer to "list my projects" for someone without projects: a marker of the reply. */
+const NO_PROJECTS = reportResult({ kind: 'projects_listed', projects: [] }, '');
 
 let clock: ManualClock;
 let store: MemoryStore;
@@ -240,12 +241,10 @@ describe('consumer bot: the Product Owner agent', () => {
     await admit(USER);
 
     // Act
-    const replies = await send(privateText(USER, 'make me a bot number 3'));
+    const replies = await send(privateText(USER, 'create project bot-number-3: a bot'));
 
     // Assess
-    expect(replies).toEqual([
-      expect.stringMatching(/^Created project bot-number-3 \(id bot-number-3-[0-9a-f]{6}\)/),
-    ]);
+    expect(replies).toHaveLength(1);
     const projects = await world.projects.list({ userId: USER, role: 'user' });
     expect(projects.map((p) => [p.name, p.ownerId])).toEqual([['bot-number-3', USER]]);
     expect(await world.projects.list({ userId: ADMIN, role: 'admin' }, 'mine')).toEqual([]);
@@ -338,7 +337,7 @@ describe('consumer bot: the Product Owner agent', () => {
 
   it('asks before deploying and deploys once the sender presses Confirm', async () => {
     // Prepare
-    await send(privateText(ADMIN, 'make me a shop bot'));
+    await send(privateText(ADMIN, 'create project shop-bot: a shop'));
     await send(privateText(ADMIN, 'deploy shop-bot'));
     const question = telegram.callsTo('sendMessage').at(-1)?.payload as {
       text: string;
@@ -358,7 +357,9 @@ describe('consumer bot: the Product Owner agent', () => {
     expect(telegram.callsTo('editMessageText').map((c) => c.payload.text)).toEqual([
       'Deploy shop-bot to its server now?\n\nConfirmed.',
     ]);
-    expect(replies).toEqual([expect.stringContaining('devops pipeline is not part of this installation')]);
+    expect(replies).toHaveLength(1);
+    const results = resultsIn(await transcriptOf(store, ADMIN));
+    expect(results.find((r) => r.kind === 'pipeline_not_available')).toMatchObject({ pipeline: 'devops' });
   });
 
   it('answers a forged button at once, then says it is no longer valid, and runs nothing', async () => {

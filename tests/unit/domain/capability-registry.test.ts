@@ -14,7 +14,7 @@ const tool = (name: string): AgentTool =>
     description: `the ${name} tool`,
     input: z.object({}),
     idempotent: true,
-    run: async () => ({ content: name }),
+    run: async () => ({ result: { kind: 'message_sent' } }),
   });
 
 const shared = tool('shared');

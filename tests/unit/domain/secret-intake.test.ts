@@ -65,7 +65,7 @@ describe('takeSecrets: plain messages', () => {
 });
 
 describe('takeSecrets: a value the agent asked for', () => {
-  it('stores the value under the project, deletes the message and hands on only a note', async () => {
+  it('stores the value under the project, deletes the message and hands on only a typed event', async () => {
     // Prepare
     await awaitSecret('WEATHER_API_KEY');
 
@@ -74,8 +74,8 @@ describe('takeSecrets: a value the agent asked for', () => {
 
     // Assess
     expect(result).toEqual({
-      kind: 'redacted',
-      text: `[secret WEATHER_API_KEY for project ${project.id} received and stored]`,
+      kind: 'secret_stored',
+      events: [{ kind: 'secret_stored', key: 'WEATHER_API_KEY', projectId: project.id }],
     });
     expect(await storedSecrets()).toEqual({
       [`projects/${project.id}/WEATHER_API_KEY`]: 'my-weather-key-123',
@@ -93,7 +93,7 @@ describe('takeSecrets: a value the agent asked for', () => {
 
     // Assess
     expect(getMe).toHaveBeenCalledWith(TELEGRAM);
-    expect(result.kind).toBe('redacted');
+    expect(result.kind).toBe('secret_stored');
     expect(await storedSecrets()).toEqual({ [`projects/${project.id}/TELEGRAM_BOT_TOKEN`]: TELEGRAM });
     expectNoLeak(TELEGRAM, result);
   });
@@ -177,11 +177,15 @@ describe('takeSecrets: secrets pasted into a message', () => {
     const result = await take(`use ${value} for weather-bot`);
 
     // Assess
+    const event = result.kind === 'redacted' ? result.events[0] : undefined;
+    const ref = event?.kind === 'secrets_withheld' ? event.secrets[0]?.ref : undefined;
     expect(result).toEqual({
       kind: 'redacted',
-      text: expect.stringMatching(new RegExp(`^use \\[secret:[0-9a-f]{12} ${kind}\\] for weather-bot$`)),
+      text: `use [secret:${ref} ${kind}] for weather-bot`,
+      events: [
+        { kind: 'secrets_withheld', secrets: [{ ref: expect.stringMatching(/^[0-9a-f]{12}$/), kind }] },
+      ],
     });
-    const ref = /\[secret:([0-9a-f]{12})/.exec(result.kind === 'redacted' ? result.text : '')?.[1];
     expect(await storedSecrets()).toEqual({ [`chat-secrets/${ALICE}/${ref}`]: value });
     expect(chat.deletes).toEqual([{ chatId: ALICE, messageId: MESSAGE_ID }]);
     expect(chat.texts()).toEqual([

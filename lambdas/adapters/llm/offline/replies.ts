@@ -1,98 +1,85 @@
-/**
- * What the offline model says to the person. Tool results are written for a model ("Tell the
- * person so plainly ..."), so each known result is rephrased in plain words before it reaches
- * the chat; unknown results are passed on as they are.
- */
+import type { SystemEvent } from '../../../domain/agent/system-events.ts';
+import type { ProjectFacts, ToolResultData } from '../../../domain/agent/tool-results.ts';
+import { formatUsage } from '../../../domain/usage/usage-ledger.ts';
 
-export const DECLINED = 'The person declined; nothing was done.';
+/** What the offline model tells the person, written from typed results, never from their text. */
+
 // respond_to_user takes at most 4000 characters.
 const MAX_REPLY = 4000;
 
-const CREATED = /^Project created: (\S+) \(id ([^,)]+)/;
-const DESCRIBED = /^(\S+) \(id ([^,)]+), owner [^)]*\): status (\S+); secrets: (.*?); "([\s\S]*)"$/;
-const LISTED = /^Projects \((\d+)\):\n([\s\S]*)$/;
-const NOT_LANDED = /The (\w+) pipeline is not part of this installation yet, so nothing was started\./;
-const WAITING = /^Waiting for the person to send the value of (\S+) for (.+?)\.?$/;
-const STORED = /^Secret (\S+) stored for (.+?)\.?$/;
+const describe = (p: ProjectFacts) =>
+  `${p.name} (id ${p.id}): ${p.status}, secrets: ${p.secretKeys.length > 0 ? p.secretKeys.join(', ') : 'none'}`;
 
-function describeLine(line: string): string {
-  const m = DESCRIBED.exec(line);
-  return m ? `${m[1]} (id ${m[2]}): ${m[3]}, secrets: ${m[4]}` : line;
+/** One result in plain words, or nothing for results that are not news to the person. */
+export function reportResult(data: ToolResultData, rendered: string): string | undefined {
+  switch (data.kind) {
+    case 'message_sent':
+    case 'turn_finished':
+    case 'capabilities_requested':
+      return undefined;
+    case 'project_created':
+      return `Created project ${data.project.name} (id ${data.project.id}). Say "build ${data.project.name}" to start engineering.`;
+    case 'projects_listed':
+      return data.projects.length === 0
+        ? 'You have no projects yet. Say "create project <name>: <what it does>".'
+        : [`Projects (${data.projects.length}):`, ...data.projects.map((p) => `- ${describe(p)}`)].join('\n');
+    case 'project_shown':
+      return `${describe(data.project)}. What it is: "${data.project.description}"`;
+    case 'secret_stored':
+      return `Stored ${data.key} for ${data.project.name}. It is kept encrypted; I never see the value.`;
+    case 'secret_awaited':
+      return `Send me the value of ${data.key} for ${data.project.name} now. I will store it encrypted and delete your message.`;
+    case 'pipeline_not_available':
+      return `The ${data.pipeline} pipeline is not part of this installation yet, so nothing was started.`;
+    case 'no_runs':
+      return `${data.project.name} has no pipeline runs yet.`;
+    case 'nothing_to_approve':
+      return `Nothing is waiting for approval on ${data.project.name}.`;
+    case 'users_listed':
+      return data.users.length === 0
+        ? 'No admitted users besides the configured admins.'
+        : data.users.map((u) => `- ${u.userId}${u.displayName ? ` (${u.displayName})` : ''}`).join('\n');
+    case 'servers_listed':
+      return data.servers.length === 0 ? 'No servers are registered.' : data.servers.join('\n');
+    case 'usage_report':
+      return formatUsage(data.scope === 'all' ? 'Everyone this month' : 'You this month', data.totals);
+    case 'declined':
+      return 'OK, I did not do it.';
+    case 'not_run':
+    case 'interrupted':
+    case 'tool_unavailable':
+    case 'invalid_input':
+    case 'failed':
+      return `That did not work: ${rendered}`;
+  }
 }
 
-/** One tool result in plain words. */
-export function reportResult(content: string, isError: boolean): string {
-  if (isError) return `That did not work: ${content}`;
-  if (content === DECLINED) return 'OK, I did not do it.';
-  const created = CREATED.exec(content);
-  if (created) {
-    return `Created project ${created[1]} (id ${created[2]}). Say "build it" to start engineering, or send secrets it needs.`;
+export function reportEvent(event: SystemEvent): string {
+  switch (event.kind) {
+    case 'secret_stored':
+      return `Stored ${event.key} for ${event.projectId}. It is kept encrypted; I never see the value.`;
+    case 'secrets_withheld':
+      return `Which project is this for? Say "store secrets for <project>".`;
   }
-  const pipeline = NOT_LANDED.exec(content);
-  if (pipeline) {
-    // approve_escalation puts its own sentence first: "Nothing is waiting for approval on X: ...".
-    const before = content.slice(0, pipeline.index).replace(/[\s:]+$/, '');
-    const plain = `The ${pipeline[1]} pipeline is not part of this installation yet, so nothing was started.`;
-    return before ? `${before}. ${plain}` : plain;
-  }
-  const waiting = WAITING.exec(content);
-  if (waiting) {
-    return `Send me the value of ${waiting[1]} for ${waiting[2]} now. I will store it encrypted and delete your message.`;
-  }
-  const stored = STORED.exec(content);
-  if (stored) return `Stored ${stored[1]} for ${stored[2]}. It is kept encrypted; I never see the value.`;
-  if (content === 'No projects yet.') {
-    return 'You have no projects yet. Tell me what to build, e.g. "make me a weather bot with daily notifications".';
-  }
-  const listed = LISTED.exec(content);
-  if (listed) {
-    const lines = (listed[2] ?? '')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => `- ${describeLine(l)}`);
-    return [`Projects (${listed[1]}):`, ...lines].join('\n');
-  }
-  const described = DESCRIBED.exec(content);
-  if (described) {
-    const [, name, id, status, secrets, description] = described;
-    return `${name} (id ${id}) is ${status}. Secrets: ${secrets}. What it is: "${description}"`;
-  }
-  return content;
 }
 
-export function storedNote(key: string, project: string): string {
-  return `Stored ${key} for ${project}. It is kept encrypted; I never see the value. Say "build it" when it has everything it needs.`;
-}
+export const HELP = [
+  'I am the offline model (no real AI). I understand these commands:',
+  '- create project <name>: <what it does>',
+  '- list my projects',
+  '- status of <project>',
+  '- build <project>, deploy <project>, run status of <project>, approve <project>',
+  '- set secret <KEY> for <project> (then send the value), or paste a token with "for <project>"',
+  '- usage',
+  '- admins: list all projects, users, servers, usage of everyone',
+].join('\n');
 
-export function helpText(options: { greeting?: boolean; admin?: boolean } = {}): string {
-  return clamp(
-    [
-      `${options.greeting ? 'Hello! ' : ''}I am the offline model (no real AI), so I understand a few plain commands:`,
-      '- "make me a weather bot with daily notifications" creates a project',
-      '- "list my projects", "status of weather-bot"',
-      '- "set secret TELEGRAM_BOT_TOKEN for weather-bot", or paste the token itself',
-      '- "build it" starts engineering, "deploy it" deploys, "approve weather-bot"',
-      '- "usage" shows model tokens and cost',
-      ...(options.admin ? ['- "list users", "servers", "usage of everyone", "list all projects"'] : []),
-    ].join('\n'),
-  );
-}
+export const USE_THE_BUTTONS = 'Nothing is waiting for a typed answer: use the buttons under a question.';
 
-/** `example` is the command with a project name, e.g. 'deploy weather-bot'. */
-export const askProject = (example: string): string =>
-  `Which project do you mean? Name it, e.g. "${example}", or say "list my projects".`;
+export const NOTHING_PENDING = 'No secret you sent is waiting for a project.';
 
-export const askSecretProject = (kinds: string[]): string =>
-  `Which project is this ${kinds.join(' and ')} for? Say "it is for <project name>" and I will store it there.`;
-
-export const ASK_SECRET_KEY =
-  'Which secret should I set? Name it, e.g. "set secret TELEGRAM_BOT_TOKEN for weather-bot".';
-
-export const unavailable = (group: string): string =>
-  `I cannot do that here: it needs the ${group} tools, which are not available to you.`;
-
-export const pendingSecretHint = (name: string): string =>
-  `Say "it is for ${name}" to store the secret you sent with it.`;
+export const unavailable = (groups: string[]): string =>
+  `I cannot do that here: it needs the ${groups.join(' and ')} tools, which are not available to you.`;
 
 export function clamp(text: string): string {
   return text.length <= MAX_REPLY ? text : `${text.slice(0, MAX_REPLY - 1)}…`;

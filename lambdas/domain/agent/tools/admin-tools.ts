@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { forbidden } from '../../errors.ts';
-import { formatUsage } from '../../usage/usage-ledger.ts';
 import { defineTool, type ToolContext } from '../agent-tool.ts';
+import { admittedUsers } from '../tool-results.ts';
 
 // Checked here as well as by the registry: a model that names an admin tool it was not given
 // still cannot use it.
@@ -17,10 +17,7 @@ export const listUsers = defineTool({
   async run(_input, context) {
     requireAdmin(context);
     const users = await context.services.users.list();
-    if (users.length === 0) return { content: 'No admitted users besides the configured admins.' };
-    return {
-      content: users.map((u) => `${u.userId}${u.displayName ? ` (${u.displayName})` : ''}`).join('\n'),
-    };
+    return { result: { kind: 'users_listed', users: admittedUsers(users) } };
   },
 });
 
@@ -31,7 +28,7 @@ export const listServers = defineTool({
   idempotent: true,
   async run(_input, context) {
     requireAdmin(context);
-    return { content: 'No servers are registered: server management arrives with the devops pipeline.' };
+    return { result: { kind: 'servers_listed', servers: [] } };
   },
 });
 
@@ -44,14 +41,11 @@ export const getUsage = defineTool({
     const { principal, services } = context;
     if (scope === 'all') {
       requireAdmin(context);
-      return { content: formatUsage('All users this month', await services.usage.overallTotals('month')) };
+      const totals = await services.usage.overallTotals('month');
+      return { result: { kind: 'usage_report', scope: 'all', totals } };
     }
-    return {
-      content: formatUsage(
-        'Your usage this month',
-        await services.usage.userTotals(principal.userId, 'month'),
-      ),
-    };
+    const totals = await services.usage.userTotals(principal.userId, 'month');
+    return { result: { kind: 'usage_report', scope: 'mine', totals } };
   },
 });
 

@@ -11,7 +11,7 @@ export const respondToUser = defineTool({
   idempotent: false,
   async run({ text }, { chatId, services }) {
     await services.chat.send(chatId, text);
-    return { content: 'Message sent.' };
+    return { result: { kind: 'message_sent' } };
   },
 });
 
@@ -22,7 +22,7 @@ export const requestCapabilities = defineTool({
   idempotent: true,
   async run({ groups }) {
     return {
-      content: `Requested groups: ${groups.join(', ')}.`,
+      result: { kind: 'capabilities_requested', groups },
       control: { kind: 'add_capabilities', groups },
     };
   },
@@ -34,7 +34,7 @@ export const finish = defineTool({
   input: z.object({ summary: z.string().max(500).optional() }),
   idempotent: true,
   async run() {
-    return { content: 'Turn finished.', control: { kind: 'finish' } };
+    return { result: { kind: 'turn_finished' }, control: { kind: 'finish' } };
   },
 });
 

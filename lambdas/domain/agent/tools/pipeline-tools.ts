@@ -1,11 +1,9 @@
 import * as z from 'zod';
 import { defineTool } from '../agent-tool.ts';
+import { projectName } from '../tool-results.ts';
 
 // The engineering and devops pipelines arrive in their own issues. Until then these tools are
-// real (tenancy, confirmation, journal) but say plainly that nothing was started.
-const NOT_LANDED = (pipeline: string) =>
-  `The ${pipeline} pipeline is not part of this installation yet, so nothing was started. ` +
-  'Tell the person so plainly; do not pretend it ran.';
+// real (tenancy, confirmation, journal) but report plainly that nothing was started.
 
 const projectRef = z.object({ project: z.string().min(1).max(80) });
 
@@ -21,7 +19,10 @@ export const startEngineering = defineTool({
   },
   async run({ project }, { principal, services }) {
     const target = await services.projects.get(principal, project);
-    return { content: NOT_LANDED('engineering'), projectId: target.id };
+    return {
+      result: { kind: 'pipeline_not_available', pipeline: 'engineering', project: projectName(target) },
+      projectId: target.id,
+    };
   },
 });
 
@@ -36,7 +37,10 @@ export const triggerDeploy = defineTool({
   },
   async run({ project }, { principal, services }) {
     const target = await services.projects.get(principal, project);
-    return { content: NOT_LANDED('devops'), projectId: target.id };
+    return {
+      result: { kind: 'pipeline_not_available', pipeline: 'devops', project: projectName(target) },
+      projectId: target.id,
+    };
   },
 });
 
@@ -47,9 +51,7 @@ export const runStatus = defineTool({
   idempotent: true,
   async run({ project }, { principal, services }) {
     const target = await services.projects.get(principal, project);
-    return {
-      content: `${target.name} has no pipeline runs: the pipelines are not part of this installation yet.`,
-    };
+    return { result: { kind: 'no_runs', project: projectName(target) } };
   },
 });
 
@@ -60,7 +62,7 @@ export const approveEscalation = defineTool({
   idempotent: true,
   async run({ project }, { principal, services }) {
     const target = await services.projects.get(principal, project);
-    return { content: `Nothing is waiting for approval on ${target.name}: ${NOT_LANDED('engineering')}` };
+    return { result: { kind: 'nothing_to_approve', project: projectName(target) } };
   },
 });
 

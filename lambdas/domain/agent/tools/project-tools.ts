@@ -1,13 +1,8 @@
 import * as z from 'zod';
-import type { Project } from '../../projects/project.ts';
 import { defineTool } from '../agent-tool.ts';
+import { projectFacts, projectName } from '../tool-results.ts';
 
 const projectRef = z.string().min(1).max(80).describe('Project id or name');
-
-export function describeProject(p: Project): string {
-  const secrets = p.secretKeys.length > 0 ? p.secretKeys.join(', ') : 'none';
-  return `${p.name} (id ${p.id}, owner ${p.ownerId}): status ${p.status}; secrets: ${secrets}; "${p.description}"`;
-}
 
 export const createProject = defineTool({
   name: 'create_project',
@@ -20,7 +15,7 @@ export const createProject = defineTool({
   idempotent: true,
   async run(input, { principal, idempotencyKey, services }) {
     const project = await services.projects.create(principal, input, idempotencyKey);
-    return { content: `Project created: ${describeProject(project)}`, projectId: project.id };
+    return { result: { kind: 'project_created', project: projectFacts(project) }, projectId: project.id };
   },
 });
 
@@ -31,8 +26,7 @@ export const listProjects = defineTool({
   idempotent: true,
   async run({ scope }, { principal, services }) {
     const projects = await services.projects.list(principal, scope ?? 'mine');
-    if (projects.length === 0) return { content: 'No projects yet.' };
-    return { content: `Projects (${projects.length}):\n${projects.map(describeProject).join('\n')}` };
+    return { result: { kind: 'projects_listed', projects: projects.map(projectFacts) } };
   },
 });
 
@@ -43,7 +37,7 @@ export const getProject = defineTool({
   idempotent: true,
   async run({ project }, { principal, services }) {
     const found = await services.projects.get(principal, project);
-    return { content: describeProject(found), projectId: found.id };
+    return { result: { kind: 'project_shown', project: projectFacts(found) }, projectId: found.id };
   },
 });
 
@@ -65,10 +59,13 @@ export const setProjectSecret = defineTool({
     const storedKey = updated.secretKeys.find((k) => k === key.trim().toUpperCase()) ?? key;
     if (secretRef) {
       await services.vault.moveToProject(principal, secretRef, target.id, storedKey);
-      return { content: `Secret ${storedKey} stored for ${target.name}.`, projectId: target.id };
+      return {
+        result: { kind: 'secret_stored', project: projectName(target), key: storedKey },
+        projectId: target.id,
+      };
     }
     return {
-      content: `Waiting for the person to send the value of ${storedKey} for ${target.name}.`,
+      result: { kind: 'secret_awaited', project: projectName(target), key: storedKey },
       control: { kind: 'await_secret', projectId: target.id, key: storedKey },
       projectId: target.id,
     };

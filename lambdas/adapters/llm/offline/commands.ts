@@ -1,0 +1,107 @@
+/**
+ * The offline model's whole language: a few commands a person types, one per message. It reads
+ * nothing else as language; what the system reports (tool results, system notes) it reads as
+ * data. Anything that is not a command gets the help text, which lists them all.
+ */
+export type Command =
+  | { kind: 'create'; name: string; description: string }
+  | { kind: 'list_projects'; all: boolean }
+  | { kind: 'status'; project: string }
+  | { kind: 'build'; project: string }
+  | { kind: 'deploy'; project: string }
+  | { kind: 'run_status'; project: string }
+  | { kind: 'approve'; project: string }
+  | { kind: 'set_secret'; key: string; project: string }
+  | { kind: 'store_secrets'; project: string }
+  | { kind: 'usage'; all: boolean }
+  | { kind: 'list_users' }
+  | { kind: 'list_servers' }
+  | { kind: 'answer'; yes: boolean }
+  | { kind: 'help' };
+
+const NAME = `([a-z0-9][a-z0-9_-]*)`;
+
+// Order matters where forms overlap: "run status of x" before "status of x".
+const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
+  [
+    new RegExp(
+      String.raw`^(?:create|new|make)(?: me)?(?: a)?(?: new)? project (?:called |named )?${NAME}(?:\s*[:,-]\s*([\s\S]+))?$`,
+      'i',
+    ),
+    (m) => ({ kind: 'create', name: m[1] ?? '', description: (m[2] ?? '').trim() || `${m[1]} project` }),
+  ],
+  // "make me a weather bot with daily notifications": the product's own first sentence.
+  [
+    /^(?:make|build|create|write) me an? ([a-z0-9][a-z0-9 -]*?) bot\b(?:\s+(?:with|that|which|for|to)\b[\s\S]*)?$/i,
+    (m) => ({ kind: 'create', name: `${slug(m[1] ?? '')}-bot`, description: m[0] }),
+  ],
+  [/^(?:list|show) (my )?projects$/i, () => ({ kind: 'list_projects', all: false })],
+  [/^(?:list|show) all projects$/i, () => ({ kind: 'list_projects', all: true })],
+  [
+    new RegExp(`^(?:run|build|deploy) status (?:of |for )?${NAME}$`, 'i'),
+    (m) => ({ kind: 'run_status', project: m[1] ?? '' }),
+  ],
+  [
+    new RegExp(`^(?:status|show|describe)(?: of)? ${NAME}$`, 'i'),
+    (m) => ({ kind: 'status', project: m[1] ?? '' }),
+  ],
+  [new RegExp(`^build ${NAME}$`, 'i'), (m) => ({ kind: 'build', project: m[1] ?? '' })],
+  [new RegExp(`^deploy ${NAME}$`, 'i'), (m) => ({ kind: 'deploy', project: m[1] ?? '' })],
+  [new RegExp(`^approve ${NAME}$`, 'i'), (m) => ({ kind: 'approve', project: m[1] ?? '' })],
+  [
+    new RegExp(`^set secret ([A-Za-z][A-Za-z0-9_]*) for ${NAME}$`, 'i'),
+    (m) => ({ kind: 'set_secret', key: (m[1] ?? '').toUpperCase(), project: m[2] ?? '' }),
+  ],
+  [
+    new RegExp(`^store (?:the )?secrets? for ${NAME}$`, 'i'),
+    (m) => ({ kind: 'store_secrets', project: m[1] ?? '' }),
+  ],
+  [/^(?:my )?usage$/i, () => ({ kind: 'usage', all: false })],
+  [/^(?:all usage|usage of (?:everyone|all))$/i, () => ({ kind: 'usage', all: true })],
+  [/^(?:list )?users$/i, () => ({ kind: 'list_users' })],
+  [/^(?:list )?servers$/i, () => ({ kind: 'list_servers' })],
+  [/^(?:yes|y|confirm)$/i, () => ({ kind: 'answer', yes: true })],
+  [/^(?:no|n|cancel)$/i, () => ({ kind: 'answer', yes: false })],
+];
+
+const slug = (words: string) =>
+  words
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+/** Words that stand for the project the conversation is about. */
+export const THIS_PROJECT = new Set(['it', 'this', 'that']);
+
+export function parseCommand(text: string): Command {
+  const command = text.trim().replace(/[.!?]+$/, '');
+  for (const [pattern, build] of GRAMMAR) {
+    const match = pattern.exec(command);
+    if (match) return build(match);
+  }
+  return { kind: 'help' };
+}
+
+/** The project a message with pasted secrets names ("the token for weather-bot: ..."), if any. */
+export function projectNamedWith(text: string): string | undefined {
+  return new RegExp(String.raw`\bfor ${NAME}`, 'i').exec(text)?.[1];
+}
+
+/** The tool groups (capabilities.ts) each command needs. */
+export const GROUPS_FOR: Record<Command['kind'], string[]> = {
+  create: ['projects'],
+  list_projects: ['projects'],
+  status: ['projects'],
+  build: ['engineering'],
+  deploy: ['deploy'],
+  run_status: ['engineering'],
+  approve: ['engineering'],
+  set_secret: ['projects'],
+  store_secrets: ['projects'],
+  usage: ['usage'],
+  list_users: ['admin'],
+  list_servers: ['admin'],
+  answer: [],
+  help: [],
+};

@@ -1,0 +1,155 @@
+import type { AdmittedUser } from '../access/user-directory.ts';
+import type { Project, ProjectStatus } from '../projects/project.ts';
+import { formatUsage, type UsageTotals } from '../usage/usage-ledger.ts';
+
+/** A project as a tool reports it. */
+export interface ProjectFacts {
+  id: string;
+  name: string;
+  ownerId: number;
+  status: ProjectStatus;
+  description: string;
+  secretKeys: string[];
+}
+
+/** Names the project a result is about, when the result does not describe it whole. */
+export interface ProjectName {
+  id: string;
+  name: string;
+}
+
+/**
+ * What a tool call came to, as data. The loop renders it to text for the model and keeps the data
+ * beside it in the transcript, so code that reads results (the offline model, tests) never has to
+ * parse a sentence. Adding a kind here means adding its rendering below.
+ */
+export type ToolResultData =
+  | { kind: 'message_sent' }
+  | { kind: 'capabilities_requested'; groups: string[] }
+  | { kind: 'turn_finished' }
+  | { kind: 'project_created'; project: ProjectFacts }
+  | { kind: 'projects_listed'; projects: ProjectFacts[] }
+  | { kind: 'project_shown'; project: ProjectFacts }
+  | { kind: 'secret_stored'; project: ProjectName; key: string }
+  | { kind: 'secret_awaited'; project: ProjectName; key: string }
+  | { kind: 'pipeline_not_available'; pipeline: 'engineering' | 'devops'; project: ProjectName }
+  | { kind: 'no_runs'; project: ProjectName }
+  | { kind: 'nothing_to_approve'; project: ProjectName }
+  | { kind: 'users_listed'; users: Array<{ userId: number; displayName?: string }> }
+  | { kind: 'servers_listed'; servers: string[] }
+  | { kind: 'usage_report'; scope: 'mine' | 'all'; totals: UsageTotals }
+  | { kind: 'declined' }
+  // The errors: the call did nothing, or failed.
+  | { kind: 'not_run'; reason: 'new_message' | 'confirmation_abandoned' | 'turn_ended' }
+  | { kind: 'interrupted' }
+  | { kind: 'tool_unavailable'; tool: string }
+  | { kind: 'invalid_input'; tool: string; problems: string[] }
+  | { kind: 'failed'; code: 'not_found' | 'forbidden' | 'invalid' | 'conflict'; message: string };
+
+export type ToolResultKind = ToolResultData['kind'];
+
+const ERROR_KINDS: ReadonlySet<ToolResultKind> = new Set([
+  'not_run',
+  'interrupted',
+  'tool_unavailable',
+  'invalid_input',
+  'failed',
+]);
+
+export const isErrorResult = (data: ToolResultData): boolean => ERROR_KINDS.has(data.kind);
+
+export function projectFacts(p: Project): ProjectFacts {
+  return {
+    id: p.id,
+    name: p.name,
+    ownerId: p.ownerId,
+    status: p.status,
+    description: p.description,
+    secretKeys: [...p.secretKeys],
+  };
+}
+
+export const projectName = (p: { id: string; name: string }): ProjectName => ({ id: p.id, name: p.name });
+
+export function admittedUsers(users: AdmittedUser[]): Array<{ userId: number; displayName?: string }> {
+  return users.map((u) => ({ userId: u.userId, ...(u.displayName ? { displayName: u.displayName } : {}) }));
+}
+
+function describeProject(p: ProjectFacts): string {
+  const secrets = p.secretKeys.length > 0 ? p.secretKeys.join(', ') : 'none';
+  return `${p.name} (id ${p.id}, owner ${p.ownerId}): status ${p.status}; secrets: ${secrets}; "${p.description}"`;
+}
+
+// The engineering and devops pipelines arrive in their own issues; until then the model is told
+// plainly that nothing ran, so it does not pretend otherwise.
+const notLanded = (pipeline: string) =>
+  `The ${pipeline} pipeline is not part of this installation yet, so nothing was started. ` +
+  'Tell the person so plainly; do not pretend it ran.';
+
+/** The text the model reads for a result. */
+export function renderToolResult(data: ToolResultData): string {
+  switch (data.kind) {
+    case 'message_sent':
+      return 'Message sent.';
+    case 'capabilities_requested':
+      return `Requested groups: ${data.groups.join(', ')}.`;
+    case 'turn_finished':
+      return 'Turn finished.';
+    case 'project_created':
+      return `Project created: ${describeProject(data.project)}`;
+    case 'projects_listed':
+      return data.projects.length === 0
+        ? 'No projects yet.'
+        : `Projects (${data.projects.length}):\n${data.projects.map(describeProject).join('\n')}`;
+    case 'project_shown':
+      return describeProject(data.project);
+    case 'secret_stored':
+      return `Secret ${data.key} stored for ${data.project.name}.`;
+    case 'secret_awaited':
+      return `Waiting for the person to send the value of ${data.key} for ${data.project.name}.`;
+    case 'pipeline_not_available':
+      return notLanded(data.pipeline);
+    case 'no_runs':
+      return `${data.project.name} has no pipeline runs: the pipelines are not part of this installation yet.`;
+    case 'nothing_to_approve':
+      return `Nothing is waiting for approval on ${data.project.name}: ${notLanded('engineering')}`;
+    case 'users_listed':
+      return data.users.length === 0
+        ? 'No admitted users besides the configured admins.'
+        : data.users.map((u) => `${u.userId}${u.displayName ? ` (${u.displayName})` : ''}`).join('\n');
+    case 'servers_listed':
+      return 'No servers are registered: server management arrives with the devops pipeline.';
+    case 'usage_report':
+      return formatUsage(
+        data.scope === 'all' ? 'All users this month' : 'Your usage this month',
+        data.totals,
+      );
+    case 'declined':
+      return 'The person declined; nothing was done.';
+    case 'not_run':
+      return NOT_RUN[data.reason];
+    case 'interrupted':
+      return (
+        'This call was interrupted before its result was recorded and is not repeated, to avoid doing it twice. ' +
+        'Check its effect before trying again.'
+      );
+    case 'tool_unavailable':
+      return `Tool ${data.tool} is not available here. Use request_capabilities or another tool.`;
+    case 'invalid_input':
+      return `Invalid input for ${data.tool}: ${data.problems.join('; ')}`;
+    case 'failed':
+      return data.message;
+  }
+}
+
+const NOT_RUN: Record<Extract<ToolResultData, { kind: 'not_run' }>['reason'], string> = {
+  new_message: 'Interrupted by a newer message; not done.',
+  confirmation_abandoned: 'The person sent a new message instead of confirming; nothing was done.',
+  turn_ended: 'The turn ended before this call ran.',
+};
+
+/** A transcript block's typed result, when it carries one (older checkpoints may not). */
+export function resultData(block: { data?: unknown }): ToolResultData | undefined {
+  const data = block.data as { kind?: unknown } | undefined;
+  return typeof data?.kind === 'string' ? (data as ToolResultData) : undefined;
+}
