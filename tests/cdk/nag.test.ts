@@ -15,13 +15,16 @@ import { REPO_ROOT } from '../../cdk/lib/paths.ts';
 /** What the issue allows the webhook's index.mjs: Telegram waits on its cold start. */
 const WEBHOOK_BUNDLE_BUDGET_BYTES = 300_000;
 
-// The CI case: no context at all, real bundling, the full synth with cdk-nag's checks.
+/** The least an operator provides: a Region and one admin. */
+const MINIMAL_INPUTS = { region: 'us-east-1', adminTelegramIds: '111' };
+
+// The CI case: the minimal inputs, real bundling, the full synth with cdk-nag's checks.
 let built: BuiltApp;
 let assembly: CloudAssembly;
 let acks: Acknowledgement[];
 
 beforeAll(() => {
-  built = buildApp();
+  built = buildApp(MINIMAL_INPUTS, undefined, { operatorFile: null });
   assembly = built.app.synth();
   acks = listAcknowledgements(built.app);
 });
@@ -60,11 +63,16 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('stays clean with plain foundation model ids, which need no wildcard and so no acknowledgement', () => {
-    const other = buildApp({
-      bedrockIntentModelId: 'amazon.nova-micro-v1:0',
-      bedrockAgentModelId: 'anthropic.claude-3-haiku-20240307-v1:0',
-      'aws:cdk:bundling-stacks': [],
-    });
+    const other = buildApp(
+      {
+        ...MINIMAL_INPUTS,
+        bedrockIntentModelId: 'amazon.nova-lite-v1:0',
+        bedrockAgentModelId: 'anthropic.claude-3-5-haiku-20241022-v1:0',
+        'aws:cdk:bundling-stacks': [],
+      },
+      undefined,
+      { operatorFile: null },
+    );
     expect(new AwsSolutionsChecks().validateScope(other.app).violations).toEqual([]);
     expect(listAcknowledgements(other.app).filter((a) => a.id.includes('bedrock'))).toEqual([]);
   });
@@ -85,8 +93,14 @@ describe('cdk-nag AwsSolutions', () => {
   });
 });
 
-describe('synth with no context (CI defaults)', () => {
-  it('admits nobody and uses the default bot username', () => {
+describe('synth with the minimal inputs (CI)', () => {
+  it('refuses to synth with no inputs at all: no Region, no admin', () => {
+    expect(() => buildApp({ 'aws:cdk:bundling-stacks': [] }, undefined, { operatorFile: null })).toThrow(
+      /region: required[\s\S]*adminTelegramIds: at least one admin is required/,
+    );
+  });
+
+  it('admits the one admin and uses the default bot username', () => {
     const resources = Object.values(assembly.getStackByName(STACK_NAME).template.Resources) as {
       Type: string;
       Properties: { Environment?: { Variables: Record<string, unknown> } };
@@ -97,7 +111,7 @@ describe('synth with no context (CI defaults)', () => {
     expect(envs).toHaveLength(2);
     for (const env of envs) {
       expect(env?.Variables).toMatchObject({
-        ADMIN_TELEGRAM_IDS: '',
+        ADMIN_TELEGRAM_IDS: '111',
         TELEGRAM_BOT_USERNAME: 'codegen_orchestrator_bot',
       });
     }

@@ -12,8 +12,8 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, type MetricName } from '../../../lambdas/ports/telemetry.ts';
-import { productMetric } from './product-metrics.ts';
+import { METRICS_NAMESPACE } from '../../../lambdas/ports/telemetry.ts';
+import { type ProductMetricName, productMetric } from './product-metrics.ts';
 
 export interface OperationsDashboardProps {
   dashboardName: string;
@@ -126,13 +126,13 @@ export class OperationsDashboard extends Construct {
 
   /** The product's own counters: the agent's (consumer) and the front door's (webhook). */
   private addProductOwnerRow(services: OperationsDashboardProps['serviceNames']): void {
-    const chart = (title: string, service: string, names: MetricName[]): GraphWidget =>
+    const chart = (title: string, service: string, names: ProductMetricName[]): GraphWidget =>
       graph(
         `${title} (per 5 min)`,
         names.map((name) => productMetric(name, service, { ...PRODUCT_PERIOD, label: name })),
         PRODUCT_PERIOD.period,
       );
-    const agent = (title: string, names: MetricName[]) => chart(title, services.consumer, names);
+    const agent = (title: string, names: ProductMetricName[]) => chart(title, services.consumer, names);
     this.dashboard.addWidgets(
       new TextWidget({
         markdown: `## Product Owner\nThe agent's counters (service \`${services.consumer}\`) and the front door's (\`${services.webhook}\`), namespace \`${METRICS_NAMESPACE}\``,
@@ -157,7 +157,17 @@ export class OperationsDashboard extends Construct {
     );
     this.dashboard.addWidgets(
       agent('Secrets stored from chat', ['SecretStoredFromChat']),
-      chart('Front door', services.webhook, ['UpdateQueued', 'UpdateDuplicate', 'StrangerRefused']),
+      chart('Front door', services.webhook, [
+        'UpdateQueued',
+        'UpdateDuplicate',
+        'StrangerRefused',
+        'WebhookUnauthorized',
+      ]),
+      agent('Updates given up and model throttling', [
+        'UpdateFailedPermanently',
+        'UpdateDeadLettered',
+        'ModelThrottled',
+      ]),
     );
   }
 }

@@ -1,24 +1,27 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Architecture, EventSourceMapping, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_PRICES } from '../../../lambdas/config/config.ts';
 import { tableSpec } from '../../../lambdas/config/tables.ts';
+import type { ModelPrice } from '../../../lambdas/domain/usage/price-table.ts';
 import type { TableName } from '../../../lambdas/ports/key-value-store.ts';
 import { REPO_ROOT } from '../paths.ts';
-import { bedrockInvokeArns, parseBedrockModelId } from './bedrock-model-arns.ts';
+import { bedrockInvokeStatements, parseBedrockModelId } from './bedrock-model-arns.ts';
 
 /** DynamoDB actions per access level: exactly what the KeyValueStore port calls. */
 const TABLE_ACTIONS = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  /** Take, read back and release one record per key (the consumer's 25-hour update dedup). */
+  claim: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
   readWrite: [
     'dynamodb:GetItem',
     'dynamodb:Query',
@@ -105,6 +108,7 @@ export class OrchestratorFunction extends Construct {
   readonly logGroup: LogGroup;
   /** Powertools service name: the `service` dimension of its custom metrics (METRICS_NAMESPACE). */
   readonly serviceName: string;
+  private readonly modelIds: string[] = [];
 
   constructor(scope: Construct, id: string, props: OrchestratorFunctionProps) {
     super(scope, id);
@@ -185,14 +189,48 @@ export class OrchestratorFunction extends Construct {
 
   /** Grants sqs:SendMessage (and the KMS calls SSE needs) and passes the queue URL. */
   sendsTo(queue: IQueue): this {
-    queue.grant(this.role, 'sqs:SendMessage');
-    queue.encryptionMasterKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.allowSqs(queue, ['sqs:SendMessage'], ['kms:GenerateDataKey', 'kms:Decrypt']);
     return this.withQueueUrl(queue);
   }
 
-  /** Subscribes the Lambda to `queue` (receive, delete, decrypt) with partial batch responses. */
-  consumesFrom(queue: IQueue, batchSize: number): this {
-    this.fn.addEventSource(new SqsEventSource(queue, { batchSize, reportBatchItemFailures: true }));
+  /**
+   * Lets the function move a message to `deadLetterQueue` itself after its last real failure
+   * (SendMessage with the same message group; DeleteMessage on the source queue is part of
+   * consumesFrom) and passes the URL in DEAD_LETTER_QUEUE_URL.
+   */
+  deadLettersTo(deadLetterQueue: IQueue): this {
+    this.allowSqs(deadLetterQueue, ['sqs:SendMessage'], ['kms:GenerateDataKey', 'kms:Decrypt']);
+    this.fn.addEnvironment('DEAD_LETTER_QUEUE_URL', deadLetterQueue.queueUrl);
+    return this;
+  }
+
+  /**
+   * Subscribes the Lambda to `queue` with partial batch responses and a cap on concurrent
+   * invocations. Grants what the event source polls with (receive, delete, attributes) and
+   * ChangeMessageVisibility, which the consumer calls itself to retry later with backoff.
+   */
+  consumesFrom(queue: IQueue, options: { batchSize: number; maxConcurrency: number }): this {
+    this.allowSqs(
+      queue,
+      [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+      ],
+      ['kms:Decrypt'],
+    );
+    const mapping = new EventSourceMapping(this, 'Updates', {
+      target: this.fn,
+      eventSourceArn: queue.queueArn,
+      batchSize: options.batchSize,
+      maxConcurrency: options.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    // Lambda checks the role's queue permissions when it creates the mapping.
+    const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy) mapping.node.addDependency(defaultPolicy);
     return this.withQueueUrl(queue);
   }
 
@@ -243,16 +281,23 @@ export class OrchestratorFunction extends Construct {
    */
   invokesBedrockModels(models: BedrockModels): this {
     const ids = [...new Set([models.intent, models.agent])];
-    const resources = [...new Set(ids.flatMap((id) => bedrockInvokeArns(id)))];
     const policy = new Policy(this, 'BedrockModels', {
       roles: [this.role],
-      statements: [
-        new PolicyStatement({
-          sid: 'ConverseWithConfiguredModels',
-          actions: ['bedrock:InvokeModel'],
-          resources,
-        }),
-      ],
+      statements: bedrockInvokeStatements(ids).map(
+        (statement) =>
+          new PolicyStatement({
+            sid: statement.sid,
+            actions: ['bedrock:InvokeModel'],
+            resources: statement.resources,
+            ...(statement.inferenceProfileArn
+              ? {
+                  conditions: {
+                    StringEquals: { 'bedrock:InferenceProfileArn': statement.inferenceProfileArn },
+                  },
+                }
+              : {}),
+          }),
+      ),
     });
     this.fn.node.addDependency(policy);
     const profiles = new Map<string, { id: string; geography: string }>();
@@ -264,12 +309,46 @@ export class OrchestratorFunction extends Construct {
     for (const [foundationModelId, { id, geography }] of profiles) {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${foundationModelId}]`,
-        reason: `${id} is a ${geography} cross-Region inference profile: Bedrock routes each call to ${foundationModelId} in a Region of its choosing within that geography and checks InvokeModel on the foundation-model ARN there, so only the Region is a wildcard; model, action and the profile ARN in this Region stay fixed.`,
+        reason: `${id} is a ${geography} cross-Region inference profile: Bedrock routes each call to ${foundationModelId} in a Region of its choosing within that geography and checks InvokeModel on the foundation-model ARN there, so only the Region is a wildcard, and the statement holds only for calls made through that profile (condition bedrock:InferenceProfileArn).`,
       });
     }
+    this.modelIds.push(...ids);
     this.fn.addEnvironment('LLM_INTENT_MODEL', `bedrock:${models.intent}`);
     this.fn.addEnvironment('LLM_AGENT_MODEL', `bedrock:${models.agent}`);
     return this;
+  }
+
+  /**
+   * Passes the operator's model prices (USD per million tokens) in LLM_PRICES, over the built-in
+   * table of lambdas/config (DEFAULT_PRICES), and the default monthly budget per user in
+   * USER_MONTHLY_BUDGET_USD. Warns at synth about a configured model neither prices: its usage
+   * would be recorded at cost 0.
+   */
+  pricesModels(prices: Record<string, ModelPrice>, monthlyBudgetUsdPerUser: number): this {
+    if (Object.keys(prices).length > 0) this.fn.addEnvironment('LLM_PRICES', JSON.stringify(prices));
+    this.fn.addEnvironment('USER_MONTHLY_BUDGET_USD', String(monthlyBudgetUsdPerUser));
+    for (const id of this.modelIds.filter((m) => !(m in prices) && !(m in DEFAULT_PRICES))) {
+      Annotations.of(this).addWarningV2(
+        'codegen:unpriced-model',
+        `No price for ${id}: its token usage counts as $0. Add it to modelPrices in the operator file.`,
+      );
+    }
+    return this;
+  }
+
+  /** `actions` on the queue, and the KMS calls SQS makes with its key on the caller's behalf. */
+  private allowSqs(queue: IQueue, actions: string[], keyActions: string[]): void {
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [queue.queueArn] }));
+    const key = queue.encryptionMasterKey;
+    if (key) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: keyActions,
+          resources: [key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
+    }
   }
 
   private withQueueUrl(queue: IQueue): this {
