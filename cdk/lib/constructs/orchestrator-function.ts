@@ -1,11 +1,9 @@
-import { relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Annotations, Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, EventSourceMapping, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -14,6 +12,7 @@ import { DEFAULT_PRICES } from '../../../lambdas/config/config.ts';
 import { tableSpec } from '../../../lambdas/config/tables.ts';
 import type { ModelPrice } from '../../../lambdas/domain/usage/price-table.ts';
 import type { TableName } from '../../../lambdas/ports/key-value-store.ts';
+import { lambdaEsbuildOptions, toNodejsBundling } from '../bundling/esbuild-options.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { bedrockInvokeStatements, parseBedrockModelId } from './bedrock-model-arns.ts';
 
@@ -51,14 +50,6 @@ export const PROJECT_SECRET_FAMILIES = {
   'chat-secrets': 'values sent in chat before they are claimed: chat-secrets/<userId>/<ref>',
 } as const;
 
-/** Path of a module in cdk/lib/bundling, as esbuild (run from the repository root) resolves it. */
-const bundlingShim = (file: string): string =>
-  `./${relative(REPO_ROOT, fileURLToPath(new URL(`../bundling/${file}`, import.meta.url)))}`;
-
-/** Lets ESM bundles load CommonJS dependencies that call `require`. */
-const CREATE_REQUIRE_BANNER =
-  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
-
 export interface OrchestratorFunctionProps {
   /** Entry file, relative to the repository root; it exports `handler`. */
   entry: string;
@@ -69,23 +60,13 @@ export interface OrchestratorFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
-  /**
-   * Where the AWS SDK v3 comes from. Default `bundled`.
-   * - `bundled`: the versions pinned in package-lock.json go into the bundle, the ones the tests
-   *   ran against. Needed where the code relies on a recent client: the consumer's Bedrock
-   *   Runtime Converse with cache points is newer than the SDK a Lambda runtime may ship.
-   * - `runtime`: `@aws-sdk/*` and `@smithy/*` stay out of the bundle and load from the SDK v3 the
-   *   Lambda Node.js 22 runtime ships. For functions that call only long-stable APIs and must stay
-   *   small: the webhook (bundle ≤ 300 KB, cold starts on Telegram's clock).
-   */
+  /** Where the AWS SDK v3 comes from (see LambdaBundleChoices). Default `bundled`. */
   awsSdk?: 'bundled' | 'runtime';
   /**
-   * What grammY's Node build fetches with. Default `node-fetch`, the library's own dependency.
-   * `native` resolves its `node-fetch` and `abort-controller` imports to Node 22's built-in
-   * fetch and AbortController (cdk/lib/bundling), which drops node-fetch, whatwg-url and tr46
-   * (~300 KB minified). grammY already passes `duplex: 'half'` for streamed bodies, and the
-   * built-in fetch ignores node-fetch's `agent` and `compress` options (it keeps connections
-   * alive and decompresses by itself).
+   * What grammY's Node build fetches with (see LambdaBundleChoices). Default `node-fetch`. With
+   * `native`, grammY already passes `duplex: 'half'` for streamed bodies, and the built-in fetch
+   * ignores node-fetch's `agent` and `compress` options (it keeps connections alive and
+   * decompresses by itself).
    */
   fetch?: 'node-fetch' | 'native';
 }
@@ -108,11 +89,17 @@ export class OrchestratorFunction extends Construct {
   readonly logGroup: LogGroup;
   /** Powertools service name: the `service` dimension of its custom metrics (METRICS_NAMESPACE). */
   readonly serviceName: string;
+  /** The esbuild options this function is bundled with. */
+  readonly esbuildOptions: ReturnType<typeof lambdaEsbuildOptions>;
   private readonly modelIds: string[] = [];
 
   constructor(scope: Construct, id: string, props: OrchestratorFunctionProps) {
     super(scope, id);
     this.serviceName = props.serviceName;
+    this.esbuildOptions = lambdaEsbuildOptions({
+      awsSdk: props.awsSdk ?? 'bundled',
+      fetch: props.fetch ?? 'node-fetch',
+    });
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -145,29 +132,8 @@ export class OrchestratorFunction extends Construct {
         METRICS_DRIVER: 'emf',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: CREATE_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        logLevel: LogLevel.WARNING,
-        ...((props.awsSdk ?? 'bundled') === 'bundled'
-          ? { bundleAwsSDK: true }
-          : { bundleAwsSDK: false, externalModules: ['@aws-sdk/*', '@smithy/*'] }),
-        ...(props.fetch === 'native'
-          ? {
-              esbuildArgs: {
-                '--alias': [
-                  `node-fetch=${bundlingShim('native-fetch.ts')}`,
-                  `abort-controller=${bundlingShim('native-abort-controller.ts')}`,
-                ],
-              },
-            }
-          : {}),
-      },
+      // The same options the bench bundles with (cdk/lib/bundling/esbuild-options.ts).
+      bundling: toNodejsBundling(this.esbuildOptions),
     });
 
     this.acknowledgeFindings();
