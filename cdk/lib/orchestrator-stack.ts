@@ -102,7 +102,7 @@ export class OrchestratorStack extends Stack {
     });
     new CfnOutput(this, 'BotTokenSecretArn', {
       description:
-        'Holds a placeholder: put the BotFather token with `aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string <token>`',
+        'Holds a generated placeholder: put the BotFather token with `aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string <token>`',
       value: secrets.botToken.secretArn,
     });
     new CfnOutput(this, 'WebhookSecretArn', {
@@ -114,5 +114,16 @@ export class OrchestratorStack extends Stack {
       value: updates.deadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName });
+    // What `npm run doctor` checks: the queue it drains, where alarms go, the models it calls.
+    new CfnOutput(this, 'UpdateQueueUrl', {
+      description: 'The FIFO queue between webhook and consumer',
+      value: updates.queue.queueUrl,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Alarm notifications; subscribe (and confirm) an address or chat integration',
+      value: this.alarms.topic.topicArn,
+    });
+    new CfnOutput(this, 'BedrockIntentModelId', { value: inputs.bedrockIntentModelId });
+    new CfnOutput(this, 'BedrockAgentModelId', { value: inputs.bedrockAgentModelId });
   }
 }

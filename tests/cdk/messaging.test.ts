@@ -142,6 +142,13 @@ describe('Telegram front door', () => {
     s.template.hasOutput('DeadLetterQueueUrl', { Value: ref(ids.dlq) });
     s.template.hasOutput('DashboardName', { Value: Match.anyValue() });
   });
+
+  it('outputs what `npm run doctor` checks: the queue, the alarm topic and the two model ids', () => {
+    s.template.hasOutput('UpdateQueueUrl', { Value: ref(ids.queue) });
+    s.template.hasOutput('AlarmTopicArn', { Value: ref(ids.topic) });
+    s.template.hasOutput('BedrockIntentModelId', { Value: 'eu.amazon.nova-lite-v1:0' });
+    s.template.hasOutput('BedrockAgentModelId', { Value: 'eu.anthropic.claude-sonnet-4-20250514-v1:0' });
+  });
 });
 
 describe('alarms', () => {
