@@ -12,6 +12,7 @@ import {
   readOperatorFile,
   readOperatorInputs,
 } from '../../cdk/lib/operator-inputs.ts';
+import { REPO_ROOT } from '../../cdk/lib/paths.ts';
 
 /** A stand-in for `app.node`: context as the CLI or cdk.json would hand it over. */
 const node = (context: Record<string, unknown>) => ({ tryGetContext: (key: string) => context[key] });
@@ -182,6 +183,16 @@ describe('operator file', () => {
       adminTelegramIds: ['42'],
       alarmEmail: 'oncall@example.com',
       bedrockAgentModelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+    });
+  });
+
+  it('accepts the documented example, operator.example.json', () => {
+    const example = readOperatorFile(join(REPO_ROOT, 'operator.example.json'), true);
+    expect(readOperatorInputs(node(example))).toMatchObject({
+      region: 'eu-west-1',
+      adminTelegramIds: ['123456789'],
+      bedrockAgentModelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0',
+      modelPrices: { 'eu.anthropic.claude-sonnet-4-20250514-v1:0': { inputPerMTok: 3, outputPerMTok: 15 } },
     });
   });
 
