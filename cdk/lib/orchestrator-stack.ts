@@ -80,6 +80,7 @@ export class OrchestratorStack extends Stack {
       consumer: updates.consumer.fn,
       consumerServiceName: updates.consumer.serviceName,
       webhookServiceName: frontDoor.webhook.serviceName,
+      bedrockModelIds: [inputs.bedrockIntentModelId, inputs.bedrockAgentModelId],
       consumerTimeout: CONSUMER_TIMEOUT,
       queue: updates.queue,
       deadLetterQueue: updates.deadLetterQueue,

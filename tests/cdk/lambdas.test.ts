@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BOT_TOKEN_PATTERN } from '../../cdk/lib/constructs/bot-secrets.ts';
 import { loadConfig } from '../../lambdas/config/config.ts';
@@ -299,6 +299,19 @@ describe('Lambda functions', () => {
         Properties: { EventSourceArn: arnOf(ids.dlq) },
       }),
     ).toEqual({});
+  });
+
+  it('warns at synth about a configured model that has no price, and not about priced ones', () => {
+    expect(Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('No price for'))).toEqual(
+      [],
+    );
+    const unpriced = synthesize({
+      context: { ...TEST_CONTEXT, bedrockIntentModelId: 'amazon.nova-micro-v1:0' },
+    });
+    Annotations.fromStack(unpriced.stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('No price for amazon.nova-micro-v1:0: .*modelPrices'),
+    );
   });
 
   it('takes the consumer concurrency cap from the operator inputs', () => {

@@ -239,6 +239,35 @@ describe('alarms', () => {
     });
   });
 
+  it("alarms on Bedrock's own InvocationThrottles of both configured models, 5 or more in 5 minutes", () => {
+    const found = s.template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: {
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [ref(ids.topic)],
+        Metrics: Match.arrayWith([Match.objectLike({ Expression: 'm0 + m1' })]),
+      },
+    });
+    const [alarm] = Object.values(found);
+    expect(Object.keys(found)).toHaveLength(1);
+    const stats = alarm?.Properties.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat);
+    expect(
+      stats.map(
+        (m: { MetricStat: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] } } }) => [
+          m.MetricStat.Metric.Namespace,
+          m.MetricStat.Metric.MetricName,
+          m.MetricStat.Metric.Dimensions,
+        ],
+      ),
+    ).toEqual(
+      ['eu.amazon.nova-lite-v1:0', 'eu.anthropic.claude-sonnet-4-20250514-v1:0'].map((id) => [
+        'AWS/Bedrock',
+        'InvocationThrottles',
+        [{ Name: 'ModelId', Value: id }],
+      ]),
+    );
+  });
+
   it('notifies on ALARM only: no alarm sends OK notifications', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.length).toBeGreaterThan(10);

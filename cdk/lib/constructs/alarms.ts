@@ -1,6 +1,14 @@
 import { Aws, Duration } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -30,6 +38,8 @@ export interface AlarmsProps {
   consumerServiceName: string;
   /** The webhook's service name: the `service` dimension of the front door's metrics. */
   webhookServiceName: string;
+  /** Bedrock model or inference profile ids the consumer calls (AWS/Bedrock `ModelId`). */
+  bedrockModelIds: string[];
   /** The consumer's timeout, to alarm before runs hit it. */
   consumerTimeout: Duration;
   queue: IQueue;
@@ -49,6 +59,27 @@ const ONE_MINUTE = { period: Duration.minutes(1) };
 const AT_LEAST = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
 
 const FIVE_MINUTES_SUM = { period: Duration.minutes(5), statistic: Stats.SUM };
+
+/** AWS/Bedrock InvocationThrottles summed over the models (one metric per ModelId). */
+function bedrockThrottles(modelIds: string[]): MathExpression {
+  const usingMetrics = Object.fromEntries(
+    [...new Set(modelIds)].map((modelId, i) => [
+      `m${i}`,
+      new Metric({
+        namespace: 'AWS/Bedrock',
+        metricName: 'InvocationThrottles',
+        dimensionsMap: { ModelId: modelId },
+        ...FIVE_MINUTES_SUM,
+      }),
+    ]),
+  );
+  return new MathExpression({
+    expression: Object.keys(usingMetrics).join(' + '),
+    usingMetrics,
+    label: 'Bedrock throttles, configured models',
+    period: Duration.minutes(5),
+  });
+}
 
 /**
  * Alarms that mean "a user is not being answered", all notifying one KMS-encrypted SNS topic
@@ -152,6 +183,13 @@ export class Alarms extends Construct {
         id: 'ModelThrottled',
         description: `Bedrock throttled ${MODEL_THROTTLES_PER_5_MIN} or more model calls in 5 minutes: answers are slow or fail. Raise the account's Bedrock quotas (tokens and requests per minute) for the configured models, or lower consumerMaxConcurrency.`,
         metric: productMetric('ModelThrottled', props.consumerServiceName, FIVE_MINUTES_SUM),
+        threshold: MODEL_THROTTLES_PER_5_MIN,
+        comparison: AT_LEAST,
+      },
+      {
+        id: 'BedrockInvocationThrottles',
+        description: `Bedrock's own count: ${MODEL_THROTTLES_PER_5_MIN} or more throttled invocations of the configured models in 5 minutes (retries included). Raise the account's Bedrock quotas for them, or lower consumerMaxConcurrency.`,
+        metric: bedrockThrottles(props.bedrockModelIds),
         threshold: MODEL_THROTTLES_PER_5_MIN,
         comparison: AT_LEAST,
       },
