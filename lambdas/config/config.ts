@@ -150,7 +150,8 @@ export interface Config {
   secrets: { driver: 'aws'; kmsKeyId?: string } | { driver: 'local-file'; dir: string };
   /** Prefix of the names of secrets people send (project secrets), e.g. `codegen/`. */
   projectSecretsPrefix: string;
-  queue: /** `deadLetterUrl`: where the consumer moves a message itself after its last real failure. */
+  /** `deadLetterUrl` (sqs): where the consumer moves a message itself after its last real failure. */
+  queue:
     | { driver: 'sqs'; url: string; deadLetterUrl?: string }
     | { driver: 'local-file'; dir: string; visibilityTimeoutMs: number; maxReceiveCount: number };
   dynamoEndpoint?: string;
