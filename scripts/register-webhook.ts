@@ -2,7 +2,9 @@
  * After `cdk deploy`: registers the deployed webhook URL with Telegram, with the secret token
  * Secrets Manager generated, so Telegram signs every update with it.
  *
- *   npm run register-webhook -- --stack CodegenOrchestrator [--region eu-west-1]
+ *   npm run register-webhook [-- --stack <name> --region <region>]
+ *
+ * Stack and Region default to `stackName` and `region` in operator.json (--operator-file).
  *
  * Reads the stack outputs and both secrets with the operator's AWS credentials; prints nothing
  * secret. Needs network access to AWS and api.telegram.org (not available on the dev sandbox).
@@ -11,23 +13,29 @@ import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Api } from 'grammy';
+import { operatorTarget } from './operator-target.ts';
 
 const { values } = parseArgs({
   options: {
-    stack: { type: 'string', default: 'CodegenOrchestrator' },
+    stack: { type: 'string' },
     region: { type: 'string' },
+    'operator-file': { type: 'string' },
     'max-connections': { type: 'string', default: '40' },
   },
 });
 
 async function main(): Promise<void> {
-  const region = values.region ?? process.env.AWS_REGION;
-  const cfn = new CloudFormationClient(region ? { region } : {});
-  const secrets = new SecretsManagerClient(region ? { region } : {});
-  const stack = (await cfn.send(new DescribeStacksCommand({ StackName: values.stack }))).Stacks?.[0];
+  const { stack: stackName, region } = operatorTarget({
+    stack: values.stack,
+    region: values.region,
+    operatorFile: values['operator-file'],
+  });
+  const cfn = new CloudFormationClient({ region });
+  const secrets = new SecretsManagerClient({ region });
+  const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
   const output = (key: string) => {
     const value = stack?.Outputs?.find((o) => o.OutputKey === key)?.OutputValue;
-    if (!value) throw new Error(`Stack ${values.stack} has no output ${key}; deploy it first.`);
+    if (!value) throw new Error(`Stack ${stackName} has no output ${key}; deploy it first.`);
     return value;
   };
   const secret = async (arn: string) =>

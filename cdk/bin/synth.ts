@@ -1,6 +1,7 @@
 // `npm run synth`: builds the app in-process, synthesizes to cdk.out with cdk-nag on, prints the
 // stacks and a one-line cdk-nag summary. Exits non-zero on any error or unacknowledged finding.
-// Context as with the CLI: `npm run synth -- -c adminTelegramIds=123 -c botUsername=my_bot`.
+// Inputs come from operator.json (README, Deploy to AWS); context overrides them as with the CLI:
+// `npm run synth -- -c region=eu-west-1 -c adminTelegramIds=123`, `-c operatorFile=other.json`.
 import { join } from 'node:path';
 import { buildApp } from '../lib/build-app.ts';
 import { nagSummary } from '../lib/nag-report.ts';

@@ -1,15 +1,31 @@
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readOperatorInputs } from './operator-inputs.ts';
+import {
+  DEFAULT_OPERATOR_FILE,
+  DEFAULT_STACK_NAME,
+  layeredSource,
+  readOperatorFile,
+  readOperatorInputs,
+} from './operator-inputs.ts';
 import { OrchestratorStack } from './orchestrator-stack.ts';
 import { REPO_ROOT } from './paths.ts';
 
-export const STACK_NAME = 'CodegenOrchestrator';
+/** The default stack name (operator input `stackName`). */
+export const STACK_NAME = DEFAULT_STACK_NAME;
 
 export interface BuiltApp {
   app: App;
   stack: OrchestratorStack;
+}
+
+export interface BuildOptions {
+  /**
+   * The operator file to read inputs from, relative to the repository root. Default: context
+   * `operatorFile`, else `operator.json` (absent is fine). `null`: read no file (tests).
+   */
+  operatorFile?: string | null;
 }
 
 /** The context block of cdk.json (feature flags, defaults), so in-process builds match `cdk synth`. */
@@ -21,15 +37,30 @@ function cdkJsonContext(): Record<string, unknown> {
 }
 
 /**
- * Builds the CDK app with cdk-nag's AwsSolutions checks on. `context` overrides cdk.json; under
- * the CLI, `-c key=value` arrives through the environment and overrides both.
+ * Builds the CDK app with cdk-nag's AwsSolutions checks on. Operator inputs come from the
+ * operator file, overridden key by key by context (`context` here overrides cdk.json; under the
+ * CLI, `-c key=value` arrives through the environment and overrides both). The stack is bound to
+ * the input `region`; its account stays the one the CLI deploys with.
  */
-export function buildApp(context: Record<string, unknown> = {}, outdir?: string): BuiltApp {
+export function buildApp(
+  context: Record<string, unknown> = {},
+  outdir?: string,
+  options: BuildOptions = {},
+): BuiltApp {
   const app = new App({ context: { ...cdkJsonContext(), ...context }, ...(outdir ? { outdir } : {}) });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stack = new OrchestratorStack(app, STACK_NAME, {
+  const named = app.node.tryGetContext('operatorFile') as string | undefined;
+  const fileName =
+    options.operatorFile === undefined ? (named ?? DEFAULT_OPERATOR_FILE) : options.operatorFile;
+  const file =
+    fileName === null
+      ? {}
+      : readOperatorFile(isAbsolute(fileName) ? fileName : join(REPO_ROOT, fileName), named !== undefined);
+  const inputs = readOperatorInputs(layeredSource(app.node, file));
+  const stack = new OrchestratorStack(app, inputs.stackName, {
     description: 'Codegen orchestrator: Telegram webhook, SQS FIFO queue and Lambdas',
-    inputs: readOperatorInputs(app.node),
+    env: { region: inputs.region },
+    inputs,
   });
   return { app, stack };
 }

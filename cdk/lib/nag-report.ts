@@ -56,12 +56,22 @@ function tally(ids: string[]): string {
     .join(', ');
 }
 
-/** One line: how many findings are open and which rules were acknowledged where. */
+/** The validation report's plugin for construct annotations (warnings such as an unpriced model). */
+const ANNOTATIONS_PLUGIN = 'Construct Annotations:';
+
+/** One line: how many findings are open and which rules were acknowledged where; then warnings. */
 export function nagSummary(root: IConstruct, assemblyDir: string): string {
-  const findings = readFindings(assemblyDir);
-  const open = [...findings.values()].reduce((a, b) => a + b, 0);
+  const all = [...readFindings(assemblyDir)];
+  const findings = all.filter(([key]) => !key.startsWith(ANNOTATIONS_PLUGIN));
+  const warnings = all.filter(([key]) => key.startsWith(ANNOTATIONS_PLUGIN));
+  const open = findings.reduce((sum, [, n]) => sum + n, 0);
   const acks = listAcknowledgements(root);
   const openPart =
-    open === 0 ? '0 unacknowledged findings' : `${open} UNACKNOWLEDGED (${[...findings.keys()].join(', ')})`;
-  return `cdk-nag AwsSolutions: ${openPart}; ${acks.length} acknowledged (${tally(acks.map((a) => a.id))})`;
+    open === 0
+      ? '0 unacknowledged findings'
+      : `${open} UNACKNOWLEDGED (${findings.map(([k]) => k).join(', ')})`;
+  const summary = `cdk-nag AwsSolutions: ${openPart}; ${acks.length} acknowledged (${tally(acks.map((a) => a.id))})`;
+  if (warnings.length === 0) return summary;
+  const names = warnings.map(([key, n]) => `${key.slice(ANNOTATIONS_PLUGIN.length)} x${n}`).join(', ');
+  return `${summary}\nWarnings (see above): ${names}`;
 }

@@ -6,7 +6,7 @@ import { OperationsDashboard } from './constructs/dashboard.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { OrchestratorTables } from './constructs/tables.ts';
 import { TelegramFrontDoor } from './constructs/telegram-front-door.ts';
-import { CONSUMER_TIMEOUT, UpdateQueue } from './constructs/update-queue.ts';
+import { CONSUMER_TIMEOUT, MAX_RECEIVE_COUNT, UpdateQueue } from './constructs/update-queue.ts';
 import type { OperatorInputs } from './operator-inputs.ts';
 
 export interface OrchestratorStackProps extends StackProps {
@@ -28,7 +28,7 @@ export class OrchestratorStack extends Stack {
     super(scope, id, props);
     const { inputs } = props;
     const { key } = new EncryptionKey(this, 'Encryption');
-    this.secrets = new BotSecrets(this, 'Secrets', { key });
+    this.secrets = new BotSecrets(this, 'Secrets', { key, namePrefix: this.stackName });
     this.tables = new OrchestratorTables(this, 'Tables');
     const { secrets, tables } = this;
     const environment = {
@@ -39,28 +39,39 @@ export class OrchestratorStack extends Stack {
 
     const { logRetention } = inputs;
     this.frontDoor = new TelegramFrontDoor(this, 'FrontDoor', { logRetention, environment });
-    this.updateQueue = new UpdateQueue(this, 'UpdateQueue', { key, logRetention, environment });
+    this.updateQueue = new UpdateQueue(this, 'UpdateQueue', {
+      key,
+      logRetention,
+      environment,
+      maxConcurrency: inputs.consumerMaxConcurrency,
+    });
     const { frontDoor, updateQueue: updates } = this;
 
-    // The webhook refuses strangers itself (bot token), so it reads users but writes only dedup.
+    // The webhook makes one AWS call per update: SendMessage to the FIFO queue (deduplication id
+    // `update-<update_id>`), after checking the secret token; both secrets are cached. It reads
+    // and writes no table: who may talk to the bot and repeats beyond SQS's 5-minute window are
+    // the consumer's business.
     frontDoor.webhook
       .useSecret(secrets.webhookSecret, 'WEBHOOK_SECRET_ID')
       .useSecret(secrets.botToken, 'BOT_TOKEN_SECRET_ID')
-      .useTable(tables.get('dedup'), 'dedup', 'readWrite')
-      .useTable(tables.get('users'), 'users', 'read')
       .sendsTo(updates.queue);
-    // The consumer is the Product Owner agent. Admins add users through it; sessions hold
-    // per-chat state and leases; projects, agent checkpoints and the usage ledger are its own.
-    // Secrets people send go to Secrets Manager under this stack's name, with the stack's key.
+    // The consumer is the Product Owner agent. It takes the 25-hour dedup record of each update,
+    // admits users (admins add them through it); sessions hold per-chat state and leases;
+    // projects, agent checkpoints and the usage ledger are its own. It retries with backoff itself
+    // and moves a message that keeps failing to the DLQ. Secrets people send go to Secrets
+    // Manager under this stack's name, with the stack's key.
     updates.consumer
       .useSecret(secrets.botToken, 'BOT_TOKEN_SECRET_ID')
+      .useTable(tables.get('dedup'), 'dedup', 'claim')
       .useTable(tables.get('users'), 'users', 'readWrite')
       .useTable(tables.get('sessions'), 'sessions', 'readWrite')
       .useTable(tables.get('projects'), 'projects', 'readWrite')
       .useTable(tables.get('checkpoints'), 'checkpoints', 'readWrite')
       .useTable(tables.get('usage'), 'usage', 'readWrite')
+      .deadLettersTo(updates.deadLetterQueue)
       .keepsProjectSecrets(`${this.stackName}/`, key)
-      .invokesBedrockModels({ intent: inputs.bedrockIntentModelId, agent: inputs.bedrockAgentModelId });
+      .invokesBedrockModels({ intent: inputs.bedrockIntentModelId, agent: inputs.bedrockAgentModelId })
+      .pricesModels(inputs.modelPrices, inputs.userMonthlyBudgetUsd);
 
     this.alarms = new Alarms(this, 'Alarms', {
       key,
@@ -68,6 +79,8 @@ export class OrchestratorStack extends Stack {
       webhook: frontDoor.webhook.fn,
       consumer: updates.consumer.fn,
       consumerServiceName: updates.consumer.serviceName,
+      webhookServiceName: frontDoor.webhook.serviceName,
+      bedrockModelIds: [inputs.bedrockIntentModelId, inputs.bedrockAgentModelId],
       consumerTimeout: CONSUMER_TIMEOUT,
       queue: updates.queue,
       deadLetterQueue: updates.deadLetterQueue,
@@ -90,7 +103,7 @@ export class OrchestratorStack extends Stack {
     });
     new CfnOutput(this, 'BotTokenSecretArn', {
       description:
-        'Holds a placeholder: put the BotFather token with `aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string <token>`',
+        'Holds a generated placeholder: put the BotFather token with `aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string <token>`',
       value: secrets.botToken.secretArn,
     });
     new CfnOutput(this, 'WebhookSecretArn', {
@@ -98,9 +111,20 @@ export class OrchestratorStack extends Stack {
       value: secrets.webhookSecret.secretArn,
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
-      description: 'Updates that failed 5 times; redrive after fixing the cause',
+      description: `Updates the consumer gave up on (or that were received ${MAX_RECEIVE_COUNT} times); redrive after fixing the cause`,
       value: updates.deadLetterQueue.queueUrl,
     });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboardName });
+    // What `npm run doctor` checks: the queue it drains, where alarms go, the models it calls.
+    new CfnOutput(this, 'UpdateQueueUrl', {
+      description: 'The FIFO queue between webhook and consumer',
+      value: updates.queue.queueUrl,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Alarm notifications; subscribe (and confirm) an address or chat integration',
+      value: this.alarms.topic.topicArn,
+    });
+    new CfnOutput(this, 'BedrockIntentModelId', { value: inputs.bedrockIntentModelId });
+    new CfnOutput(this, 'BedrockAgentModelId', { value: inputs.bedrockAgentModelId });
   }
 }

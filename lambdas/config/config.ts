@@ -65,6 +65,9 @@ const priceTable = z
   })
   .pipe(z.record(z.string(), price));
 
+/** Default of USER_MONTHLY_BUDGET_USD: a monthly spending limit per user, in USD. */
+export const DEFAULT_USER_MONTHLY_BUDGET_USD = 20;
+
 const tableNames = Object.fromEntries(
   TABLES.map((t) => [t.envVar, z.string().min(3, 'must be a DynamoDB table name').optional()]),
 );
@@ -109,6 +112,7 @@ export const envSchema = z.object({
   OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
   OPENAI_API_KEY_SECRET_ID: z.string().min(1).default('orchestrator/llm/openai-api-key'),
   LLM_PRICES: priceTable.default({}),
+  USER_MONTHLY_BUDGET_USD: z.coerce.number().min(0).default(DEFAULT_USER_MONTHLY_BUDGET_USD),
   AGENT_MAX_ITERATIONS: z.coerce.number().int().min(1).max(50).default(8),
   AGENT_MAX_TOKENS_PER_REQUEST: z.coerce.number().int().min(1000).max(2_000_000).default(60_000),
   CONVERSATION_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(300),
@@ -151,6 +155,7 @@ export interface Config {
   secrets: { driver: 'aws'; kmsKeyId?: string } | { driver: 'local-file'; dir: string };
   /** Prefix of the names of secrets people send (project secrets), e.g. `codegen/`. */
   projectSecretsPrefix: string;
+  /** `deadLetterUrl` (sqs): where the consumer moves a message itself after its last real failure. */
   queue:
     | { driver: 'sqs'; url: string; deadLetterUrl?: string }
     | { driver: 'local-file'; dir: string; visibilityTimeoutMs: number; maxReceiveCount: number };
@@ -171,6 +176,10 @@ export interface Config {
     openAiKeySecretId: string;
     prices: Record<string, z.infer<typeof price>>;
   };
+  usage: {
+    /** Default monthly spending limit per user in USD (not enforced by the domain yet). */
+    monthlyBudgetUsdPerUser: number;
+  };
   agent: {
     maxIterations: number;
     maxTokensPerRequest: number;
@@ -182,25 +191,36 @@ export interface Config {
 }
 
 /**
- * List prices (USD per million tokens) of the default models, used unless LLM_PRICES overrides
- * them; check your region's Bedrock pricing page. The offline model is free.
+ * List prices (USD per million tokens) of the default models by foundation model id, used unless
+ * LLM_PRICES overrides them; check your region's Bedrock pricing page. Each applies to the plain
+ * id and to the us., eu. and apac. cross-Region inference profiles of the model (CDK picks the
+ * profile of the deploy Region's geography).
  */
-const DEFAULT_PRICES: Record<string, z.infer<typeof price>> = {
-  'offline-deterministic': { inputPerMTok: 0, outputPerMTok: 0 },
-  'us.anthropic.claude-sonnet-4-20250514-v1:0': {
+const FOUNDATION_MODEL_PRICES: Record<string, z.infer<typeof price>> = {
+  'anthropic.claude-sonnet-4-20250514-v1:0': {
     inputPerMTok: 3,
     outputPerMTok: 15,
     cacheReadPerMTok: 0.3,
     cacheWritePerMTok: 3.75,
   },
-  'us.anthropic.claude-3-5-haiku-20241022-v1:0': {
+  'anthropic.claude-3-5-haiku-20241022-v1:0': {
     inputPerMTok: 0.8,
     outputPerMTok: 4,
     cacheReadPerMTok: 0.08,
     cacheWritePerMTok: 1,
   },
-  'us.amazon.nova-lite-v1:0': { inputPerMTok: 0.06, outputPerMTok: 0.24 },
-  'us.amazon.nova-pro-v1:0': { inputPerMTok: 0.8, outputPerMTok: 3.2 },
+  'amazon.nova-lite-v1:0': { inputPerMTok: 0.06, outputPerMTok: 0.24 },
+  'amazon.nova-pro-v1:0': { inputPerMTok: 0.8, outputPerMTok: 3.2 },
+};
+
+/** Built-in prices by model id (see FOUNDATION_MODEL_PRICES); the offline model is free. */
+export const DEFAULT_PRICES: Readonly<Record<string, z.infer<typeof price>>> = {
+  'offline-deterministic': { inputPerMTok: 0, outputPerMTok: 0 },
+  ...Object.fromEntries(
+    Object.entries(FOUNDATION_MODEL_PRICES).flatMap(([id, p]) =>
+      ['', 'us.', 'eu.', 'apac.'].map((prefix) => [`${prefix}${id}`, p]),
+    ),
+  ),
 };
 
 export class ConfigError extends Error {
@@ -268,6 +288,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       openAiKeySecretId: env.OPENAI_API_KEY_SECRET_ID,
       prices: { ...DEFAULT_PRICES, ...env.LLM_PRICES },
     },
+    usage: { monthlyBudgetUsdPerUser: env.USER_MONTHLY_BUDGET_USD },
     agent: {
       maxIterations: env.AGENT_MAX_ITERATIONS,
       maxTokensPerRequest: env.AGENT_MAX_TOKENS_PER_REQUEST,

@@ -1,5 +1,18 @@
-/** Names of the orchestrator's own secrets in the secrets port (Secrets Manager in AWS). */
+/**
+ * Names of the orchestrator's own secrets under a prefix: `<prefix>/telegram/bot-token`. The
+ * deployed stack uses its stack name as the prefix (two stacks in one account never share a
+ * secret); the Lambdas get the ARNs through BOT_TOKEN_SECRET_ID and WEBHOOK_SECRET_ID, so these
+ * names matter to operators (put-secret-value) and to the local stack.
+ */
+export function secretNamesUnder(prefix: string) {
+  return {
+    botToken: `${prefix}/telegram/bot-token`,
+    webhookSecret: `${prefix}/telegram/webhook-secret`,
+  } as const;
+}
+
+/** Defaults of BOT_TOKEN_SECRET_ID and WEBHOOK_SECRET_ID (local stack, bench). */
 export const SECRET_NAMES = {
   botToken: 'orchestrator/telegram/bot-token',
   webhookSecret: 'orchestrator/telegram/webhook-secret',
-} as const;
+} as const satisfies ReturnType<typeof secretNamesUnder>;

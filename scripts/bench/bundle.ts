@@ -1,38 +1,18 @@
 import { mkdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-
-/** The ESM banner of cdk/lib/constructs/orchestrator-function.ts: CommonJS deps may call `require`. */
-export const CREATE_REQUIRE_BANNER =
-  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
+import { lambdaEsbuildOptions } from '../../cdk/lib/bundling/esbuild-options.ts';
+import { WEBHOOK_BUNDLE_CHOICES } from '../../cdk/lib/constructs/telegram-front-door.ts';
 
 /**
- * esbuild settings equal to what OrchestratorFunction's NodejsFunction bundling passes for the
- * webhook: node22, ESM, minified, module-first main fields, the createRequire banner, external
- * source map without sources content, the AWS SDK left to the Lambda runtime (external), and
- * grammY's node-fetch swapped for Node 22's built-in fetch (fetch: 'native'). The baseline is bundled the same way, so the ratios compare
+ * The webhook's bundle options, taken from the object CDK bundles it with
+ * (cdk/lib/bundling/esbuild-options.ts, as TelegramFrontDoor configures the webhook): node22,
+ * ESM, minified, module-first main fields, the createRequire banner, external source map without
+ * sources content, the service clients left to the Lambda runtime, grammY's node-fetch swapped
+ * for Node 22's built-in fetch. The baseline is bundled the same way, so the ratios compare
  * handlers, not bundler settings.
  */
-export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'esm',
-  minify: true,
-  mainFields: ['module', 'main'],
-  banner: { js: CREATE_REQUIRE_BANNER },
-  sourcemap: true,
-  sourcesContent: false,
-  external: ['@aws-sdk/*', '@smithy/*'],
-  alias: {
-    'node-fetch': fileURLToPath(new URL('../../cdk/lib/bundling/native-fetch.ts', import.meta.url)),
-    'abort-controller': fileURLToPath(
-      new URL('../../cdk/lib/bundling/native-abort-controller.ts', import.meta.url),
-    ),
-  },
-  logLevel: 'warning',
-};
+export const LAMBDA_BUNDLE_OPTIONS: BuildOptions = lambdaEsbuildOptions(WEBHOOK_BUNDLE_CHOICES);
 
 export interface BundleInfo {
   outfile: string;
@@ -69,7 +49,11 @@ export async function bundleRunner(entry: string, outfile: string): Promise<void
 }
 
 function breakdown(metafile: Metafile, outfile: string): Pick<BundleInfo, 'inputs' | 'packages' | 'folders'> {
-  const output = Object.entries(metafile.outputs).find(([path]) => outfile.endsWith(path))?.[1];
+  // Metafile paths are relative to esbuild's working directory (the repository root).
+  const workingDir = LAMBDA_BUNDLE_OPTIONS.absWorkingDir ?? process.cwd();
+  const output = Object.entries(metafile.outputs).find(
+    ([path]) => resolve(workingDir, path) === resolve(outfile),
+  )?.[1];
   if (!output) throw new Error(`esbuild metafile has no output for ${outfile}`);
   const inputs = Object.entries(output.inputs)
     .map(([path, info]) => ({ path, bytes: info.bytesInOutput }))

@@ -1,6 +1,12 @@
 import { Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { bedrockInvokeArns, parseBedrockModelId } from '../../cdk/lib/constructs/bedrock-model-arns.ts';
+import {
+  bedrockInvokeArns,
+  bedrockInvokeStatements,
+  defaultProfileGeography,
+  parseBedrockModelId,
+  profileRegionMismatch,
+} from '../../cdk/lib/constructs/bedrock-model-arns.ts';
 
 const scope = { partition: 'aws', region: 'us-east-1', account: '123456789012' };
 
@@ -82,5 +88,64 @@ describe('bedrockInvokeArns', () => {
         ['arn:', { Ref: 'AWS::Partition' }, ':bedrock:*::foundation-model/amazon.nova-lite-v1:0'],
       ],
     });
+  });
+});
+
+describe('Region and profile geography', () => {
+  it.each([
+    ['us.anthropic.claude-sonnet-4-20250514-v1:0', 'us-east-1'],
+    ['eu.amazon.nova-lite-v1:0', 'eu-west-1'],
+    ['apac.amazon.nova-lite-v1:0', 'ap-northeast-1'],
+    ['jp.anthropic.claude-sonnet-4-5-20250929-v1:0', 'ap-northeast-1'],
+    ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', 'sa-east-1'],
+    ['amazon.nova-lite-v1:0', 'eu-west-1'],
+  ])('lets %s be called from %s', (modelId, region) => {
+    expect(profileRegionMismatch(modelId, region)).toBeUndefined();
+  });
+
+  it.each([
+    ['us.anthropic.claude-sonnet-4-20250514-v1:0', 'eu-west-1', 'eu'],
+    ['eu.amazon.nova-lite-v1:0', 'us-east-1', 'us'],
+    ['us.amazon.nova-lite-v1:0', 'us-gov-west-1', '<geography of your Region>'],
+    ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', 'us-gov-west-1', '<geography of your Region>'],
+  ])('refuses %s from %s and names the %s profile instead', (modelId, region, suggested) => {
+    expect(profileRegionMismatch(modelId, region)).toContain(
+      `cannot be called from ${region}; use the ${suggested}.`,
+    );
+  });
+
+  it.each([
+    ['us-east-2', 'us'],
+    ['eu-north-1', 'eu'],
+    ['ap-south-1', 'apac'],
+    ['sa-east-1', undefined],
+    ['us-gov-west-1', undefined],
+  ])('defaults %s to %s profiles', (region, geography) => {
+    expect(defaultProfileGeography(region)).toBe(geography);
+  });
+});
+
+describe('bedrockInvokeStatements', () => {
+  it('allows the foundation models a profile routes to only through that profile', () => {
+    expect(
+      bedrockInvokeStatements(['eu.amazon.nova-lite-v1:0', 'anthropic.claude-3-haiku-20240307-v1:0'], {
+        ...scope,
+        region: 'eu-west-1',
+      }),
+    ).toEqual([
+      {
+        sid: 'ConverseWithConfiguredModels',
+        resources: [
+          'arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.amazon.nova-lite-v1:0',
+          'arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0',
+        ],
+      },
+      {
+        sid: 'FoundationModelThroughProfile1',
+        resources: ['arn:aws:bedrock:*::foundation-model/amazon.nova-lite-v1:0'],
+        inferenceProfileArn:
+          'arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.amazon.nova-lite-v1:0',
+      },
+    ]);
   });
 });

@@ -1,9 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BOT_TOKEN_PLACEHOLDER } from '../../cdk/lib/constructs/bot-secrets.ts';
-import { SECRET_NAMES } from '../../lambdas/config/secret-names.ts';
+import { secretNamesUnder } from '../../lambdas/config/secret-names.ts';
 import { TABLES } from '../../lambdas/config/tables.ts';
-import { arnOf, type Synthesized, synthesize } from './support/synth.ts';
+import { arnOf, type Synthesized, synthesize, TEST_CONTEXT } from './support/synth.ts';
 
 let s: Synthesized;
 
@@ -13,7 +12,7 @@ beforeAll(() => {
 
 describe('tables', () => {
   it.each(TABLES.map((t) => t.name))(
-    '%s: pk/sk strings, TTL on expiresAt, PITR, on-demand, encrypted, retained',
+    '%s: pk/sk strings, TTL on expiresAt, PITR, on-demand, encrypted, retained and deletion-protected',
     (name) => {
       const id = s.logicalId(s.stack.tables.get(name));
       const table = s.template.findResources('AWS::DynamoDB::Table', {
@@ -32,6 +31,7 @@ describe('tables', () => {
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           BillingMode: 'PAY_PER_REQUEST',
           SSESpecification: { SSEEnabled: true },
+          DeletionProtectionEnabled: true,
         },
       });
       expect(Object.keys(table)).toContain(id);
@@ -41,23 +41,48 @@ describe('tables', () => {
 
 describe('secrets', () => {
   const key = () => arnOf(s.logicalId(s.stack.node.findChild('Encryption').node.findChild('Key')));
+  const names = secretNamesUnder('CodegenOrchestrator');
 
-  it('creates the bot token as a placeholder under the name the Lambdas default to', () => {
-    s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: SECRET_NAMES.botToken,
-      SecretString: BOT_TOKEN_PLACEHOLDER,
-      KmsKeyId: key(),
+  it("names both secrets under the stack's name, so two stacks in one account never share one", () => {
+    expect(names).toEqual({
+      botToken: 'CodegenOrchestrator/telegram/bot-token',
+      webhookSecret: 'CodegenOrchestrator/telegram/webhook-secret',
     });
+    const other = synthesize({ context: { ...TEST_CONTEXT, stackName: 'OrchestratorStaging' } });
+    other.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'OrchestratorStaging/telegram/bot-token',
+    });
+    other.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'OrchestratorStaging/telegram/webhook-secret',
+    });
+  });
+
+  it('generates the bot token placeholder: no value in the template, and never shaped like a BotFather token', () => {
+    s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: names.botToken,
+      KmsKeyId: key(),
+      // 32 letters and digits: no ":", so BOT_TOKEN_PATTERN (and the doctor) reads it as "not set".
+      GenerateSecretString: { PasswordLength: 32, ExcludePunctuation: true, IncludeSpace: false },
+    });
+    const secret = s.template.findResources('AWS::SecretsManager::Secret', {
+      Properties: { Name: names.botToken },
+    });
+    expect(Object.values(secret)[0]?.Properties).not.toHaveProperty('SecretString');
+  });
+
+  it('deletes both secrets with the stack, so a destroyed stack can be deployed again under its name', () => {
+    const secrets = s.template.findResources('AWS::SecretsManager::Secret');
+    expect(Object.values(secrets).map((r) => r.DeletionPolicy)).toEqual(['Delete', 'Delete']);
   });
 
   it("generates the webhook secret token: 64 chars of A-Za-z0-9, inside Telegram's secret_token rule", () => {
     s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: SECRET_NAMES.webhookSecret,
+      Name: names.webhookSecret,
       KmsKeyId: key(),
       GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true, IncludeSpace: false },
     });
     const secret = s.template.findResources('AWS::SecretsManager::Secret', {
-      Properties: { Name: SECRET_NAMES.webhookSecret },
+      Properties: { Name: names.webhookSecret },
     });
     expect(Object.values(secret)[0]?.Properties).not.toHaveProperty('SecretString');
   });

@@ -4,6 +4,28 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { actionsOn, allIdentityStatements, allows, type Statement, statementsOfRole } from './support/iam.ts';
 import { arnOf, ref, type Synthesized, synthesize, TEST_CONTEXT } from './support/synth.ts';
 
+/** The service in a statement's `kms:ViaService` condition (`sqs`, `secretsmanager`), if any. */
+function viaService(statement: Statement): string | undefined {
+  const via = statement.conditions?.StringEquals?.['kms:ViaService'];
+  return via === undefined ? undefined : joined(via).split('.')[0];
+}
+
+interface RawStatement {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: { StringEquals?: Record<string, unknown> };
+}
+
+/** The role's statements as the template has them, conditions included. */
+function rawStatementsOfRole(roleId: string): RawStatement[] {
+  const policies = Object.values(s.template.findResources('AWS::IAM::Policy')) as {
+    Properties: { Roles?: unknown[]; PolicyDocument: { Statement: RawStatement[] } };
+  }[];
+  return policies
+    .filter((p) => (p.Properties.Roles ?? []).some((r) => isDeepStrictEqual(r, { Ref: roleId })))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
 /** An ARN as one string, `<AWS::Region>` for each Ref (as cdk-nag writes them), so tests read it as written. */
 function joined(arn: unknown): string {
   if (typeof arn === 'string') return arn;
@@ -44,20 +66,27 @@ beforeAll(() => {
 });
 
 describe('webhook role', () => {
-  it('can write the dedup table and only read users', () => {
-    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem']) {
-      expect(allows(webhook, action, arnOf(ids.dedup))).toBe(true);
+  it('touches no table at all: one SendMessage per update is its only AWS write', () => {
+    for (const table of [ids.dedup, ids.users, ids.sessions, ids.projects, ids.checkpoints, ids.usage]) {
+      expect(actionsOn(webhook, table)).toEqual([]);
     }
-    expect(actionsOn(webhook, ids.users).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
-  });
-
-  it('has no access to the sessions table', () => {
-    expect(actionsOn(webhook, ids.sessions)).toEqual([]);
+    expect(webhook.flatMap((st) => st.actions).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
   });
 
   it('can send to the update queue but touch nothing on the DLQ', () => {
     expect(actionsOn(webhook, ids.queue)).toEqual(['sqs:SendMessage']);
     expect(actionsOn(webhook, ids.dlq)).toEqual([]);
+  });
+
+  it('uses the key for SQS only through SQS', () => {
+    const onKey = webhook.filter((st) => st.actions.some((a) => a.startsWith('kms:')));
+    expect(onKey.length).toBeGreaterThan(0);
+    for (const statement of onKey) {
+      expect(statement.resources).toEqual([arnOf(ids.key)]);
+      expect(['sqs', 'secretsmanager']).toContain(viaService(statement));
+    }
+    const throughSqs = onKey.filter((st) => viaService(st) === 'sqs');
+    expect(throughSqs.flatMap((st) => st.actions).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
   });
 
   it('reads both Telegram secrets', () => {
@@ -79,15 +108,43 @@ describe('webhook role', () => {
 });
 
 describe('consumer role', () => {
-  it('consumes the update queue and never the DLQ', () => {
-    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) {
+  it('consumes the update queue and retries with ChangeMessageVisibility, but never sends to it', () => {
+    for (const action of [
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'sqs:ChangeMessageVisibility',
+      'sqs:GetQueueAttributes',
+    ]) {
       expect(allows(consumer, action, arnOf(ids.queue))).toBe(true);
     }
     expect(actionsOn(consumer, ids.queue)).not.toContain('sqs:SendMessage');
-    expect(actionsOn(consumer, ids.dlq)).toEqual([]);
   });
 
-  it('writes users, sessions, projects, checkpoints and usage, and has nothing on dedup or the webhook secret', () => {
+  it('moves a message to the DLQ itself: SendMessage on the DLQ and nothing else there', () => {
+    expect(actionsOn(consumer, ids.dlq)).toEqual(['sqs:SendMessage']);
+  });
+
+  it('uses the key for its queues only through SQS', () => {
+    const throughSqs = consumer.filter((st) => viaService(st) === 'sqs');
+    expect([...new Set(throughSqs.flatMap((st) => st.actions))].sort()).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+    ]);
+    for (const statement of consumer.filter((st) => st.actions.some((a) => a.startsWith('kms:')))) {
+      expect(statement.resources).toEqual([arnOf(ids.key)]);
+      expect(['sqs', 'secretsmanager']).toContain(viaService(statement));
+    }
+  });
+
+  it('takes, reads and releases dedup records: Put, Get and Delete only', () => {
+    expect(actionsOn(consumer, ids.dedup).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+  });
+
+  it('writes users, sessions, projects, checkpoints and usage, and has nothing on the webhook secret', () => {
     for (const table of [ids.users, ids.sessions, ids.projects, ids.checkpoints, ids.usage]) {
       expect(actionsOn(consumer, table).sort()).toEqual([
         'dynamodb:DeleteItem',
@@ -98,7 +155,6 @@ describe('consumer role', () => {
       ]);
       expect(allows(consumer, 'dynamodb:UpdateItem', arnOf(table))).toBe(true);
     }
-    expect(actionsOn(consumer, ids.dedup)).toEqual([]);
     expect(actionsOn(consumer, ids.webhookSecret)).toEqual([]);
   });
 
@@ -127,7 +183,9 @@ describe('consumer role', () => {
   });
 
   it('lets Secrets Manager use the stack key for it, and only through Secrets Manager', () => {
-    const throughSecretsManager = consumer.filter((st) => st.actions.includes('kms:GenerateDataKey'));
+    const throughSecretsManager = consumer.filter(
+      (st) => st.actions.includes('kms:GenerateDataKey') && viaService(st) === 'secretsmanager',
+    );
     expect(throughSecretsManager).toHaveLength(1);
     expect(throughSecretsManager[0]?.actions.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(throughSecretsManager[0]?.resources).toEqual([arnOf(ids.key)]);
@@ -150,17 +208,51 @@ describe('consumer role', () => {
     });
   });
 
-  it('invokes only the two configured Bedrock models, through their inference profiles', () => {
-    const onBedrock = consumer.filter((st) => st.actions.some((a) => a.startsWith('bedrock:')));
-    expect(onBedrock).toHaveLength(1);
-    expect(onBedrock[0]?.actions).toEqual(['bedrock:InvokeModel']);
-    const resources = onBedrock[0]?.resources.map(joined);
-    expect(resources?.sort()).toEqual([
-      'arn:<AWS::Partition>:bedrock:*::foundation-model/amazon.nova-lite-v1:0',
-      'arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0',
-      'arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/us.amazon.nova-lite-v1:0',
-      'arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0',
+  it('invokes only the two configured Bedrock models, the foundation models only through their profiles', () => {
+    const onBedrock = rawStatementsOfRole(ids.consumerRole).filter((st) =>
+      [st.Action].flat().some((a) => a.startsWith('bedrock:')),
+    );
+    expect(onBedrock.map((st) => st.Action)).toEqual([
+      'bedrock:InvokeModel',
+      'bedrock:InvokeModel',
+      'bedrock:InvokeModel',
     ]);
+    const profileArn = (id: string) =>
+      `arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/${id}`;
+    const shaped = onBedrock.map((st) => ({
+      resources: [st.Resource].flat().map(joined).sort(),
+      profile: st.Condition ? joined(st.Condition.StringEquals?.['bedrock:InferenceProfileArn']) : undefined,
+    }));
+    expect(shaped).toEqual([
+      {
+        resources: [
+          profileArn('eu.amazon.nova-lite-v1:0'),
+          profileArn('eu.anthropic.claude-sonnet-4-20250514-v1:0'),
+        ],
+        profile: undefined,
+      },
+      {
+        resources: ['arn:<AWS::Partition>:bedrock:*::foundation-model/amazon.nova-lite-v1:0'],
+        profile: profileArn('eu.amazon.nova-lite-v1:0'),
+      },
+      {
+        resources: [
+          'arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0',
+        ],
+        profile: profileArn('eu.anthropic.claude-sonnet-4-20250514-v1:0'),
+      },
+    ]);
+    // No statement allows a foundation model in every Region without the profile condition.
+    for (const st of onBedrock) {
+      if (
+        [st.Resource]
+          .flat()
+          .map(joined)
+          .some((r) => r.includes(':bedrock:*:'))
+      ) {
+        expect(st.Condition?.StringEquals?.['bedrock:InferenceProfileArn']).toBeDefined();
+      }
+    }
   });
 
   it('scopes a plain foundation model id to the deploy Region, with no wildcard', () => {

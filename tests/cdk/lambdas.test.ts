@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BOT_TOKEN_PLACEHOLDER } from '../../cdk/lib/constructs/bot-secrets.ts';
+import { BOT_TOKEN_PATTERN } from '../../cdk/lib/constructs/bot-secrets.ts';
 import { loadConfig } from '../../lambdas/config/config.ts';
 import { arnOf, ref, type Synthesized, synthesize, TEST_CONTEXT } from './support/synth.ts';
 
@@ -93,28 +93,30 @@ describe('Lambda functions', () => {
     expect(s.template.toJSON().Resources[ids[logs]].Properties.RetentionInDays).toBe(14);
   });
 
-  it('gives the webhook its queue, tables, secret ARNs and operator inputs', () => {
-    expect(envOf(ids.webhook)).toMatchObject({
+  it('gives the webhook its queue, secret ARNs and operator inputs, and no table', () => {
+    const env = envOf(ids.webhook);
+    expect(env).toMatchObject({
       ADMIN_TELEGRAM_IDS: '111,222',
       TELEGRAM_BOT_USERNAME: 'test_orchestrator_bot',
       SECRETS_DRIVER: 'aws',
       QUEUE_DRIVER: 'sqs',
       QUEUE_URL: ref(ids.queue),
-      DEDUP_TABLE: ref(ids.dedup),
-      USERS_TABLE: ref(ids.users),
       WEBHOOK_SECRET_ID: ref(ids.webhookSecret),
       BOT_TOKEN_SECRET_ID: ref(ids.botToken),
       POWERTOOLS_SERVICE_NAME: 'telegram-webhook',
     });
-    expect(envOf(ids.webhook)).not.toHaveProperty('SESSIONS_TABLE');
+    expect(Object.keys(env).filter((name) => name.endsWith('_TABLE'))).toEqual([]);
+    expect(env).not.toHaveProperty('DEAD_LETTER_QUEUE_URL');
   });
 
-  it('gives the consumer the queue URL, its tables and the bot token ARN only', () => {
+  it('gives the consumer the queue and DLQ URLs, its tables (dedup included) and the bot token ARN only', () => {
     const env = envOf(ids.consumer);
     expect(env).toMatchObject({
       ADMIN_TELEGRAM_IDS: '111,222',
       QUEUE_DRIVER: 'sqs',
       QUEUE_URL: ref(ids.queue),
+      DEAD_LETTER_QUEUE_URL: ref(ids.dlq),
+      DEDUP_TABLE: ref(ids.dedup),
       USERS_TABLE: ref(ids.users),
       SESSIONS_TABLE: ref(ids.sessions),
       PROJECTS_TABLE: ref(ids.projects),
@@ -123,15 +125,43 @@ describe('Lambda functions', () => {
       BOT_TOKEN_SECRET_ID: ref(ids.botToken),
       POWERTOOLS_SERVICE_NAME: 'queue-consumer',
     });
-    expect(env).not.toHaveProperty('DEDUP_TABLE');
     expect(env).not.toHaveProperty('WEBHOOK_SECRET_ID');
+  });
+
+  it('gives the consumer the default monthly budget per user, and the prices only when the operator sets some', () => {
+    const env = envOf(ids.consumer);
+    expect(env.USER_MONTHLY_BUDGET_USD).toBe('20');
+    expect(env).not.toHaveProperty('LLM_PRICES');
+    expect(loadConfig(deployedEnv(ids.consumer)).usage).toEqual({ monthlyBudgetUsdPerUser: 20 });
+    expect(envOf(ids.webhook)).not.toHaveProperty('USER_MONTHLY_BUDGET_USD');
+
+    const priced = synthesize({
+      context: {
+        ...TEST_CONTEXT,
+        modelPrices: { 'eu.amazon.nova-lite-v1:0': { inputPerMTok: 0.07, outputPerMTok: 0.28 } },
+        userMonthlyBudgetUsd: 7.5,
+      },
+    });
+    const fn = priced.template.toJSON().Resources[priced.logicalId(priced.stack.updateQueue.consumer.fn)];
+    const pricedEnv = fn.Properties.Environment.Variables;
+    expect(pricedEnv.USER_MONTHLY_BUDGET_USD).toBe('7.5');
+    const config = loadConfig({ ...deployedEnv(ids.consumer), LLM_PRICES: pricedEnv.LLM_PRICES });
+    expect(config.llm.prices['eu.amazon.nova-lite-v1:0']).toEqual({
+      inputPerMTok: 0.07,
+      outputPerMTok: 0.28,
+    });
+    // The default agent model keeps its built-in price.
+    expect(config.llm.prices['eu.anthropic.claude-sonnet-4-20250514-v1:0']).toMatchObject({
+      inputPerMTok: 3,
+      outputPerMTok: 15,
+    });
   });
 
   it('runs the consumer as the Product Owner agent: Bedrock models, project secrets, a lease past its timeout', () => {
     const env = envOf(ids.consumer);
     expect(env).toMatchObject({
-      LLM_INTENT_MODEL: 'bedrock:us.amazon.nova-lite-v1:0',
-      LLM_AGENT_MODEL: 'bedrock:us.anthropic.claude-sonnet-4-20250514-v1:0',
+      LLM_INTENT_MODEL: 'bedrock:eu.amazon.nova-lite-v1:0',
+      LLM_AGENT_MODEL: 'bedrock:eu.anthropic.claude-sonnet-4-20250514-v1:0',
       PROJECT_SECRETS_PREFIX: 'CodegenOrchestrator/',
       SECRETS_KMS_KEY_ID: arnOf(ids.key),
       CONVERSATION_LEASE_SECONDS: '330',
@@ -179,6 +209,11 @@ describe('Lambda functions', () => {
 
   it('never puts a secret value in the environment, only Secrets Manager ARNs', () => {
     const secretRefs = [ref(ids.botToken), ref(ids.webhookSecret)];
+    const placeholders = Object.values(s.template.findResources('AWS::SecretsManager::Secret')).map(
+      (secret) => secret.Properties.SecretString,
+    );
+    // Both secrets are generated: no value, placeholder or real, sits in the template.
+    expect(placeholders).toEqual([undefined, undefined]);
     // Where secrets live, not what they hold: a driver, a name prefix, the key that encrypts them.
     const locations: Record<string, unknown> = {
       SECRETS_DRIVER: 'aws',
@@ -196,10 +231,10 @@ describe('Lambda functions', () => {
         expect(name).toMatch(/_SECRET_ID$/);
         expect(secretRefs).toContainEqual(env[name]);
       }
-      expect(JSON.stringify(env)).not.toContain(BOT_TOKEN_PLACEHOLDER);
     }
     // Nothing shaped like a Telegram bot token anywhere in the template.
     expect(JSON.stringify(s.template.toJSON())).not.toMatch(/\d{6,}:[A-Za-z0-9_-]{30,}/);
+    expect(BOT_TOKEN_PATTERN.test('123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw')).toBe(true);
   });
 
   it.each(['webhook', 'consumer'] as const)(
@@ -207,22 +242,25 @@ describe('Lambda functions', () => {
     (name) => {
       const config = loadConfig(deployedEnv(ids[name]));
       expect([...config.adminIds]).toEqual([111, 222]);
-      expect(config.queue).toEqual({
+      expect(config.queue).toMatchObject({
         driver: 'sqs',
         url: `https://sqs.eu-west-1.amazonaws.com/123456789012/${ids.queue}.fifo`,
       });
-      expect(config.tableNames.users).toBe(`${ids.users}-physical`);
       expect(config.secretIds.botToken).toContain(ids.botToken);
     },
   );
 
   it("sets agent settings the consumer's config schema reads as meant", () => {
     const config = loadConfig(deployedEnv(ids.consumer));
-    expect(config.llm.intent).toEqual({ provider: 'bedrock', modelId: 'us.amazon.nova-lite-v1:0' });
+    expect(config.llm.intent).toEqual({ provider: 'bedrock', modelId: 'eu.amazon.nova-lite-v1:0' });
     expect(config.llm.agent).toEqual({
       provider: 'bedrock',
-      modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+      modelId: 'eu.anthropic.claude-sonnet-4-20250514-v1:0',
     });
+    // Both default models are priced for the deploy Region's profiles.
+    expect(config.llm.prices).toHaveProperty(['eu.amazon.nova-lite-v1:0']);
+    expect(config.llm.prices).toHaveProperty(['eu.anthropic.claude-sonnet-4-20250514-v1:0']);
+    expect(config.queue).toMatchObject({ deadLetterUrl: expect.stringContaining(`/${ids.dlq}.fifo`) });
     expect(config.projectSecretsPrefix).toBe('CodegenOrchestrator/');
     expect(config.secrets).toEqual({ driver: 'aws', kmsKeyId: expect.stringMatching(/^arn:aws:kms:/) });
     expect(config.agent.leaseSeconds).toBe(330);
@@ -245,17 +283,47 @@ describe('Lambda functions', () => {
     expect(handler).toContain(`lambdaObservability('${env.POWERTOOLS_SERVICE_NAME}'`);
   });
 
-  it('subscribes the consumer to the FIFO queue with partial batch responses', () => {
-    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionName: ref(ids.consumer),
-      EventSourceArn: arnOf(ids.queue),
-      BatchSize: 10,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
+  it('subscribes the consumer one update per invocation, with partial batch responses and a concurrency cap', () => {
+    const mappings = s.template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: {
+        FunctionName: ref(ids.consumer),
+        EventSourceArn: arnOf(ids.queue),
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 20 },
+      },
     });
+    expect(Object.keys(mappings)).toHaveLength(1);
     expect(
       s.template.findResources('AWS::Lambda::EventSourceMapping', {
         Properties: { EventSourceArn: arnOf(ids.dlq) },
       }),
     ).toEqual({});
+  });
+
+  it('warns at synth about a configured model that has no price, and not about priced ones', () => {
+    expect(Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('No price for'))).toEqual(
+      [],
+    );
+    const unpriced = synthesize({
+      context: { ...TEST_CONTEXT, bedrockIntentModelId: 'amazon.nova-micro-v1:0' },
+    });
+    Annotations.fromStack(unpriced.stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('No price for amazon.nova-micro-v1:0: .*modelPrices'),
+    );
+  });
+
+  it('takes the consumer concurrency cap from the operator inputs', () => {
+    const other = synthesize({ context: { ...TEST_CONTEXT, consumerMaxConcurrency: 4 } });
+    other.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+  });
+
+  it("keeps the queue's visibility timeout at least 6 x the consumer timeout, as AWS advises for event sources", () => {
+    const fn = s.template.toJSON().Resources[ids.consumer].Properties;
+    const queue = s.template.toJSON().Resources[ids.queue].Properties;
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Timeout);
   });
 });

@@ -3,6 +3,22 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES, METRICS_NAMESPACE, type MetricName } from '../../lambdas/ports/telemetry.ts';
 import { arnOf, ref, type Synthesized, synthesize } from './support/synth.ts';
 
+/** `arn:<partition>:cloudwatch:<region>:<account>:alarm:*` as the template writes it. */
+const CLOUDWATCH_ALARMS_ARN = {
+  'Fn::Join': [
+    '',
+    [
+      'arn:',
+      { Ref: 'AWS::Partition' },
+      ':cloudwatch:',
+      { Ref: 'AWS::Region' },
+      ':',
+      { Ref: 'AWS::AccountId' },
+      ':alarm:*',
+    ],
+  ],
+};
+
 let s: Synthesized;
 let ids: ReturnType<typeof resourceIds>;
 
@@ -43,7 +59,7 @@ beforeAll(() => {
 });
 
 describe('update queue', () => {
-  it('is a high-throughput FIFO queue without content deduplication, redriving to the DLQ after 5 tries', () => {
+  it('is a high-throughput FIFO queue without content deduplication, redriving to the DLQ only after 50 receives', () => {
     const found = s.template.findResources('AWS::SQS::Queue', {
       Properties: {
         FifoQueue: true,
@@ -53,7 +69,9 @@ describe('update queue', () => {
         // 6 x the consumer's 300 s timeout, AWS's guidance for SQS event sources.
         VisibilityTimeout: 1800,
         KmsMasterKeyId: arnOf(ids.key),
-        RedrivePolicy: { deadLetterTargetArn: arnOf(ids.dlq), maxReceiveCount: 5 },
+        // A backstop for a consumer that crashes outright: it retries and dead-letters by itself,
+        // and busy or paused conversations bounce messages back, which count as receives.
+        RedrivePolicy: { deadLetterTargetArn: arnOf(ids.dlq), maxReceiveCount: 50 },
       },
     });
     expect(Object.keys(found)).toEqual([ids.queue]);
@@ -123,6 +141,13 @@ describe('Telegram front door', () => {
     s.template.hasOutput('DeadLetterQueueUrl', { Value: ref(ids.dlq) });
     s.template.hasOutput('DashboardName', { Value: Match.anyValue() });
   });
+
+  it('outputs what `npm run doctor` checks: the queue, the alarm topic and the two model ids', () => {
+    s.template.hasOutput('UpdateQueueUrl', { Value: ref(ids.queue) });
+    s.template.hasOutput('AlarmTopicArn', { Value: ref(ids.topic) });
+    s.template.hasOutput('BedrockIntentModelId', { Value: 'eu.amazon.nova-lite-v1:0' });
+    s.template.hasOutput('BedrockAgentModelId', { Value: 'eu.anthropic.claude-sonnet-4-20250514-v1:0' });
+  });
 });
 
 describe('alarms', () => {
@@ -169,7 +194,6 @@ describe('alarms', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         TreatMissingData: 'notBreaching',
         AlarmActions: [ref(ids.topic)],
-        OKActions: [ref(ids.topic)],
       },
     });
     expect(Object.keys(found)).toEqual([ids.nearTimeout]);
@@ -190,7 +214,6 @@ describe('alarms', () => {
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
         AlarmActions: [ref(ids.topic)],
-        OKActions: [ref(ids.topic)],
         AlarmDescription: Match.stringLikeRegexp('AGENT_MAX_TOKENS_PER_REQUEST'),
       },
     });
@@ -215,7 +238,67 @@ describe('alarms', () => {
     });
   });
 
-  it('lets CloudWatch use the key, or alarm notifications to the encrypted topic would be dropped', () => {
+  it("alarms on Bedrock's own InvocationThrottles of both configured models, 5 or more in 5 minutes", () => {
+    const found = s.template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: {
+        Threshold: 5,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [ref(ids.topic)],
+        Metrics: Match.arrayWith([Match.objectLike({ Expression: 'm0 + m1' })]),
+      },
+    });
+    const [alarm] = Object.values(found);
+    expect(Object.keys(found)).toHaveLength(1);
+    const stats = alarm?.Properties.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat);
+    expect(
+      stats.map(
+        (m: { MetricStat: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] } } }) => [
+          m.MetricStat.Metric.Namespace,
+          m.MetricStat.Metric.MetricName,
+          m.MetricStat.Metric.Dimensions,
+        ],
+      ),
+    ).toEqual(
+      ['eu.amazon.nova-lite-v1:0', 'eu.anthropic.claude-sonnet-4-20250514-v1:0'].map((id) => [
+        'AWS/Bedrock',
+        'InvocationThrottles',
+        [{ Name: 'ModelId', Value: id }],
+      ]),
+    );
+  });
+
+  it('notifies on ALARM only: no alarm sends OK notifications', () => {
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([ref(ids.topic)]);
+      expect(alarm.Properties).not.toHaveProperty('OKActions');
+    }
+  });
+
+  it("lets CloudWatch alarms of this account and Region publish to the topic, whose policy replaces SNS's default", () => {
+    s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [ref(ids.topic)],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          {
+            Sid: 'AllowCloudWatchAlarmsOfThisAccount',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: ref(ids.topic),
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': CLOUDWATCH_ALARMS_ARN },
+            },
+          },
+        ]),
+      },
+    });
+  });
+
+  it("lets CloudWatch use the key for the encrypted topic, for this account's alarms only", () => {
     s.template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
@@ -223,10 +306,52 @@ describe('alarms', () => {
           Match.objectLike({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: { 'aws:SourceArn': CLOUDWATCH_ALARMS_ARN },
+            },
           }),
         ]),
       },
     });
+    // Besides CDK's default account statement, every statement is conditioned: CloudWatch on the
+    // source account and alarm ARN, every other use of the key on the service it goes through.
+    const [key] = Object.values(s.template.findResources('AWS::KMS::Key'));
+    const statements = key?.Properties.KeyPolicy.Statement as {
+      Action: string | string[];
+      Condition?: Record<string, Record<string, unknown>>;
+    }[];
+    const unconditioned = statements.filter((st) => !st.Condition);
+    expect(unconditioned.map((st) => st.Action)).toEqual(['kms:*']);
+    for (const st of statements.filter((x) => x.Condition)) {
+      const via = st.Condition?.StringEquals?.['kms:ViaService'];
+      const source = st.Condition?.StringEquals?.['aws:SourceAccount'];
+      expect(via ?? source, JSON.stringify(st)).toBeDefined();
+      if (via) expect(via).toMatch(/^(secretsmanager|sqs)\.eu-west-1\.amazonaws\.com$/);
+    }
+  });
+
+  it.each([
+    ['WebhookUnauthorized', 'telegram-webhook', 20],
+    ['ModelThrottled', 'queue-consumer', 5],
+    ['UpdateFailedPermanently', 'queue-consumer', 1],
+    ['UpdateDeadLettered', 'queue-consumer', 1],
+  ])('alarms when %s (service %s) sums to %i or more in 5 minutes', (metric, service, threshold) => {
+    const found = s.template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: {
+        Namespace: METRICS_NAMESPACE,
+        MetricName: metric,
+        Dimensions: [{ Name: 'service', Value: service }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [ref(ids.topic)],
+      },
+    });
+    expect(Object.keys(found)).toHaveLength(1);
   });
 });
 
@@ -252,7 +377,7 @@ describe('dashboard', () => {
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
     // The alarm widget names the alarm by ARN.
     expect(body).toContain(`"${ids.nearTimeout}","Arn"`);
-    for (const modelId of ['us.amazon.nova-lite-v1:0', 'us.anthropic.claude-sonnet-4-20250514-v1:0']) {
+    for (const modelId of ['eu.amazon.nova-lite-v1:0', 'eu.anthropic.claude-sonnet-4-20250514-v1:0']) {
       for (const metric of ['InputTokenCount', 'OutputTokenCount', 'InvocationThrottles']) {
         expect(body).toContain(`[\\"AWS/Bedrock\\",\\"${metric}\\",\\"ModelId\\",\\"${modelId}\\"`);
       }
@@ -284,10 +409,16 @@ describe('dashboard', () => {
     );
     expect(charted('Agent model tokens')).toEqual(consumer('ModelInputTokens', 'ModelOutputTokens'));
     expect(charted('Secrets stored')).toEqual(consumer('SecretStoredFromChat'));
-    const frontDoor: MetricName[] = ['UpdateQueued', 'UpdateDuplicate', 'StrangerRefused'];
+    const frontDoor: MetricName[] = ['UpdateQueued', 'WebhookUnauthorized', 'WebhookRejected'];
     expect(charted('Front door')).toEqual(frontDoor.map((n) => `telegram-webhook/${n}`));
+    expect(charted('Updates taken')).toEqual(consumer('UpdateDuplicate', 'StrangerRefused', 'UpdateRetried'));
+    expect(charted('Updates given up')).toEqual(
+      consumer('UpdateFailedPermanently', 'UpdateDeadLettered', 'ModelThrottled'),
+    );
     // Every metric the Lambdas count is on the dashboard, and only those.
-    expect(product).toHaveLength(5);
-    for (const name of METRIC_NAMES) expect(body, name).toContain(`\\"${name}\\"`);
+    expect(product).toHaveLength(7);
+    for (const name of METRIC_NAMES) {
+      expect(body, name).toContain(`\\"${name}\\"`);
+    }
   });
 });

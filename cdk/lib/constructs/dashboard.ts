@@ -157,7 +157,15 @@ export class OperationsDashboard extends Construct {
     );
     this.dashboard.addWidgets(
       agent('Secrets stored from chat', ['SecretStoredFromChat']),
-      chart('Front door', services.webhook, ['UpdateQueued', 'UpdateDuplicate', 'StrangerRefused']),
+      chart('Front door', services.webhook, ['UpdateQueued', 'WebhookUnauthorized', 'WebhookRejected']),
+      agent('Updates taken by the consumer', ['UpdateDuplicate', 'StrangerRefused', 'UpdateRetried']),
+    );
+    this.dashboard.addWidgets(
+      agent('Updates given up and model throttling', [
+        'UpdateFailedPermanently',
+        'UpdateDeadLettered',
+        'ModelThrottled',
+      ]),
     );
   }
 }

@@ -1,24 +1,26 @@
-import { relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, EventSourceMapping, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_PRICES } from '../../../lambdas/config/config.ts';
 import { tableSpec } from '../../../lambdas/config/tables.ts';
+import type { ModelPrice } from '../../../lambdas/domain/usage/price-table.ts';
 import type { TableName } from '../../../lambdas/ports/key-value-store.ts';
+import { lambdaEsbuildOptions, toNodejsBundling } from '../bundling/esbuild-options.ts';
 import { REPO_ROOT } from '../paths.ts';
-import { bedrockInvokeArns, parseBedrockModelId } from './bedrock-model-arns.ts';
+import { bedrockInvokeStatements, parseBedrockModelId } from './bedrock-model-arns.ts';
 
 /** DynamoDB actions per access level: exactly what the KeyValueStore port calls. */
 const TABLE_ACTIONS = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  /** Take, read back and release one record per key (the consumer's 25-hour update dedup). */
+  claim: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
   readWrite: [
     'dynamodb:GetItem',
     'dynamodb:Query',
@@ -48,14 +50,6 @@ export const PROJECT_SECRET_FAMILIES = {
   'chat-secrets': 'values sent in chat before they are claimed: chat-secrets/<userId>/<ref>',
 } as const;
 
-/** Path of a module in cdk/lib/bundling, as esbuild (run from the repository root) resolves it. */
-const bundlingShim = (file: string): string =>
-  `./${relative(REPO_ROOT, fileURLToPath(new URL(`../bundling/${file}`, import.meta.url)))}`;
-
-/** Lets ESM bundles load CommonJS dependencies that call `require`. */
-const CREATE_REQUIRE_BANNER =
-  "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
-
 export interface OrchestratorFunctionProps {
   /** Entry file, relative to the repository root; it exports `handler`. */
   entry: string;
@@ -66,23 +60,13 @@ export interface OrchestratorFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
-  /**
-   * Where the AWS SDK v3 comes from. Default `bundled`.
-   * - `bundled`: the versions pinned in package-lock.json go into the bundle, the ones the tests
-   *   ran against. Needed where the code relies on a recent client: the consumer's Bedrock
-   *   Runtime Converse with cache points is newer than the SDK a Lambda runtime may ship.
-   * - `runtime`: `@aws-sdk/*` and `@smithy/*` stay out of the bundle and load from the SDK v3 the
-   *   Lambda Node.js 22 runtime ships. For functions that call only long-stable APIs and must stay
-   *   small: the webhook (bundle ≤ 300 KB, cold starts on Telegram's clock).
-   */
+  /** Where the AWS SDK v3 comes from (see LambdaBundleChoices). Default `bundled`. */
   awsSdk?: 'bundled' | 'runtime';
   /**
-   * What grammY's Node build fetches with. Default `node-fetch`, the library's own dependency.
-   * `native` resolves its `node-fetch` and `abort-controller` imports to Node 22's built-in
-   * fetch and AbortController (cdk/lib/bundling), which drops node-fetch, whatwg-url and tr46
-   * (~300 KB minified). grammY already passes `duplex: 'half'` for streamed bodies, and the
-   * built-in fetch ignores node-fetch's `agent` and `compress` options (it keeps connections
-   * alive and decompresses by itself).
+   * What grammY's Node build fetches with (see LambdaBundleChoices). Default `node-fetch`. With
+   * `native`, grammY already passes `duplex: 'half'` for streamed bodies, and the built-in fetch
+   * ignores node-fetch's `agent` and `compress` options (it keeps connections alive and
+   * decompresses by itself).
    */
   fetch?: 'node-fetch' | 'native';
 }
@@ -105,10 +89,17 @@ export class OrchestratorFunction extends Construct {
   readonly logGroup: LogGroup;
   /** Powertools service name: the `service` dimension of its custom metrics (METRICS_NAMESPACE). */
   readonly serviceName: string;
+  /** The esbuild options this function is bundled with. */
+  readonly esbuildOptions: ReturnType<typeof lambdaEsbuildOptions>;
+  private readonly modelIds: string[] = [];
 
   constructor(scope: Construct, id: string, props: OrchestratorFunctionProps) {
     super(scope, id);
     this.serviceName = props.serviceName;
+    this.esbuildOptions = lambdaEsbuildOptions({
+      awsSdk: props.awsSdk ?? 'bundled',
+      fetch: props.fetch ?? 'node-fetch',
+    });
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -141,29 +132,8 @@ export class OrchestratorFunction extends Construct {
         METRICS_DRIVER: 'emf',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: CREATE_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        logLevel: LogLevel.WARNING,
-        ...((props.awsSdk ?? 'bundled') === 'bundled'
-          ? { bundleAwsSDK: true }
-          : { bundleAwsSDK: false, externalModules: ['@aws-sdk/*', '@smithy/*'] }),
-        ...(props.fetch === 'native'
-          ? {
-              esbuildArgs: {
-                '--alias': [
-                  `node-fetch=${bundlingShim('native-fetch.ts')}`,
-                  `abort-controller=${bundlingShim('native-abort-controller.ts')}`,
-                ],
-              },
-            }
-          : {}),
-      },
+      // The same options the bench bundles with (cdk/lib/bundling/esbuild-options.ts).
+      bundling: toNodejsBundling(this.esbuildOptions),
     });
 
     this.acknowledgeFindings();
@@ -185,14 +155,48 @@ export class OrchestratorFunction extends Construct {
 
   /** Grants sqs:SendMessage (and the KMS calls SSE needs) and passes the queue URL. */
   sendsTo(queue: IQueue): this {
-    queue.grant(this.role, 'sqs:SendMessage');
-    queue.encryptionMasterKey?.grant(this.role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    this.allowSqs(queue, ['sqs:SendMessage'], ['kms:GenerateDataKey', 'kms:Decrypt']);
     return this.withQueueUrl(queue);
   }
 
-  /** Subscribes the Lambda to `queue` (receive, delete, decrypt) with partial batch responses. */
-  consumesFrom(queue: IQueue, batchSize: number): this {
-    this.fn.addEventSource(new SqsEventSource(queue, { batchSize, reportBatchItemFailures: true }));
+  /**
+   * Lets the function move a message to `deadLetterQueue` itself after its last real failure
+   * (SendMessage with the same message group; DeleteMessage on the source queue is part of
+   * consumesFrom) and passes the URL in DEAD_LETTER_QUEUE_URL.
+   */
+  deadLettersTo(deadLetterQueue: IQueue): this {
+    this.allowSqs(deadLetterQueue, ['sqs:SendMessage'], ['kms:GenerateDataKey', 'kms:Decrypt']);
+    this.fn.addEnvironment('DEAD_LETTER_QUEUE_URL', deadLetterQueue.queueUrl);
+    return this;
+  }
+
+  /**
+   * Subscribes the Lambda to `queue` with partial batch responses and a cap on concurrent
+   * invocations. Grants what the event source polls with (receive, delete, attributes) and
+   * ChangeMessageVisibility, which the consumer calls itself to retry later with backoff.
+   */
+  consumesFrom(queue: IQueue, options: { batchSize: number; maxConcurrency: number }): this {
+    this.allowSqs(
+      queue,
+      [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+      ],
+      ['kms:Decrypt'],
+    );
+    const mapping = new EventSourceMapping(this, 'Updates', {
+      target: this.fn,
+      eventSourceArn: queue.queueArn,
+      batchSize: options.batchSize,
+      maxConcurrency: options.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    // Lambda checks the role's queue permissions when it creates the mapping.
+    const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy) mapping.node.addDependency(defaultPolicy);
     return this.withQueueUrl(queue);
   }
 
@@ -243,16 +247,23 @@ export class OrchestratorFunction extends Construct {
    */
   invokesBedrockModels(models: BedrockModels): this {
     const ids = [...new Set([models.intent, models.agent])];
-    const resources = [...new Set(ids.flatMap((id) => bedrockInvokeArns(id)))];
     const policy = new Policy(this, 'BedrockModels', {
       roles: [this.role],
-      statements: [
-        new PolicyStatement({
-          sid: 'ConverseWithConfiguredModels',
-          actions: ['bedrock:InvokeModel'],
-          resources,
-        }),
-      ],
+      statements: bedrockInvokeStatements(ids).map(
+        (statement) =>
+          new PolicyStatement({
+            sid: statement.sid,
+            actions: ['bedrock:InvokeModel'],
+            resources: statement.resources,
+            ...(statement.inferenceProfileArn
+              ? {
+                  conditions: {
+                    StringEquals: { 'bedrock:InferenceProfileArn': statement.inferenceProfileArn },
+                  },
+                }
+              : {}),
+          }),
+      ),
     });
     this.fn.node.addDependency(policy);
     const profiles = new Map<string, { id: string; geography: string }>();
@@ -264,12 +275,46 @@ export class OrchestratorFunction extends Construct {
     for (const [foundationModelId, { id, geography }] of profiles) {
       Validations.of(policy).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${foundationModelId}]`,
-        reason: `${id} is a ${geography} cross-Region inference profile: Bedrock routes each call to ${foundationModelId} in a Region of its choosing within that geography and checks InvokeModel on the foundation-model ARN there, so only the Region is a wildcard; model, action and the profile ARN in this Region stay fixed.`,
+        reason: `${id} is a ${geography} cross-Region inference profile: Bedrock routes each call to ${foundationModelId} in a Region of its choosing within that geography and checks InvokeModel on the foundation-model ARN there, so only the Region is a wildcard, and the statement holds only for calls made through that profile (condition bedrock:InferenceProfileArn).`,
       });
     }
+    this.modelIds.push(...ids);
     this.fn.addEnvironment('LLM_INTENT_MODEL', `bedrock:${models.intent}`);
     this.fn.addEnvironment('LLM_AGENT_MODEL', `bedrock:${models.agent}`);
     return this;
+  }
+
+  /**
+   * Passes the operator's model prices (USD per million tokens) in LLM_PRICES, over the built-in
+   * table of lambdas/config (DEFAULT_PRICES), and the default monthly budget per user in
+   * USER_MONTHLY_BUDGET_USD. Warns at synth about a configured model neither prices: its usage
+   * would be recorded at cost 0.
+   */
+  pricesModels(prices: Record<string, ModelPrice>, monthlyBudgetUsdPerUser: number): this {
+    if (Object.keys(prices).length > 0) this.fn.addEnvironment('LLM_PRICES', JSON.stringify(prices));
+    this.fn.addEnvironment('USER_MONTHLY_BUDGET_USD', String(monthlyBudgetUsdPerUser));
+    for (const id of this.modelIds.filter((m) => !(m in prices) && !(m in DEFAULT_PRICES))) {
+      Annotations.of(this).addWarningV2(
+        'codegen:unpriced-model',
+        `No price for ${id}: its token usage counts as $0. Add it to modelPrices in the operator file.`,
+      );
+    }
+    return this;
+  }
+
+  /** `actions` on the queue, and the KMS calls SQS makes with its key on the caller's behalf. */
+  private allowSqs(queue: IQueue, actions: string[], keyActions: string[]): void {
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [queue.queueArn] }));
+    const key = queue.encryptionMasterKey;
+    if (key) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: keyActions,
+          resources: [key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
+    }
   }
 
   private withQueueUrl(queue: IQueue): this {

@@ -7,7 +7,8 @@ import type { TableName } from '../../../lambdas/ports/key-value-store.ts';
 /**
  * One DynamoDB table per entry of TABLES (lambdas/config/tables.ts), all shaped alike: string
  * `pk` + `sk`, TTL on `expiresAt`, on-demand, point-in-time recovery, encrypted with the
- * AWS-managed key. Tables hold user data, so they outlive the stack (RETAIN). Physical names are
+ * AWS-managed key. Tables hold user data, so they outlive the stack (RETAIN) and refuse deletion
+ * (deletion protection: turn it off by hand before deleting one). Physical names are
  * generated; the Lambdas learn them from the `*_TABLE` environment variables.
  */
 export class OrchestratorTables extends Construct {
@@ -24,6 +25,8 @@ export class OrchestratorTables extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: TableEncryption.AWS_MANAGED,
         removalPolicy: RemovalPolicy.RETAIN,
+        // A retained table still goes if someone deletes it by hand or a template drops it.
+        deletionProtection: true,
       });
       this.tables.set(spec.name, table);
     }

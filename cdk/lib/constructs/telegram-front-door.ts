@@ -4,9 +4,18 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { LambdaBundleChoices } from '../bundling/esbuild-options.ts';
 import { OrchestratorFunction } from './orchestrator-function.ts';
 
 export const WEBHOOK_PATH = '/telegram/webhook';
+
+/**
+ * Kept small (≤ 300 KB): the webhook answers Telegram, so its cold start is on Telegram's clock.
+ * It calls only long-stable SQS and Secrets Manager APIs, whose clients the SDK v3 in the Node.js
+ * 22 runtime serves, and sends nothing but text, so the built-in fetch does. The bench
+ * (scripts/bench/bundle.ts) bundles with these choices too.
+ */
+export const WEBHOOK_BUNDLE_CHOICES: LambdaBundleChoices = { awsSdk: 'runtime', fetch: 'native' };
 
 export interface TelegramFrontDoorProps {
   logRetention: RetentionDays;
@@ -28,8 +37,9 @@ const ACCESS_LOG_FIELDS = {
 
 /**
  * The public edge: an HTTP API with one route, POST /telegram/webhook, to the webhook Lambda,
- * throttled per stage and access-logged. The Lambda checks the secret token, drops repeats and
- * enqueues, so it answers Telegram in well under its 10 s.
+ * throttled per stage and access-logged. The Lambda checks the secret token and enqueues (SQS
+ * FIFO deduplicates repeats within 5 minutes; the consumer's dedup record covers 25 hours), so
+ * it answers Telegram in well under its 10 s.
  */
 export class TelegramFrontDoor extends Construct {
   readonly api: HttpApi;
@@ -42,16 +52,12 @@ export class TelegramFrontDoor extends Construct {
     this.webhook = new OrchestratorFunction(this, 'Webhook', {
       entry: 'lambdas/handlers/webhook.ts',
       serviceName: 'telegram-webhook',
-      description: 'Telegram webhook: verifies the secret token, drops repeated updates, enqueues',
+      description: 'Telegram webhook: verifies the secret token and enqueues the update (one SQS call)',
       logRetention: props.logRetention,
       timeout: Duration.seconds(10),
       memorySize: 512,
       environment: props.environment,
-      // Kept small (≤ 300 KB): it answers Telegram, so its cold start is on Telegram's clock. It
-      // calls only long-stable DynamoDB, SQS and Secrets Manager APIs, which the SDK v3 in the
-      // Node.js 22 runtime serves, and sends nothing but text, so the built-in fetch does.
-      awsSdk: 'runtime',
-      fetch: 'native',
+      ...WEBHOOK_BUNDLE_CHOICES,
     });
 
     this.api = new HttpApi(this, 'Api', {

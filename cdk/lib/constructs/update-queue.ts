@@ -15,19 +15,32 @@ export const VISIBILITY_TIMEOUT = Duration.seconds(CONSUMER_TIMEOUT.toSeconds() 
  * visibility timeout, so the lease of a run that died has expired by the time SQS redelivers.
  */
 export const CONVERSATION_LEASE = Duration.seconds(CONSUMER_TIMEOUT.toSeconds() + 30);
-export const MAX_RECEIVE_COUNT = 5;
-export const CONSUMER_BATCH_SIZE = 10;
-
+/**
+ * A backstop only: the consumer retries transient failures itself (ChangeMessageVisibility with
+ * growing, jittered delays) and moves a message to the DLQ after its last real failure. Every
+ * bounce of a busy or paused conversation is a receive too, so this is high enough that only a
+ * consumer crashing outright on a message dead-letters it this way.
+ */
+export const MAX_RECEIVE_COUNT = 50;
+/**
+ * One update per invocation: FIFO message groups (chats) run in parallel instead of sharing a
+ * batch, and one slow agent turn never holds other chats' updates.
+ */
+export const CONSUMER_BATCH_SIZE = 1;
 export interface UpdateQueueProps {
   key: IKey;
   logRetention: RetentionDays;
   environment: Record<string, string>;
+  /** Most consumer invocations the event source runs at once (operator input, 2-1000). */
+  maxConcurrency: number;
 }
 
 /**
  * The FIFO queue between webhook and consumer. The webhook sends with MessageGroupId = chat id,
  * so one chat's updates are handled in order and chats run in parallel (high-throughput FIFO:
- * deduplication and throughput per message group). A message failing 5 times moves to the DLQ.
+ * deduplication and throughput per message group), at most `maxConcurrency` at once so the
+ * consumer cannot take the account's concurrency from the webhook. The consumer moves a message
+ * that keeps failing to the DLQ itself; SQS does so after MAX_RECEIVE_COUNT receives.
  */
 export class UpdateQueue extends Construct {
   readonly queue: Queue;
@@ -72,6 +85,9 @@ export class UpdateQueue extends Construct {
       // Its Bedrock Runtime client must know Converse cache points: pin it through the bundle.
       awsSdk: 'bundled',
     });
-    this.consumer.consumesFrom(this.queue, CONSUMER_BATCH_SIZE);
+    this.consumer.consumesFrom(this.queue, {
+      batchSize: CONSUMER_BATCH_SIZE,
+      maxConcurrency: props.maxConcurrency,
+    });
   }
 }

@@ -5,12 +5,14 @@ export interface Statement {
   effect: string;
   actions: string[];
   resources: unknown[];
+  conditions?: Record<string, Record<string, unknown>>;
 }
 
 interface RawStatement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 interface PolicyResource {
@@ -24,6 +26,7 @@ function normalize(statement: RawStatement): Statement {
     effect: statement.Effect,
     actions: asArray(statement.Action),
     resources: asArray(statement.Resource),
+    ...(statement.Condition ? { conditions: statement.Condition } : {}),
   };
 }
 

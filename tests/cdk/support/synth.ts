@@ -6,6 +6,7 @@ import type { OrchestratorStack } from '../../../cdk/lib/orchestrator-stack.ts';
 
 /** Operator inputs the property tests synthesize with. */
 export const TEST_CONTEXT = {
+  region: 'eu-west-1',
   adminTelegramIds: '111,222',
   botUsername: 'test_orchestrator_bot',
   alarmEmail: 'ops@example.com',
@@ -31,7 +32,8 @@ export function synthesize(
     ...(options.context ?? TEST_CONTEXT),
     ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
   };
-  const { app, stack } = buildApp(context);
+  // The repository's operator.json (an operator's real inputs) never leaks into a test.
+  const { app, stack } = buildApp(context, undefined, { operatorFile: null });
   const template = Template.fromStack(stack);
   const logicalId = (construct: IConstruct): string => {
     const resource = (construct.node.defaultChild ?? construct) as CfnElement;

@@ -55,8 +55,47 @@ describe('loadConfig defaults', () => {
         prices: expect.objectContaining({ 'offline-deterministic': { inputPerMTok: 0, outputPerMTok: 0 } }),
       },
       agent: { maxIterations: 8, maxTokensPerRequest: 60_000, leaseSeconds: 300 },
+      usage: { monthlyBudgetUsdPerUser: 20 },
     });
   });
+
+  it('reads the DLQ URL the consumer dead-letters to itself, and the monthly budget per user', () => {
+    // Act
+    const config = loadConfig({
+      ...minimal,
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dead-letters.fifo',
+      USER_MONTHLY_BUDGET_USD: '7.5',
+    });
+
+    // Assess
+    expect(config.queue).toEqual({
+      driver: 'sqs',
+      url: QUEUE_URL,
+      deadLetterUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dead-letters.fifo',
+    });
+    expect(config.usage).toEqual({ monthlyBudgetUsdPerUser: 7.5 });
+  });
+
+  it.each([
+    ['DEAD_LETTER_QUEUE_URL', 'not a url'],
+    ['USER_MONTHLY_BUDGET_USD', '-1'],
+  ])('refuses %s=%s', (variable, value) => {
+    expect(configErrorOf({ ...minimal, [variable]: value }).problems).toEqual([
+      expect.stringMatching(new RegExp(`^${variable}: `)),
+    ]);
+  });
+
+  it.each(['', 'us.', 'eu.', 'apac.'])(
+    'prices the default models under the %s prefix CDK picks for the Region',
+    (prefix) => {
+      const { prices } = loadConfig(minimal).llm;
+      expect(prices[`${prefix}anthropic.claude-sonnet-4-20250514-v1:0`]).toMatchObject({
+        inputPerMTok: 3,
+        outputPerMTok: 15,
+      });
+      expect(prices[`${prefix}amazon.nova-lite-v1:0`]).toEqual({ inputPerMTok: 0.06, outputPerMTok: 0.24 });
+    },
+  );
 
   it.each([
     ['offline', { provider: 'offline' }],
