@@ -34,9 +34,9 @@ export const MESSAGES = {
     `User ${id} is an administrator from configuration (ADMIN_TELEGRAM_IDS); change it there.`,
   unsupported: 'I can only read text messages for now.',
   offlineModel:
-    'Note: this installation runs the OFFLINE model: deterministic rules that understand this ' +
-    "product's own requests, with no network and no real AI. Configure Bedrock or an OpenAI-compatible " +
-    'model for real conversations.',
+    'Note: this installation runs the OFFLINE model: a few fixed commands (send anything else to see ' +
+    'them), no network and no real AI. Configure Bedrock or an OpenAI-compatible model for real ' +
+    'conversations.',
   unknownCommand: 'I do not know that command. Send /help for the list.',
   couldNotHandle:
     'Sorry, I could not handle that message, and trying again would not help. ' +

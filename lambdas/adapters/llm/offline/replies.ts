@@ -65,10 +65,11 @@ export function reportEvent(event: SystemEvent): string {
 
 export const HELP = [
   'I am the offline model (no real AI). I understand these commands:',
-  '- create project <name>: <what it does>',
+  '- create project <name>: <what it does>, or make me a <something> bot [with ...]',
   '- list my projects',
   '- status of <project>',
   '- build <project>, deploy <project>, run status of <project>, approve <project>',
+  '  ("it" stands for the project we were just talking about)',
   '- set secret <KEY> for <project> (then send the value), or paste a token with "for <project>"',
   '- usage',
   '- admins: list all projects, users, servers, usage of everyone',
