@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { webhookCallback } from 'grammy';
 import { createWebhookBot } from '../bot/webhook-bot.ts';
-import type { Runtime } from '../runtime/runtime.ts';
+import type { WebhookRuntime } from '../runtime/runtime.ts';
 import { botInfoFrom } from '../shared/bot-identity.ts';
 import { handleWebhookRequest, type WebhookGate } from './webhook-request.ts';
 
@@ -11,7 +11,7 @@ export type WebhookHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatew
  * Builds the webhook's request handler from a runtime: secrets read once, bot built once. Per
  * update it makes one AWS call, the queue send; the secrets come from the process's cache.
  */
-export async function buildWebhookApp(runtime: Runtime): Promise<WebhookHandler> {
+export async function buildWebhookApp(runtime: WebhookRuntime): Promise<WebhookHandler> {
   const { config, cachedSecrets, logger } = runtime;
   const [token, secretToken] = await Promise.all([
     cachedSecrets.get(config.secretIds.botToken),

@@ -1,13 +1,13 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { buildWebhookApp } from '../app/webhook-app.ts';
-import { runtimeFromEnv } from '../runtime/from-env.ts';
 import { lambdaObservability } from '../runtime/lambda-observability.ts';
 import { lazy, once } from '../runtime/lazy.ts';
-import type { Runtime } from '../runtime/runtime.ts';
+import type { WebhookRuntime } from '../runtime/runtime.ts';
+import { webhookRuntimeFromEnv } from '../runtime/webhook-runtime-from-env.ts';
 
 /** Telegram webhook: verify, validate, queue, answer at once. The local stack serves this too. */
-export function createWebhookHandler(getRuntime: () => Runtime, middlewares: MiddlewareObj[] = []) {
+export function createWebhookHandler(getRuntime: () => WebhookRuntime, middlewares: MiddlewareObj[] = []) {
   const app = lazy(() => buildWebhookApp(getRuntime()));
   const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(
     async (event) => {
@@ -28,6 +28,6 @@ export function createWebhookHandler(getRuntime: () => Runtime, middlewares: Mid
 
 const observability = lambdaObservability('telegram-webhook');
 export const handler = createWebhookHandler(
-  once(() => runtimeFromEnv(observability)),
+  once(() => webhookRuntimeFromEnv(observability)),
   observability.middlewares,
 );

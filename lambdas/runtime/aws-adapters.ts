@@ -1,16 +1,9 @@
-import { DynamoDbStore } from '../adapters/aws/dynamodb-store.ts';
 import { SecretsManagerStore } from '../adapters/aws/secrets-manager-store.ts';
 import { SqsQueue } from '../adapters/aws/sqs-queue.ts';
 import type { Config } from '../config/config.ts';
 import type { Adapters } from './runtime.ts';
 
-/** The AWS adapters both composition roots build the same way. */
-export function dynamoStore(config: Config): DynamoDbStore {
-  return new DynamoDbStore({
-    tableNames: config.tableNames,
-    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint } : {}),
-  });
-}
+/** The AWS adapters both composition roots build the same way (the store: aws-store.ts). */
 
 export function secretsManager(secrets: Extract<Config['secrets'], { driver: 'aws' }>): SecretsManagerStore {
   return new SecretsManagerStore({

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { EmfTelemetry } from '../adapters/aws/emf-telemetry.ts';
 import type { Config } from '../config/config.ts';
-import { dynamoStore, secretsManager, sqsQueues } from './aws-adapters.ts';
+import { secretsManager, sqsQueues } from './aws-adapters.ts';
+import { dynamoStore } from './aws-store.ts';
 import type { Adapters } from './runtime.ts';
 
 /**

@@ -1,8 +1,8 @@
-import { EncryptedFileSecretStore } from '../adapters/local/encrypted-file-secrets.ts';
 import type { Config } from '../config/config.ts';
-import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry.ts';
-import { dynamoStore, secretsManager, sqsQueues } from './aws-adapters.ts';
+import type { Telemetry } from '../ports/telemetry.ts';
+import { dynamoStore } from './aws-store.ts';
 import type { Adapters } from './runtime.ts';
+import { storelessAdapters } from './storeless-adapters.ts';
 
 /**
  * The adapters a Lambda handler runs on, built synchronously (the handlers build their runtime
@@ -16,16 +16,5 @@ import type { Adapters } from './runtime.ts';
  *   the bundled webhook on: that adapter stays in the bundles for it.
  */
 export function lambdaAdapters(config: Config, telemetry: Telemetry): Adapters {
-  if (config.queue.driver !== 'sqs') {
-    throw new Error('QUEUE_DRIVER=local-file runs on the local stack (npm start), not in a Lambda handler');
-  }
-  return {
-    store: dynamoStore(config),
-    ...sqsQueues(config.queue),
-    secrets:
-      config.secrets.driver === 'aws'
-        ? secretsManager(config.secrets)
-        : new EncryptedFileSecretStore({ dir: config.secrets.dir }),
-    telemetry: config.metricsDriver === 'emf' ? telemetry : NO_TELEMETRY,
-  };
+  return { store: dynamoStore(config), ...storelessAdapters(config, telemetry) };
 }

@@ -19,6 +19,14 @@ export interface Runtime {
   logger: Logger;
 }
 
+/**
+ * What the webhook runs on: it reads two cached secrets and sends to the queue, nothing else, so
+ * its bundle carries no DynamoDB code. A full Runtime is one too (the local stack passes that).
+ */
+export type WebhookRuntime = Pick<Runtime, 'config' | 'cachedSecrets' | 'telemetry' | 'logger'> & {
+  queue: QueueProducer;
+};
+
 export interface Adapters {
   store: KeyValueStore;
   queue: QueueProducer & QueueConsumer;
