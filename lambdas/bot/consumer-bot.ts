@@ -55,7 +55,7 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
   bot.use(userAdmin(deps.directory, deps.access));
   bot.use(usageReport(agent.usage));
   bot.use(confirmations(agent.productOwner));
-  bot.use(secretsOutsideText(agent.intake));
+  bot.use(secretsOutsideText(agent.productOwner, agent.intake));
   bot.use(productOwnerChat(agent.productOwner, agent.intake));
   return bot;
 }

@@ -6,7 +6,8 @@ import type { ConversationLeases } from '../conversations/conversation-lease.ts'
 import type { ProjectService } from '../projects/project-service.ts';
 import { type BotIdentityLookup, verifyBotToken } from './bot-token-verifier.ts';
 import type { ChatSecretVault } from './chat-secret-vault.ts';
-import { detectSecrets, redact } from './secret-detector.ts';
+import { detectSecrets } from './secret-detector.ts';
+import { removeSecrets } from './secret-removal.ts';
 
 /**
  * What goes on to the agent. Each variant but `handled` is a PersonInput (system-events.ts): what
@@ -71,32 +72,13 @@ export async function takeSecrets(
     };
   }
 
-  const found = detectSecrets(text);
-  if (found.length === 0) return { kind: 'plain', text };
-  await deps.chat.delete(chatId, messageId);
-  const refs: string[] = [];
-  const withheld: Array<{ ref: string; kind: string }> = [];
-  for (const secret of found) {
-    if (secret.kind === 'TELEGRAM_BOT_TOKEN') {
-      const check = await verifyBotToken(secret.value, deps.botLookup);
-      if (!check.ok) {
-        await deps.chat.send(chatId, `I deleted your message and did not store the token: ${check.reason}.`);
-        return { kind: 'handled' };
-      }
-    }
-    const ref = await deps.vault.stash(principal.userId, secret.value);
-    refs.push(ref);
-    withheld.push({ ref, kind: secret.kind });
-    deps.telemetry?.count('SecretStoredFromChat');
-  }
-  await deps.chat.send(
-    chatId,
-    'I removed your message because it contained a secret; it is stored encrypted.',
-  );
+  const removed = await removeSecrets(deps, principal, chatId, messageId, text);
+  if (removed.kind === 'none') return { kind: 'plain', text };
+  if (removed.kind === 'refused') return { kind: 'handled' };
   return {
     kind: 'redacted',
-    text: redact(text, found, (secret, i) => `[secret:${refs[i]} ${secret.kind}]`),
-    events: [{ kind: 'secrets_withheld', secrets: withheld }],
+    text: removed.redacted,
+    events: [{ kind: 'secrets_withheld', secrets: removed.withheld }],
   };
 }
 

@@ -3,13 +3,17 @@ import { verifyBotToken } from './bot-token-verifier.ts';
 import { type DetectedSecret, detectSecrets, redact } from './secret-detector.ts';
 import type { IntakeDeps } from './secret-intake.ts';
 
-export type RemovalResult = { kind: 'none' } | { kind: 'removed'; redacted: string } | { kind: 'refused' };
+export type RemovalResult =
+  | { kind: 'none' }
+  /** Taken out: the text with references in place of values, and the stashed secrets' refs. */
+  | { kind: 'removed'; redacted: string; withheld: Array<{ ref: string; kind: string }> }
+  /** A bot token Telegram does not know: deleted, not stored, the person told. */
+  | { kind: 'refused' };
 
 /**
  * Takes every secret out of a piece of text a person put in the chat (a message, an edit of one,
  * a photo's caption): the message is deleted, each value stashed in the secrets port, the person
- * told, and what may go on carries references only. A bot token that Telegram does not know is
- * not stored (`refused`).
+ * told, and what may go on carries references only.
  */
 export async function removeSecrets(
   deps: Pick<IntakeDeps, 'vault' | 'chat' | 'botLookup' | 'telemetry'>,
@@ -21,10 +25,10 @@ export async function removeSecrets(
   const found = detectSecrets(text);
   if (found.length === 0) return { kind: 'none' };
   await deps.chat.delete(chatId, messageId);
-  const refs: string[] = [];
+  const withheld: Array<{ ref: string; kind: string }> = [];
   for (const secret of found) {
     if (!(await acceptable(deps, chatId, secret))) return { kind: 'refused' };
-    refs.push(await deps.vault.stash(principal.userId, secret.value));
+    withheld.push({ ref: await deps.vault.stash(principal.userId, secret.value), kind: secret.kind });
     deps.telemetry?.count('SecretStoredFromChat');
   }
   await deps.chat.send(
@@ -33,7 +37,8 @@ export async function removeSecrets(
   );
   return {
     kind: 'removed',
-    redacted: redact(text, found, (secret, i) => `[secret:${refs[i]} ${secret.kind}]`),
+    redacted: redact(text, found, (secret, i) => `[secret:${withheld[i]?.ref} ${secret.kind}]`),
+    withheld,
   };
 }
 

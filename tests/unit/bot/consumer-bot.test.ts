@@ -12,7 +12,7 @@ import type { ChatSession } from '../../../lambdas/domain/sessions/chat-session.
 import { SessionRepository } from '../../../lambdas/domain/sessions/session-repository.ts';
 import { botInfoFrom } from '../../../lambdas/shared/bot-identity.ts';
 import { createLogger } from '../../../lambdas/shared/logger.ts';
-import { resultsIn, transcriptOf } from '../../support/agent-transcript.ts';
+import { resultsIn, systemNotesIn, transcriptOf } from '../../support/agent-transcript.ts';
 import { ManualClock, MemoryStore } from '../../support/memory-store.ts';
 import { type AgentWorld, agentWorld, intakeIn, productOwnerIn } from '../../support/product-owner-world.ts';
 import {
@@ -298,23 +298,29 @@ describe('consumer bot: the Product Owner agent', () => {
         },
       }),
     },
-  ])('takes a secret out of $what as from a plain message', async ({ update }) => {
-    // Prepare
-    const key = `ghp_${'a1B2c3D4e5'.repeat(4).slice(0, 36)}`;
+  ])(
+    'takes a secret out of $what as from a plain message, for the project the person names next',
+    async ({ update }) => {
+      // Prepare
+      const key = `ghp_${'a1B2c3D4e5'.repeat(4).slice(0, 36)}`;
+      await send(privateText(ADMIN, 'create project shop-bot: a shop'));
 
-    // Act
-    const replies = await send(update(`here is my token ${key}`));
+      // Act
+      const replies = await send(update(`here is my token ${key}`));
+      const stashed = world.secrets.names();
+      await send(privateText(ADMIN, 'store secrets for shop-bot'));
 
-    // Assess
-    expect(telegram.callsTo('deleteMessage').map((c) => c.payload)).toEqual([
-      { chat_id: ADMIN, message_id: 321 },
-    ]);
-    expect(replies.join('\n')).not.toContain(key);
-    expect(world.secrets.names()).toEqual([
-      expect.stringMatching(new RegExp(`^chat-secrets/${ADMIN}/[0-9a-f]{12}$`)),
-    ]);
-    expect(store.dump('usage')).toEqual([]);
-  });
+      // Assess
+      expect(telegram.callsTo('deleteMessage').map((c) => c.payload)).toEqual([]);
+      expect(replies.join('\n')).not.toContain(key);
+      expect(stashed).toEqual([expect.stringMatching(new RegExp(`^chat-secrets/${ADMIN}/[0-9a-f]{12}$`))]);
+      expect(systemNotesIn(await transcriptOf(store, ADMIN))).toEqual([
+        { kind: 'secrets_withheld', secrets: [{ ref: expect.any(String), kind: 'GITHUB_TOKEN' }] },
+      ]);
+      const [project] = await world.projects.list({ userId: ADMIN, role: 'admin' });
+      expect(world.secrets.names()).toEqual([`projects/${project?.id}/GITHUB_TOKEN`]);
+    },
+  );
 
   it('tells the person an edit is not read, and deletes nothing, when it holds no secret', async () => {
     // Act
