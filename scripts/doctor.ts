@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type DoctorClients,
@@ -32,27 +33,16 @@ const { values } = parseArgs({
   },
 });
 
-interface SnsModule {
-  SNSClient: new (config: { region: string }) => { send(command: unknown): Promise<unknown> };
-  ListSubscriptionsByTopicCommand: new (input: { TopicArn: string; NextToken?: string }) => unknown;
-}
-
-/** @aws-sdk/client-sns is not a dependency of the project; use it if someone installed it. */
-async function snsSubscriptions(region: string): Promise<DoctorClients['topicSubscriptions']> {
-  const specifier = '@aws-sdk/client-sns';
-  const sns = (await import(specifier).catch(() => undefined)) as SnsModule | undefined;
-  if (!sns) return undefined;
-  const client = new sns.SNSClient({ region });
+/** Every subscription of the topic, across pages; a confirmed one has an ARN, not PendingConfirmation. */
+function snsSubscriptions(region: string): NonNullable<DoctorClients['topicSubscriptions']> {
+  const client = new SNSClient({ region });
   return async (topicArn) => {
     const found: Subscription[] = [];
     let next: string | undefined;
     do {
-      const page = (await client.send(
-        new sns.ListSubscriptionsByTopicCommand({ TopicArn: topicArn, ...(next ? { NextToken: next } : {}) }),
-      )) as {
-        Subscriptions?: { Protocol?: string; Endpoint?: string; SubscriptionArn?: string }[];
-        NextToken?: string;
-      };
+      const page = await client.send(
+        new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, ...(next ? { NextToken: next } : {}) }),
+      );
       for (const s of page.Subscriptions ?? []) {
         found.push({
           protocol: s.Protocol ?? '?',
@@ -81,7 +71,7 @@ async function main(): Promise<void> {
   const secrets = new SecretsManagerClient({ region });
   const bedrock = new BedrockRuntimeClient({ region });
   const sqs = new SQSClient({ region });
-  const topicSubscriptions = await snsSubscriptions(region);
+  const topicSubscriptions = snsSubscriptions(region);
   const clients: DoctorClients = {
     secretValue: async (secretId) =>
       (await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString ?? '',
@@ -100,7 +90,7 @@ async function main(): Promise<void> {
         }),
       );
     },
-    ...(topicSubscriptions ? { topicSubscriptions } : {}),
+    topicSubscriptions,
     queueDepth: async (queueUrl) => {
       const { Attributes = {} } = await sqs.send(
         new GetQueueAttributesCommand({
