@@ -1,0 +1,34 @@
+import type { TokenUsage } from './language-model.ts';
+
+/**
+ * Coding engine port: something that edits a checked-out working tree to meet a task. Claude
+ * Code (headless, on Bedrock) in AWS; a scripted, deterministic engine locally, which writes a
+ * small but real project whose tests really run.
+ */
+export interface CodingTask {
+  /** The working tree to edit (a clone of the project's repository, on its branch). */
+  workdir: string;
+  /** What to build: the spec (user stories, acceptance criteria) as text. */
+  spec: string;
+  projectName: string;
+  /** 1 for the first try; higher when reworking after a red test report. */
+  attempt: number;
+  /** The tester's report of the previous attempt, when reworking. */
+  testReport?: string;
+  maxTurns: number;
+  signal?: AbortSignal;
+}
+
+export interface CodingResult {
+  outcome: 'done' | 'gave_up';
+  /** What the engine says it did, for the commit message and the owner's message. */
+  summary: string;
+  usage: TokenUsage;
+  /** The model that did the work, for the usage ledger's price lookup. */
+  modelId: string;
+}
+
+export interface CodingEngine {
+  readonly name: string;
+  run(task: CodingTask): Promise<CodingResult>;
+}

@@ -1,0 +1,55 @@
+/**
+ * Git-host port: where project repositories live. GitHub through a GitHub App (Octokit) in AWS;
+ * locally, bare repositories under the data directory served over HTTP by `git http-backend` with
+ * the same URL and token shape as GitHub, plus the few REST endpoints the product uses.
+ */
+export interface Repository {
+  /** `owner/name` */
+  fullName: string;
+  /** Browser link the person is sent. */
+  htmlUrl: string;
+  /** HTTPS clone URL without credentials. */
+  cloneUrl: string;
+  defaultBranch: string;
+}
+
+export type TokenAccess = 'write' | 'read';
+
+export interface RepositoryToken {
+  /** Used as `https://x-access-token:<token>@host/owner/name.git`; never logged or stored. */
+  token: string;
+  expiresAt: string;
+}
+
+export interface PullRequest {
+  number: number;
+  htmlUrl: string;
+  head: string;
+  base: string;
+  state: 'open' | 'closed' | 'merged';
+}
+
+export interface GitHost {
+  /** Creates the repository in the configured organisation, or returns it if it exists. */
+  ensureRepository(name: string, options: { description: string; private?: boolean }): Promise<Repository>;
+  getRepository(name: string): Promise<Repository | undefined>;
+  /**
+   * A token for this one repository, valid about an hour: `write` = contents and pull requests
+   * (workers), `read` = contents only (the tester).
+   */
+  repositoryToken(name: string, access: TokenAccess): Promise<RepositoryToken>;
+  /** Opens a pull request from `head` into `base`, or returns the open one for that head. */
+  ensurePullRequest(
+    name: string,
+    request: { head: string; base: string; title: string; body: string },
+  ): Promise<PullRequest>;
+  /** Protects the default branch where the plan allows it; returns false where it does not. */
+  protectDefaultBranch(name: string): Promise<boolean>;
+}
+
+export class RepositoryNotFoundError extends Error {
+  constructor(readonly repository: string) {
+    super(`Repository ${repository} not found`);
+    this.name = 'RepositoryNotFoundError';
+  }
+}
