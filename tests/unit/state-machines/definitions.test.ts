@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import aslValidator from 'asl-validator';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 interface State {
@@ -13,6 +13,12 @@ interface State {
   Parameters?: Record<string, unknown>;
   Next?: string;
 }
+
+// asl-validator ships no types: its default export takes a definition and reports errors.
+const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errors: unknown[];
+};
 
 const load = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../../state-machines/${name}.asl.json`, import.meta.url), 'utf8')) as {

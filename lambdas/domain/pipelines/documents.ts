@@ -1,0 +1,33 @@
+import type { KeyValueStore } from '../../ports/key-value-store.ts';
+import { notFound } from '../errors.ts';
+
+export type DocumentKind = 'request' | 'spec' | 'report' | 'summary';
+
+/**
+ * The documents a run produces (the request, the spec, test reports, what was built), kept with
+ * the project so payloads carry a reference (`doc:<kind>:<run>:<n>`) instead of the text.
+ */
+export class PipelineDocuments {
+  constructor(private readonly store: KeyValueStore) {}
+
+  async put(
+    projectId: string,
+    kind: DocumentKind,
+    runName: string,
+    n: number,
+    text: string,
+  ): Promise<string> {
+    const ref = `doc:${kind}:${runName}:${n}`;
+    // Kept well under DynamoDB's 400 KB item limit: a document longer than this is cut.
+    await this.store.put('projects', { pk: `PROJECT#${projectId}`, sk: ref, text: text.slice(0, 200_000) });
+    return ref;
+  }
+
+  async get(projectId: string, ref: string): Promise<string> {
+    if (!/^doc:(request|spec|report|summary):[A-Za-z0-9_-]{1,80}:\d{1,3}$/.test(ref))
+      throw notFound(`Document ${ref}`);
+    const item = await this.store.get('projects', { pk: `PROJECT#${projectId}`, sk: ref });
+    if (typeof item?.text !== 'string') throw notFound(`Document ${ref}`);
+    return item.text;
+  }
+}

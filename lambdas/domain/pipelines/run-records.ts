@@ -1,0 +1,77 @@
+import type { KeyValueStore } from '../../ports/key-value-store.ts';
+
+/** What the product keeps about a run, next to its project (the run's own state is in Step Functions). */
+export interface RunRecord {
+  runName: string;
+  runId: string;
+  pipeline: 'engineering' | 'devops';
+  projectId: string;
+  ownerId: number;
+  chatId: number;
+  number: number;
+  startedAt: string;
+  /** Filled in as the run goes. */
+  attempts?: number;
+  lastCommit?: string;
+  htmlUrl?: string;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  commit?: string;
+  passed: boolean;
+  summaryRef?: string;
+  reportRef?: string;
+  at: string;
+}
+
+/** Run and attempt records in the projects table: `PROJECT#<id>` / `RUN#<name>` and `RUN#<name>#A<n>`. */
+export class RunRecords {
+  constructor(private readonly store: KeyValueStore) {}
+
+  async put(record: RunRecord): Promise<void> {
+    await this.store.put('projects', {
+      pk: `PROJECT#${record.projectId}`,
+      sk: `RUN#${record.runName}`,
+      ...record,
+    });
+  }
+
+  async get(projectId: string, runName: string): Promise<RunRecord | undefined> {
+    const item = await this.store.get('projects', { pk: `PROJECT#${projectId}`, sk: `RUN#${runName}` });
+    return item ? strip<RunRecord>(item) : undefined;
+  }
+
+  /** The project's runs, oldest first. */
+  async list(projectId: string): Promise<RunRecord[]> {
+    const runs: RunRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.query('projects', `PROJECT#${projectId}`, {
+        skBeginsWith: 'RUN#',
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const item of page.items) if (!item.sk.includes('#A')) runs.push(strip<RunRecord>(item));
+      cursor = page.cursor;
+    } while (cursor);
+    return runs.sort((a, b) => a.number - b.number);
+  }
+
+  async putAttempt(projectId: string, runName: string, attempt: AttemptRecord): Promise<void> {
+    const sk = `RUN#${runName}#A${String(attempt.attempt).padStart(3, '0')}`;
+    await this.store.put('projects', { pk: `PROJECT#${projectId}`, sk, ...attempt });
+    const run = await this.get(projectId, runName);
+    if (run) {
+      await this.put({
+        ...run,
+        attempts: Math.max(run.attempts ?? 0, attempt.attempt),
+        ...(attempt.commit ? { lastCommit: attempt.commit } : {}),
+      });
+    }
+  }
+}
+
+function strip<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+}
