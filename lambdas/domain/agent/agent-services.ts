@@ -1,6 +1,7 @@
 import type { ChatChannel } from '../../ports/chat.ts';
 import type { UserDirectory } from '../access/user-directory.ts';
 import type { ChatSecretVault } from '../chat-secrets/chat-secret-vault.ts';
+import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { ProjectService } from '../projects/project-service.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
 
@@ -11,4 +12,6 @@ export interface AgentServices {
   vault: ChatSecretVault;
   users: UserDirectory;
   usage: UsageLedger;
+  /** Absent where no pipeline is configured: the tools then say plainly that nothing ran. */
+  engineering?: EngineeringService;
 }

@@ -1,4 +1,5 @@
 import type { AdmittedUser } from '../access/user-directory.ts';
+import type { RunFacts } from '../pipelines/engineering-service.ts';
 import type { Project, ProjectStatus } from '../projects/project.ts';
 import { formatUsage, type UsageTotals } from '../usage/usage-ledger.ts';
 
@@ -33,6 +34,9 @@ export type ToolResultData =
   | { kind: 'secret_stored'; project: ProjectName; key: string }
   | { kind: 'secret_awaited'; project: ProjectName; key: string }
   | { kind: 'pipeline_not_available'; pipeline: 'engineering' | 'devops'; project: ProjectName }
+  | { kind: 'run_started'; pipeline: 'engineering' | 'devops'; project: ProjectName; runName: string }
+  | { kind: 'run_status'; project: ProjectName; run: RunFacts }
+  | { kind: 'escalation_answered'; project: ProjectName; decision: 'try_again' | 'give_up' }
   | { kind: 'no_runs'; project: ProjectName }
   | { kind: 'nothing_to_approve'; project: ProjectName }
   | { kind: 'users_listed'; users: Array<{ userId: number; displayName?: string }> }
@@ -86,6 +90,18 @@ const notLanded = (pipeline: string) =>
   `The ${pipeline} pipeline is not part of this installation yet, so nothing was started. ` +
   'Tell the person so plainly; do not pretend it ran.';
 
+export function describeRun(projectName: string, run: RunFacts): string {
+  const parts = [
+    `Run ${run.runName} of ${projectName}: ${run.status}`,
+    run.step ? `step "${run.step}"` : undefined,
+    run.attempts > 0 ? `attempt ${run.attempts}` : undefined,
+    `${run.elapsedSeconds} s`,
+    run.htmlUrl ? `repository ${run.htmlUrl}` : undefined,
+    run.waitingForDecision ? 'waiting for the owner to choose Try again or Give up' : undefined,
+  ];
+  return `${parts.filter(Boolean).join(', ')}.`;
+}
+
 /** The text the model reads for a result. */
 export function renderToolResult(data: ToolResultData): string {
   switch (data.kind) {
@@ -109,10 +125,21 @@ export function renderToolResult(data: ToolResultData): string {
       return `Waiting for the person to send the value of ${data.key} for ${data.project.name}.`;
     case 'pipeline_not_available':
       return notLanded(data.pipeline);
+    case 'run_started':
+      return (
+        `Started the ${data.pipeline} run ${data.runName} for ${data.project.name}. ` +
+        'The person will be told as it goes (started, built with the link, or failed); no need to poll.'
+      );
+    case 'run_status':
+      return describeRun(data.project.name, data.run);
+    case 'escalation_answered':
+      return data.decision === 'try_again'
+        ? `The run of ${data.project.name} tries again.`
+        : `The run of ${data.project.name} is given up.`;
     case 'no_runs':
-      return `${data.project.name} has no pipeline runs: the pipelines are not part of this installation yet.`;
+      return `${data.project.name} has no pipeline runs yet.`;
     case 'nothing_to_approve':
-      return `Nothing is waiting for approval on ${data.project.name}: ${notLanded('engineering')}`;
+      return `Nothing is waiting for a decision on ${data.project.name}.`;
     case 'users_listed':
       return data.users.length === 0
         ? 'No admitted users besides the configured admins.'

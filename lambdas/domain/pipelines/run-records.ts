@@ -14,6 +14,8 @@ export interface RunRecord {
   attempts?: number;
   lastCommit?: string;
   htmlUrl?: string;
+  /** The escalation the run waits on, while it waits. */
+  escalationId?: string;
 }
 
 export interface AttemptRecord {
@@ -55,6 +57,12 @@ export class RunRecords {
       cursor = page.cursor;
     } while (cursor);
     return runs.sort((a, b) => a.number - b.number);
+  }
+
+  /** Changes a run's record (the steps fill it in as the run goes). */
+  async update(projectId: string, runName: string, change: Partial<RunRecord>): Promise<void> {
+    const run = await this.get(projectId, runName);
+    if (run) await this.put({ ...run, ...change });
   }
 
   async putAttempt(projectId: string, runName: string, attempt: AttemptRecord): Promise<void> {

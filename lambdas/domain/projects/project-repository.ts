@@ -70,7 +70,13 @@ function toProject(item: Item): Project {
     description: String(item.description),
     status: item.status as Project['status'],
     secretKeys: Array.isArray(item.secretKeys) ? item.secretKeys.map(String) : [],
+    ...(isRepository(item.repository) ? { repository: item.repository } : {}),
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
   };
+}
+
+function isRepository(value: unknown): value is NonNullable<Project['repository']> {
+  const r = value as { fullName?: unknown; htmlUrl?: unknown } | undefined;
+  return typeof r?.fullName === 'string' && typeof r.htmlUrl === 'string';
 }

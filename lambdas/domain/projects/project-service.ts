@@ -3,6 +3,7 @@ import { DomainError, notFound } from '../errors.ts';
 import {
   normaliseProjectName,
   type Project,
+  type ProjectStatus,
   projectIdFor,
   validateDescription,
   validateSecretKey,
@@ -69,6 +70,22 @@ export class ProjectService {
     };
     await this.repository.save(updated);
     return updated;
+  }
+
+  /** Records what a pipeline did to the project (no principal: the caller already checked). */
+  async markStatus(
+    projectId: string,
+    status: ProjectStatus,
+    repository?: Project['repository'],
+  ): Promise<void> {
+    const project = await this.repository.get(projectId);
+    if (!project) return;
+    await this.repository.save({
+      ...project,
+      status,
+      ...(repository ? { repository } : {}),
+      updatedAt: this.now().toISOString(),
+    });
   }
 
   private canSee(principal: Principal, project: Project): boolean {

@@ -11,6 +11,8 @@ export interface Project {
   status: ProjectStatus;
   /** Names (never values) of the project's secrets in the secrets port. */
   secretKeys: string[];
+  /** The repository the engineering pipeline made for it. */
+  repository?: { fullName: string; htmlUrl: string };
   createdAt: string;
   updatedAt: string;
 }

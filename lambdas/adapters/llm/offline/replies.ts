@@ -31,6 +31,11 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
       return `Send me the value of ${data.key} for ${data.project.name} now. I will store it encrypted and delete your message.`;
     case 'pipeline_not_available':
       return `The ${data.pipeline} pipeline is not part of this installation yet, so nothing was started.`;
+    case 'run_started':
+      return `Started building ${data.project.name} (run ${data.runName}). I will tell you when it is done.`;
+    case 'run_status':
+    case 'escalation_answered':
+      return rendered;
     case 'no_runs':
       return `${data.project.name} has no pipeline runs yet.`;
     case 'nothing_to_approve':

@@ -2,25 +2,43 @@ import * as z from 'zod';
 import { defineTool } from '../agent-tool.ts';
 import { projectName } from '../tool-results.ts';
 
-// The engineering and devops pipelines arrive in their own issues. Until then these tools are
-// real (tenancy, confirmation, journal) but report plainly that nothing was started.
+// The devops pipeline arrives in its own issue; until then trigger_deploy is real (tenancy,
+// confirmation, journal) but reports plainly that nothing was started.
 
 const projectRef = z.object({ project: z.string().min(1).max(80) });
 
 export const startEngineering = defineTool({
   name: 'start_engineering',
   description:
-    'Start the engineering pipeline (analyst, architect, developer, tester) for a project. Costly.',
-  input: projectRef,
+    'Start the engineering pipeline (analyst, architect, developer, tester) for a project: the first ' +
+    'run builds its repository, a later one makes the change in `request` on a branch and a pull ' +
+    'request. The person is told as it goes. Costly.',
+  input: z.object({
+    project: z.string().min(1).max(80),
+    request: z.string().min(3).max(4000).optional(),
+  }),
   idempotent: true,
   async confirmation({ project }, { principal, services }) {
     const target = await services.projects.get(principal, project);
     return `Start building ${target.name}? This runs the AI engineering pipeline and costs model tokens.`;
   },
-  async run({ project }, { principal, services }) {
+  async run({ project, request }, { principal, chatId, services }) {
     const target = await services.projects.get(principal, project);
+    if (!services.engineering) {
+      return {
+        result: { kind: 'pipeline_not_available', pipeline: 'engineering', project: projectName(target) },
+        projectId: target.id,
+      };
+    }
+    const run = await services.engineering.start(target, chatId, request);
+    await services.projects.markStatus(target.id, 'engineering');
     return {
-      result: { kind: 'pipeline_not_available', pipeline: 'engineering', project: projectName(target) },
+      result: {
+        kind: 'run_started',
+        pipeline: 'engineering',
+        project: projectName(target),
+        runName: run.runName,
+      },
       projectId: target.id,
     };
   },
@@ -51,18 +69,39 @@ export const runStatus = defineTool({
   idempotent: true,
   async run({ project }, { principal, services }) {
     const target = await services.projects.get(principal, project);
-    return { result: { kind: 'no_runs', project: projectName(target) } };
+    const run = await services.engineering?.latest(target);
+    return {
+      result: run
+        ? { kind: 'run_status', project: projectName(target), run }
+        : { kind: 'no_runs', project: projectName(target) },
+      projectId: target.id,
+    };
   },
 });
 
 export const approveEscalation = defineTool({
   name: 'approve_escalation',
-  description: 'Approve a step a pipeline escalated to a human (e.g. merging a breaking change).',
-  input: projectRef,
+  description:
+    'Answer a run that stopped after three red attempts and waits for its owner: try_again (three more ' +
+    'attempts) or give_up.',
+  input: z.object({
+    project: z.string().min(1).max(80),
+    decision: z.enum(['try_again', 'give_up']).default('try_again'),
+  }),
   idempotent: true,
-  async run({ project }, { principal, services }) {
+  async run({ project, decision }, { principal, services }) {
     const target = await services.projects.get(principal, project);
-    return { result: { kind: 'nothing_to_approve', project: projectName(target) } };
+    const escalation = await services.engineering?.openEscalationOf(target);
+    const outcome = escalation
+      ? await services.engineering?.decide(principal, escalation, decision)
+      : undefined;
+    return {
+      result:
+        outcome === 'accepted'
+          ? { kind: 'escalation_answered', project: projectName(target), decision }
+          : { kind: 'nothing_to_approve', project: projectName(target) },
+      projectId: target.id,
+    };
   },
 });
 
