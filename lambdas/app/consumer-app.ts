@@ -1,7 +1,8 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createConsumerBot } from '../bot/consumer-bot.ts';
+import { type AgentFeatures, createConsumerBot } from '../bot/consumer-bot.ts';
 import { AccessControl } from '../domain/access/access-control.ts';
 import { UserDirectory } from '../domain/access/user-directory.ts';
+import { pipelineEventDedupId } from '../domain/pipelines/pipeline-event.ts';
 import type { ChatSession } from '../domain/sessions/chat-session.ts';
 import { SessionRepository } from '../domain/sessions/session-repository.ts';
 import { UpdateDeduplicator } from '../domain/updates/update-deduplicator.ts';
@@ -31,19 +32,32 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
   const token = await cachedSecrets.get(config.secretIds.botToken);
   const botInfo = botInfoFrom(token, config.botUsername);
   const directory = new UserDirectory(runtime.store);
+  const access = new AccessControl(config.adminIds, directory);
+  let agent: AgentFeatures | undefined;
   const bot = createConsumerBot({
     token,
     botInfo,
     apiRoot: config.telegramApiRoot,
-    access: new AccessControl(config.adminIds, directory),
+    access,
     directory,
     sessions: new SessionRepository<ChatSession>(runtime.store),
-    agent: (api) => wireProductOwner(runtime, api, directory),
+    agent: (api) => {
+      agent = wireProductOwner(runtime, api, directory);
+      return agent;
+    },
     logger,
     telemetry: runtime.telemetry,
   });
   const processor = new UpdateProcessor({
     handle: (update) => bot.handleUpdate(update),
+    handleEvent: async (event) => {
+      // The owner may have lost access since the run started: then nobody is told.
+      const owner = await access.principalOf(event.ownerId);
+      if (!owner || !agent) return;
+      await agent.productOwner.handleMessage(owner, event.chatId, pipelineEventDedupId(event), {
+        events: [{ kind: 'pipeline_event', event }],
+      });
+    },
     claims: new UpdateDeduplicator(runtime.store, botInfo.id, config.dedupTtlSeconds),
     deadLetters: runtime.deadLetters,
     tell: async (chatId, text) => {
@@ -65,7 +79,7 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
         body: record.body,
       });
     } finally {
-      logger.removeKeys(['messageId', 'chatId', 'updateId']);
+      logger.removeKeys(['messageId', 'chatId', 'updateId', 'runName']);
     }
   };
 

@@ -1,5 +1,6 @@
 import type { Update } from 'grammy/types';
 import { MESSAGES } from '../bot/messages.ts';
+import { type PipelineEvent, parsePipelineEventBody } from '../domain/pipelines/pipeline-event.ts';
 import type { UpdateDeduplicator } from '../domain/updates/update-deduplicator.ts';
 import { parseUpdate } from '../domain/updates/update-envelope.ts';
 import type { QueueProducer } from '../ports/queue.ts';
@@ -34,6 +35,8 @@ export interface RetryPolicy {
 export interface UpdateProcessorDeps {
   /** Answers the update (the consumer bot). */
   handle: (update: Update) => Promise<void>;
+  /** Hands a pipeline event to the owner's conversation (the Product Owner). */
+  handleEvent: (event: PipelineEvent) => Promise<void>;
   claims: UpdateDeduplicator;
   deadLetters: QueueProducer;
   /** Tells the person in this chat something went wrong; failures to tell are swallowed. */
@@ -58,6 +61,8 @@ export class UpdateProcessor {
   }
 
   async process(message: QueuedUpdate): Promise<RecordOutcome> {
+    const event = pipelineEventIn(message.body);
+    if (event) return this.processEvent(message, event);
     const parsed = parseUpdate(message.body);
     if (!parsed.ok) {
       // Only a message put on the queue by something other than our webhook gets here.
@@ -80,6 +85,28 @@ export class UpdateProcessor {
     }
     await this.deps.claims.finish(updateId);
     return { kind: 'done', how: 'answered' };
+  }
+
+  /**
+   * A pipeline run's news for its owner, queued in their chat's group. Delivered once by the
+   * queue's dedup id; a redelivery after a crash is recognised by the Product Owner (same request id).
+   */
+  private async processEvent(message: QueuedUpdate, event: PipelineEvent): Promise<RecordOutcome> {
+    this.deps.logger.appendKeys({ runName: event.runName });
+    try {
+      await this.deps.handleEvent(event);
+      return { kind: 'done', how: 'answered' };
+    } catch (error) {
+      const failure = classifyFailure(error);
+      if (failure.kind === 'bounce') return { kind: 'retry', afterMs: failure.afterMs };
+      if (failure.kind === 'transient') {
+        this.deps.telemetry.count('UpdateRetried');
+        return { kind: 'retry', afterMs: this.backoffMs(1) };
+      }
+      this.deps.logger.error('pipeline event not delivered', { reason: String(error) });
+      this.deps.telemetry.count('UpdateFailedPermanently');
+      return { kind: 'done', how: 'dropped' };
+    }
   }
 
   private async failed(message: QueuedUpdate, updateId: number, error: unknown): Promise<RecordOutcome> {
@@ -146,4 +173,14 @@ export class UpdateProcessor {
 function describe(error: unknown): string {
   const inner = error instanceof Error && 'error' in error ? (error as { error: unknown }).error : error;
   return inner instanceof Error ? `${inner.name}: ${inner.message}` : String(inner);
+}
+
+/** A queue body that is a pipeline event, not a Telegram update (which has `update_id`). */
+function pipelineEventIn(body: string): PipelineEvent | undefined {
+  if (!body.startsWith('{"pipelineEvent"')) return undefined;
+  try {
+    return parsePipelineEventBody(JSON.parse(body));
+  } catch {
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
 import type { ContentBlock } from '../../ports/language-model.ts';
+import type { PipelineEvent } from '../pipelines/pipeline-event.ts';
 
 /**
  * What the system reports to the agent alongside (or instead of) what the person typed. These
@@ -9,7 +10,9 @@ export type SystemEvent =
   /** The value the agent asked for arrived in the chat and is stored under the project. */
   | { kind: 'secret_stored'; projectId: string; key: string }
   /** Secrets the person pasted were taken out of their text and stashed; these refs claim them. */
-  | { kind: 'secrets_withheld'; secrets: Array<{ ref: string; kind: string }> };
+  | { kind: 'secrets_withheld'; secrets: Array<{ ref: string; kind: string }> }
+  /** A pipeline run of one of the person's projects moved on; tell them, unasked. */
+  | { kind: 'pipeline_event'; event: PipelineEvent };
 
 /** A message for the agent: what the person typed (if anything) and what the system adds. */
 export interface PersonInput {
@@ -28,6 +31,8 @@ export function renderSystemEvent(event: SystemEvent): string {
         `${event.secrets.map((s) => `[secret:${s.ref} ${s.kind}]`).join(', ')}. ` +
         'Pass a ref as secretRef to set_project_secret to store it under a project.'
       );
+    case 'pipeline_event':
+      return renderPipelineEvent(event.event);
   }
 }
 
@@ -39,7 +44,26 @@ export function systemNote(event: SystemEvent): ContentBlock {
 /** The event a system_note block carries, when it is one of ours. */
 export function systemEventOf(block: { data?: unknown }): SystemEvent | undefined {
   const data = block.data as { kind?: unknown } | undefined;
-  return data?.kind === 'secret_stored' || data?.kind === 'secrets_withheld'
+  return data?.kind === 'secret_stored' ||
+    data?.kind === 'secrets_withheld' ||
+    data?.kind === 'pipeline_event'
     ? (data as SystemEvent)
     : undefined;
+}
+
+function renderPipelineEvent(e: PipelineEvent): string {
+  const run = `The ${e.pipeline} run ${e.runName} of project ${e.projectId}`;
+  const tell = ' Tell the person in a short message, with the link if there is one.';
+  switch (e.kind) {
+    case 'started':
+      return `${run} started.${tell}`;
+    case 'succeeded':
+      return `${run} succeeded after ${e.attempts ?? 1} attempt(s): repository ${e.htmlUrl}, commit ${e.commit}; its tests pass on a clean checkout.${tell}`;
+    case 'failed':
+      return `${run} failed: ${e.error ?? 'no reason given'}.${tell}`;
+    case 'given_up':
+      return `${run} was given up by the person after ${e.attempts ?? 0} red attempt(s).${tell}`;
+    case 'waiting':
+      return `${run} waits for the person's decision (buttons sent).${tell}`;
+  }
 }

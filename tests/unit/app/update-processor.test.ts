@@ -4,6 +4,7 @@ import { UpdateProcessor } from '../../../lambdas/app/update-processor.ts';
 import { MESSAGES } from '../../../lambdas/bot/messages.ts';
 import { TurnPausedError } from '../../../lambdas/domain/agent/turn-runner.ts';
 import { DomainError } from '../../../lambdas/domain/errors.ts';
+import { type PipelineEvent, pipelineEventBody } from '../../../lambdas/domain/pipelines/pipeline-event.ts';
 import { UpdateDeduplicator } from '../../../lambdas/domain/updates/update-deduplicator.ts';
 import { LanguageModelError } from '../../../lambdas/ports/language-model.ts';
 import type { OutgoingMessage } from '../../../lambdas/ports/queue.ts';
@@ -19,6 +20,7 @@ let told: Array<[number, string]>;
 let deadLetters: OutgoingMessage[];
 let counted: MetricName[];
 let processor: UpdateProcessor;
+let events: PipelineEvent[];
 
 beforeEach(() => {
   handled = [];
@@ -26,12 +28,17 @@ beforeEach(() => {
   told = [];
   deadLetters = [];
   counted = [];
+  events = [];
   const logger = createLogger('update-processor-test');
   logger.setLogLevel('SILENT');
   processor = new UpdateProcessor({
     handle: async (update) => {
       if (failWith) throw failWith();
       handled.push(update);
+    },
+    handleEvent: async (event) => {
+      if (failWith) throw failWith();
+      events.push(event);
     },
     claims: new UpdateDeduplicator(new MemoryStore(), 7, 90_000),
     deadLetters: { send: async (m) => void deadLetters.push(m) },
@@ -154,5 +161,51 @@ describe('UpdateProcessor: outages and bounces', () => {
     );
     expect(counted).toEqual([]);
     expect(deadLetters).toEqual([]);
+  });
+});
+
+describe('UpdateProcessor: pipeline events', () => {
+  const event: PipelineEvent = {
+    kind: 'succeeded',
+    pipeline: 'engineering',
+    runName: 'eng-weather-bot-55da0d-1',
+    projectId: 'weather-bot-55da0d',
+    ownerId: CHAT,
+    chatId: CHAT,
+    htmlUrl: 'http://127.0.0.1:1/org/weather-bot',
+    commit: 'abc1234',
+    attempts: 1,
+  };
+  const message = { messageId: 'm-event', groupId: String(CHAT), body: pipelineEventBody(event) };
+
+  it("hands a pipeline event to the owner's conversation, not to the Telegram bot", async () => {
+    // Act
+    const outcome = await processor.process(message);
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'done', how: 'answered' });
+    expect(events).toEqual([event]);
+    expect(handled).toEqual([]);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('retries an event whose delivery failed for a reason that may pass', async () => {
+    // Prepare
+    failWith = () => new Error('DynamoDB unavailable');
+
+    // Act
+    const outcome = await processor.process(message);
+
+    // Assess
+    expect(outcome.kind).toBe('retry');
+    expect(events).toEqual([]);
+  });
+
+  it('dead-letters an event body that is not a valid event', async () => {
+    // Act
+    const outcome = await processor.process({ ...message, body: '{"pipelineEvent":{"kind":"exploded"}}' });
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'done', how: 'dead-lettered' });
   });
 });

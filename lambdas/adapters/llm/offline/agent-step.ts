@@ -72,7 +72,7 @@ function afterResults(request: CompletionRequest, last: ChatMessage): Decision {
 
 function fromMessage(request: CompletionRequest, askedForTools: boolean): Decision {
   const { text, events } = latestPersonMessage(request.messages);
-  const stored = events.find((e) => e.kind === 'secret_stored');
+  const stored = events.find((e) => e.kind === 'secret_stored' || e.kind === 'pipeline_event');
   if (stored) return say(reportEvent(stored));
   const withheld = events.find((e) => e.kind === 'secrets_withheld');
   if (withheld) {

@@ -65,6 +65,23 @@ export function reportEvent(event: SystemEvent): string {
       return `Stored ${event.key} for ${event.projectId}. It is kept encrypted; I never see the value.`;
     case 'secrets_withheld':
       return `Which project is this for? Say "store secrets for <project>".`;
+    case 'pipeline_event':
+      return reportPipelineEvent(event.event);
+  }
+}
+
+function reportPipelineEvent(e: Extract<SystemEvent, { kind: 'pipeline_event' }>['event']): string {
+  switch (e.kind) {
+    case 'started':
+      return `The build of ${e.projectId} started (run ${e.runName}).`;
+    case 'succeeded':
+      return `Built ${e.projectId}: ${e.htmlUrl} (commit ${e.commit?.slice(0, 7)}, tests pass on a clean checkout, ${e.attempts ?? 1} attempt(s)).`;
+    case 'failed':
+      return `The build of ${e.projectId} failed: ${e.error ?? 'see run status'}.`;
+    case 'given_up':
+      return `The build of ${e.projectId} was given up after ${e.attempts ?? 0} red attempts.`;
+    case 'waiting':
+      return `The build of ${e.projectId} waits for your decision.`;
   }
 }
 
