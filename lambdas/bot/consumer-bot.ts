@@ -4,6 +4,7 @@ import type { AccessControl } from '../domain/access/access-control.ts';
 import type { UserDirectory } from '../domain/access/user-directory.ts';
 import type { ProductOwner } from '../domain/agent/product-owner.ts';
 import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
+import type { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { type ChatSession, newChatSession } from '../domain/sessions/chat-session.ts';
 import type { SessionRepository } from '../domain/sessions/session-repository.ts';
 import type { UsageLedger } from '../domain/usage/usage-ledger.ts';
@@ -12,6 +13,7 @@ import type { Logger } from '../shared/logger.ts';
 import type { BotContext } from './context.ts';
 import { accessGuard } from './features/access-guard.ts';
 import { confirmations } from './features/confirmations.ts';
+import { escalationButtons } from './features/escalation-buttons.ts';
 import { productOwnerChat } from './features/product-owner-chat.ts';
 import { secretsOutsideText } from './features/secrets-outside-text.ts';
 import { usageReport } from './features/usage-report.ts';
@@ -35,6 +37,8 @@ export interface AgentFeatures {
   productOwner: ProductOwner;
   intake: IntakeDeps;
   usage: UsageLedger;
+  /** The engineering pipeline, where one is configured. */
+  engineering?: EngineeringService;
   /** The agent runs on the offline model: /help says so. */
   offline: boolean;
 }
@@ -55,6 +59,7 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
   bot.use(userAdmin(deps.directory, deps.access));
   bot.use(usageReport(agent.usage));
   bot.use(confirmations(agent.productOwner));
+  bot.use(escalationButtons(agent.engineering));
   bot.use(secretsOutsideText(agent.productOwner, agent.intake));
   bot.use(productOwnerChat(agent.productOwner, agent.intake));
   return bot;

@@ -47,6 +47,8 @@ export const MESSAGES = {
   gaveUp: (attempts: number) =>
     `Sorry, I could not handle that message after ${attempts} tries. ` +
     'It is kept for the operators, who have been alerted; please send it again later.',
+  tryingAgain: 'Trying again: three more attempts. I will tell you how it goes.',
+  givingUp: 'OK, I stopped that build.',
   buttonExpired: 'That question has expired. Ask again if you still want it.',
   buttonNotYours: 'That question was for someone else.',
   buttonStale: 'That button is no longer valid.',

@@ -43,6 +43,14 @@ export interface GitHost {
     name: string,
     request: { head: string; base: string; title: string; body: string },
   ): Promise<PullRequest>;
+  /**
+   * Commits files onto a branch (created from the default branch if missing; the first commit of
+   * an empty repository creates the default branch) and returns the new commit's SHA.
+   */
+  commitFiles(
+    name: string,
+    commit: { branch: string; message: string; files: Record<string, string> },
+  ): Promise<{ commit: string }>;
   /** Protects the default branch where the plan allows it; returns false where it does not. */
   protectDefaultBranch(name: string): Promise<boolean>;
 }

@@ -8,6 +8,7 @@ import type {
 } from '../../ports/language-model.ts';
 import { type Decision, decideAgentStep, groupsForMessage } from './offline/agent-step.ts';
 import { clamp } from './offline/replies.ts';
+import { writeSpec } from './offline/spec-writer.ts';
 import { summarise } from './offline/summary.ts';
 import { hasTool } from './offline/transcript-data.ts';
 
@@ -42,6 +43,7 @@ export class OfflineModel implements LanguageModel {
       return [toolUse(request, 0, INTENT_TOOL, { groups })];
     }
     if (request.purpose === 'summary') return [{ type: 'text', text: summarise(request.messages) }];
+    if (request.purpose === 'spec') return [{ type: 'text', text: writeSpec(request.messages) }];
     return render(decideAgentStep(request), request);
   }
 }

@@ -1,0 +1,40 @@
+import type { LanguageModel } from '../../../ports/language-model.ts';
+import type { UsageLedger } from '../../usage/usage-ledger.ts';
+import type { PipelineDocuments } from '../documents.ts';
+import type { RunRef } from './run-ref.ts';
+
+export const SPEC_PROMPT = [
+  'You are the analyst of a software team. From the request, write a short spec in Markdown:',
+  'a title line "# Spec: <title>", the request, "## User stories" with one "### Story n: <name>" per',
+  'story (as <role>, I want <goal>, so that <benefit>) each followed by "Acceptance criteria:" bullets',
+  'that a test can check, and "## Non-functional" (configuration from the environment, a GET /health',
+  'endpoint, tests and lint passing on a fresh clone). No code. At most 60 lines.',
+].join('\n');
+
+/** Analyst: the spec from the run's request, stored; the run carries only its reference. */
+export async function writeSpecStep(
+  deps: { model: LanguageModel; documents: PipelineDocuments; usage: UsageLedger },
+  input: { run: RunRef; requestRef: string },
+): Promise<{ specRef: string; title: string }> {
+  const request = await deps.documents.get(input.run.projectId, input.requestRef);
+  const response = await deps.model.complete({
+    purpose: 'spec',
+    system: SPEC_PROMPT,
+    messages: [{ role: 'user', content: [{ type: 'text', text: request }] }],
+    maxTokens: 2000,
+  });
+  await deps.usage.record({
+    userId: input.run.ownerId,
+    projectId: input.run.projectId,
+    modelId: response.modelId,
+    usage: response.usage,
+  });
+  const spec = response.content
+    .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+    .join('\n')
+    .trim();
+  if (spec.length < 20) throw new Error('The analyst model returned no spec');
+  const specRef = await deps.documents.put(input.run.projectId, 'spec', input.run.name, 0, spec);
+  const title = /^# Spec: (.+)$/m.exec(spec)?.[1]?.slice(0, 120) ?? input.run.projectId;
+  return { specRef, title };
+}

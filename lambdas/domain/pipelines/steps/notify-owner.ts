@@ -1,0 +1,65 @@
+import type { GitHost } from '../../../ports/git-host.ts';
+import type { QueueProducer } from '../../../ports/queue.ts';
+import type { ProjectService } from '../../projects/project-service.ts';
+import { type PipelineEvent, pipelineEventBody, pipelineEventDedupId } from '../pipeline-event.ts';
+import type { RunRecords } from '../run-records.ts';
+import type { RunRef } from './run-ref.ts';
+
+export interface NotifyInput {
+  event: 'started' | 'succeeded' | 'failed' | 'given_up';
+  run: RunRef;
+  htmlUrl?: string;
+  commit?: string;
+  attempts?: number;
+  /** A Catch's `$.error`: `{ Error, Cause }`. */
+  error?: { Error?: string; Cause?: string };
+}
+
+/**
+ * Puts a pipeline event into the owner's chat (their FIFO group of the updates queue), where the
+ * Product Owner tells them in its own words, and records what the event means on the project.
+ */
+export async function notifyOwnerStep(
+  deps: { queue: QueueProducer; projects: ProjectService; runs: RunRecords; gitHost?: GitHost },
+  input: NotifyInput,
+): Promise<void> {
+  const event: PipelineEvent = {
+    kind: input.event,
+    pipeline: 'engineering',
+    runName: input.run.name,
+    projectId: input.run.projectId,
+    ownerId: input.run.ownerId,
+    chatId: input.run.chatId,
+    ...(input.htmlUrl ? { htmlUrl: input.htmlUrl } : {}),
+    ...(input.commit ? { commit: input.commit } : {}),
+    ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
+    ...(input.error ? { error: describeError(input.error) } : {}),
+  };
+  if (input.event === 'succeeded') {
+    await deps.projects.markStatus(input.run.projectId, 'ready');
+    await deps.runs.update(input.run.projectId, input.run.name, { escalationId: undefined });
+    // Protected once built, so later changes arrive as pull requests.
+    const record = await deps.runs.get(input.run.projectId, input.run.name);
+    if (record?.number === 1)
+      await deps.gitHost?.protectDefaultBranch(input.run.projectId).catch(() => false);
+  }
+  if (input.event === 'failed') await deps.projects.markStatus(input.run.projectId, 'failed');
+  await deps.queue.send({
+    groupId: String(input.run.chatId),
+    deduplicationId: pipelineEventDedupId(event),
+    body: pipelineEventBody(event),
+  });
+}
+
+/** The error name and the first line of its cause, short: a cause can be a whole stack. */
+function describeError(error: { Error?: string; Cause?: string }): string {
+  let cause = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string; message?: string };
+    cause = parsed.errorMessage ?? parsed.message ?? cause;
+  } catch {
+    // Not JSON: a plain cause.
+  }
+  const firstLine = cause.split('\n')[0]?.slice(0, 300) ?? '';
+  return [error.Error ?? 'Error', firstLine].filter(Boolean).join(': ');
+}
