@@ -12,6 +12,10 @@ import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
 import { CheckpointStore } from '../domain/conversations/checkpoint-store.ts';
 import { ConversationLeases } from '../domain/conversations/conversation-lease.ts';
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
+import { PipelineDocuments } from '../domain/pipelines/documents.ts';
+import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
+import { Escalations } from '../domain/pipelines/escalations.ts';
+import { RunRecords } from '../domain/pipelines/run-records.ts';
 import { ProjectRepository } from '../domain/projects/project-repository.ts';
 import { ProjectService } from '../domain/projects/project-service.ts';
 import { UsageLedger } from '../domain/usage/usage-ledger.ts';
@@ -28,6 +32,14 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
   const usage = new UsageLedger(store, config.llm.prices);
   const leases = new ConversationLeases(store, config.agent.leaseSeconds);
   const models = buildModels(config, runtime.cachedSecrets, logger, runtime.telemetry);
+  const engineering = runtime.pipelines
+    ? new EngineeringService({
+        pipelines: runtime.pipelines,
+        runs: new RunRecords(store),
+        documents: new PipelineDocuments(store),
+        escalations: new Escalations(store),
+      })
+    : undefined;
   const productOwner = new ProductOwner({
     intentModel: models.intent,
     agentModel: models.agent,
@@ -35,7 +47,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
     leases,
     checkpoints: new CheckpointStore<AgentState>(store),
     journal: new ToolJournal(store),
-    services: { projects, chat, vault, users: directory, usage },
+    services: { projects, chat, vault, users: directory, usage, ...(engineering ? { engineering } : {}) },
     limits: {
       maxIterations: config.agent.maxIterations,
       maxTokensPerRequest: config.agent.maxTokensPerRequest,
@@ -63,5 +75,5 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
     botLookup: new TelegramBotLookup(config.telegramApiRoot),
   };
   const offline = models.agent.provider === 'offline';
-  return { productOwner, intake, usage, offline };
+  return { productOwner, intake, usage, offline, ...(engineering ? { engineering } : {}) };
 }

@@ -1,5 +1,7 @@
 import type { Config } from '../config/config.ts';
+import type { GitHost } from '../ports/git-host.ts';
 import type { KeyValueStore } from '../ports/key-value-store.ts';
+import type { Pipelines } from '../ports/pipelines.ts';
 import type { QueueConsumer, QueueProducer } from '../ports/queue.ts';
 import type { SecretStore } from '../ports/secrets.ts';
 import { NO_TELEMETRY, type Telemetry } from '../ports/telemetry.ts';
@@ -17,6 +19,10 @@ export interface Runtime {
   cachedSecrets: CachedSecrets;
   telemetry: Telemetry;
   logger: Logger;
+  /** The pipelines, where configured (PIPELINES_DRIVER); without them the tools say nothing ran. */
+  pipelines?: Pipelines;
+  /** Where project repositories live; the pipeline steps that make and read them need it. */
+  gitHost?: GitHost;
 }
 
 /**

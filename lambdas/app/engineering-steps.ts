@@ -1,0 +1,95 @@
+import { PipelineDocuments } from '../domain/pipelines/documents.ts';
+import { Escalations } from '../domain/pipelines/escalations.ts';
+import { RunRecords } from '../domain/pipelines/run-records.ts';
+import { writeSpecStep } from '../domain/pipelines/steps/analyst.ts';
+import { prepareRepositoryStep } from '../domain/pipelines/steps/architect.ts';
+import { escalateStep } from '../domain/pipelines/steps/escalate.ts';
+import { type JobContextRequest, jobContextStep } from '../domain/pipelines/steps/job-context.ts';
+import { type NotifyInput, notifyOwnerStep } from '../domain/pipelines/steps/notify-owner.ts';
+import { recordAttemptStep } from '../domain/pipelines/steps/record-attempt.ts';
+import type { RunRef } from '../domain/pipelines/steps/run-ref.ts';
+import { ProjectRepository } from '../domain/projects/project-repository.ts';
+import { ProjectService } from '../domain/projects/project-service.ts';
+import { UsageLedger } from '../domain/usage/usage-ledger.ts';
+import type { ChatChannel } from '../ports/chat.ts';
+import type { GitHost } from '../ports/git-host.ts';
+import type { LanguageModel } from '../ports/language-model.ts';
+import type { Pipelines } from '../ports/pipelines.ts';
+import type { WorkerTasks } from '../ports/worker-tasks.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+
+/** The engineering state machine's Lambda steps, by the name each function has in the ASL. */
+export type EngineeringStepName =
+  | 'notify-owner'
+  | 'analyst'
+  | 'architect'
+  | 'record-attempt'
+  | 'escalate'
+  | 'stop-workers'
+  | 'job-context';
+
+export type StepHandler = (payload: unknown) => Promise<unknown>;
+
+export interface EngineeringStepPorts {
+  chat: ChatChannel;
+  model: () => LanguageModel;
+  gitHost: GitHost;
+  pipelines: Pipelines;
+  workerTasks: WorkerTasks;
+}
+
+/**
+ * Builds every step on one runtime: the AWS handlers (lambdas/handlers/engineering/) each take
+ * theirs, the local stack hands all of them to its Step Functions runner. Payloads are the
+ * state machine's `Payload` objects; each step validates what it reads.
+ */
+export function buildEngineeringSteps(
+  runtime: Pick<Runtime, 'store' | 'queue' | 'config'>,
+  ports: EngineeringStepPorts,
+): Record<EngineeringStepName, StepHandler> {
+  const { store } = runtime;
+  const documents = new PipelineDocuments(store);
+  const runs = new RunRecords(store);
+  const projects = new ProjectRepository(store);
+  const projectService = new ProjectService(projects);
+  const usage = new UsageLedger(store, runtime.config.llm.prices);
+  const escalations = new Escalations(store);
+  return {
+    'notify-owner': async (payload) => {
+      await notifyOwnerStep(
+        { queue: runtime.queue, projects: projectService, runs, gitHost: ports.gitHost },
+        payload as NotifyInput,
+      );
+      return { notified: true };
+    },
+    analyst: (payload) =>
+      writeSpecStep(
+        { model: ports.model(), documents, usage },
+        payload as { run: RunRef; requestRef: string },
+      ),
+    architect: (payload) =>
+      prepareRepositoryStep(
+        { gitHost: ports.gitHost, projects, projectService, runs, documents },
+        payload as { run: RunRef; specRef: string },
+      ),
+    'record-attempt': (payload) =>
+      recordAttemptStep(
+        { runs, documents, usage },
+        payload as { run: RunRef; attempt: number; developer: unknown; tester: unknown },
+      ),
+    escalate: (payload) =>
+      escalateStep(
+        { escalations, runs, chat: ports.chat },
+        payload as { run: RunRef; attempt: number; reportRef?: string; taskToken: string },
+      ),
+    'stop-workers': async (payload) => {
+      const { taskGroup } = payload as { taskGroup: string };
+      return { stopped: await ports.workerTasks.stopGroup(taskGroup, 'the run failed or timed out') };
+    },
+    'job-context': (payload) =>
+      jobContextStep(
+        { pipelines: ports.pipelines, runs, gitHost: ports.gitHost, documents },
+        payload as JobContextRequest,
+      ),
+  };
+}
