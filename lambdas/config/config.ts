@@ -106,6 +106,21 @@ export const envSchema = z.object({
   DEDUP_TTL_HOURS: z.coerce.number().min(25, 'Telegram retries for 24 h: keep at least 25').default(25),
   SECRETS_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
   METRICS_DRIVER: z.enum(['emf', 'memory']).default('memory'),
+  PIPELINES_DRIVER: z.enum(['none', 'sfn', 'local']).default('none'),
+  ENGINEERING_STATE_MACHINE_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:states:/, 'must be a state machine ARN')
+    .optional(),
+  GIT_HOST_DRIVER: z.enum(['none', 'github', 'local']).default('none'),
+  GITHUB_ORG: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,39}$/, 'must be a GitHub organisation login')
+    .optional(),
+  GITHUB_APP_ID: z.string().regex(/^\d+$/).optional(),
+  GITHUB_INSTALLATION_ID: z.string().regex(/^\d+$/).optional(),
+  GITHUB_APP_KEY_SECRET_ID: z.string().min(1).optional(),
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  WORKER_CLUSTER_ARN: z.string().optional(),
   LLM_INTENT_MODEL: modelSpec.prefault('offline'),
   LLM_AGENT_MODEL: modelSpec.prefault('offline'),
   LLM_TIMEOUT_SECONDS: z.coerce.number().int().min(5).max(900).default(60),
@@ -139,6 +154,19 @@ function crossFieldProblems(source: NodeJS.ProcessEnv): string[] {
   if (queueDriver === 'local-file' && !source.LOCAL_QUEUE_DIR) {
     problems.push('LOCAL_QUEUE_DIR: is required when QUEUE_DRIVER=local-file');
   }
+  if (source.PIPELINES_DRIVER === 'sfn' && !source.ENGINEERING_STATE_MACHINE_ARN) {
+    problems.push('ENGINEERING_STATE_MACHINE_ARN: is required when PIPELINES_DRIVER=sfn');
+  }
+  if (source.GIT_HOST_DRIVER === 'github') {
+    for (const name of [
+      'GITHUB_ORG',
+      'GITHUB_APP_ID',
+      'GITHUB_INSTALLATION_ID',
+      'GITHUB_APP_KEY_SECRET_ID',
+    ]) {
+      if (!source[name]) problems.push(`${name}: is required when GIT_HOST_DRIVER=github`);
+    }
+  }
   if (source.SECRETS_DRIVER === 'local-file' && !source.LOCAL_SECRETS_DIR) {
     problems.push('LOCAL_SECRETS_DIR: is required when SECRETS_DRIVER=local-file');
   }
@@ -168,6 +196,24 @@ export interface Config {
   secretsCacheSeconds: number;
   /** `emf`: CloudWatch embedded metrics; `memory`: counters for the local stack's GET /metrics. */
   metricsDriver: 'emf' | 'memory';
+  /** Step Functions (`sfn`), the local runner (`local`, set by the local stack) or none. */
+  pipelines:
+    | { driver: 'none' }
+    | { driver: 'local' }
+    | { driver: 'sfn'; stateMachineArns: { engineering: string } };
+  gitHost:
+    | { driver: 'none' }
+    | { driver: 'local' }
+    | {
+        driver: 'github';
+        org: string;
+        appId: string;
+        installationId: string;
+        appKeySecretId: string;
+        apiUrl: string;
+      };
+  /** The ECS cluster the workers run in (the step that stops a run's workers needs it). */
+  workerClusterArn?: string;
   llm: {
     intent: ModelSpec;
     agent: ModelSpec;
@@ -280,6 +326,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     secretsCacheSeconds: env.SECRETS_CACHE_SECONDS,
     metricsDriver: env.METRICS_DRIVER,
+    pipelines:
+      env.PIPELINES_DRIVER === 'sfn'
+        ? { driver: 'sfn', stateMachineArns: { engineering: env.ENGINEERING_STATE_MACHINE_ARN! } }
+        : { driver: env.PIPELINES_DRIVER },
+    gitHost:
+      env.GIT_HOST_DRIVER === 'github'
+        ? {
+            driver: 'github',
+            org: env.GITHUB_ORG!,
+            appId: env.GITHUB_APP_ID!,
+            installationId: env.GITHUB_INSTALLATION_ID!,
+            appKeySecretId: env.GITHUB_APP_KEY_SECRET_ID!,
+            apiUrl: env.GITHUB_API_URL,
+          }
+        : { driver: env.GIT_HOST_DRIVER },
+    ...(env.WORKER_CLUSTER_ARN ? { workerClusterArn: env.WORKER_CLUSTER_ARN } : {}),
     llm: {
       intent: env.LLM_INTENT_MODEL,
       agent: env.LLM_AGENT_MODEL,

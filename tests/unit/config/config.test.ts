@@ -45,6 +45,8 @@ describe('loadConfig defaults', () => {
       updateRetry: { maxAttempts: 8, baseDelayMs: 20_000, maxDelayMs: 900_000 },
       secretsCacheSeconds: 300,
       metricsDriver: 'memory',
+      pipelines: { driver: 'none' },
+      gitHost: { driver: 'none' },
       projectSecretsPrefix: '',
       llm: {
         intent: { provider: 'offline' },
@@ -496,5 +498,38 @@ describe('localLambdaEnv', () => {
     expect(config.secrets.driver).toBe('local-file');
     expect(config.dynamoEndpoint).toBe('http://127.0.0.1:4567');
     expect(config.tableNames.users).toBe('local-users');
+  });
+});
+
+describe('loadConfig: pipelines and the git host', () => {
+  const base = {
+    TELEGRAM_BOT_USERNAME: 'orchestrator_bot',
+    QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q.fifo',
+  };
+
+  it('reads the Step Functions driver with its state machine', () => {
+    // Act
+    const config = loadConfig({
+      ...base,
+      PIPELINES_DRIVER: 'sfn',
+      ENGINEERING_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:engineering',
+    });
+
+    // Assess
+    expect(config.pipelines).toEqual({
+      driver: 'sfn',
+      stateMachineArns: { engineering: 'arn:aws:states:eu-west-1:123456789012:stateMachine:engineering' },
+    });
+  });
+
+  it('names every missing GitHub App setting, and the missing state machine, at once', () => {
+    // Act
+    const loading = () =>
+      loadConfig({ ...base, PIPELINES_DRIVER: 'sfn', GIT_HOST_DRIVER: 'github', GITHUB_ORG: 'acme' });
+
+    // Assess
+    expect(loading).toThrow(
+      /ENGINEERING_STATE_MACHINE_ARN[\s\S]*GITHUB_APP_ID[\s\S]*GITHUB_INSTALLATION_ID[\s\S]*GITHUB_APP_KEY_SECRET_ID/,
+    );
   });
 });
