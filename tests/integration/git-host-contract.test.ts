@@ -1,12 +1,14 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubAppHost } from '../../lambdas/adapters/github/github-app-host.ts';
+import { TOKEN_PERMISSIONS } from '../../lambdas/adapters/github/octokit-git-host.ts';
 import { type LocalGitServer, startLocalGitServer } from '../../lambdas/adapters/local/git-http-server.ts';
 import { LocalGitHost } from '../../lambdas/adapters/local/local-git-host.ts';
 import { BranchNotFoundError, type GitHost, RepositoryNotFoundError } from '../../lambdas/ports/git-host.ts';
+import { SecretNotFoundError } from '../../lambdas/ports/secrets.ts';
 import { GitCli, withToken } from '../support/git-cli.ts';
 import { MemorySecrets } from '../support/memory-secrets.ts';
 
@@ -32,6 +34,15 @@ const appKeys = generateKeyPairSync('rsa', {
   privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
   publicKeyEncoding: { type: 'spki', format: 'pem' },
 });
+
+class CountingSecrets extends MemorySecrets {
+  readonly reads: string[] = [];
+
+  override get(name: string): Promise<string> {
+    this.reads.push(name);
+    return super.get(name);
+  }
+}
 
 interface Subject {
   name: string;
@@ -189,6 +200,46 @@ describe.each(subjects)('GitHost contract: $name', (subject) => {
       expect(lifetime).toBeLessThanOrEqual(HOUR_MS);
     });
 
+    it("pushes a pack larger than git's 1 MiB post buffer (a chunked request body)", async () => {
+      // Prepare
+      const name = uniqueName();
+      const repository = await seeded(name);
+      const { token } = await host.repositoryToken(name, 'write');
+      const dir = join(work, 'big');
+      await git.ok(['clone', '--quiet', withToken(repository.cloneUrl, token), dir]);
+      await writeFile(join(dir, 'big.bin'), randomBytes(3 * 1024 * 1024));
+      await git.ok(['add', 'big.bin'], dir);
+      await git.ok(['commit', '--quiet', '-m', 'A large file'], dir);
+
+      // Act
+      await git.ok(['push', '--quiet', 'origin', 'HEAD:main'], dir);
+
+      // Assess
+      expect(await git.ok(['--git-dir', bare(name), 'cat-file', '-s', 'main:big.bin'])).toBe(
+        String(3 * 1024 * 1024),
+      );
+    });
+
+    it.each(['write', 'read'] as const)(
+      'has the server mint a %s token for exactly that repository and those permissions',
+      async (access) => {
+        // Prepare
+        const name = uniqueName();
+        await host.ensureRepository(name, { description: 'x' });
+
+        // Act
+        await host.repositoryToken(name, access);
+
+        // Assess
+        const grants = Object.values(
+          JSON.parse(await readFile(join(dataDir, 'git-host', 'tokens.json'), 'utf8')),
+        );
+        expect(grants).toContainEqual(
+          expect.objectContaining({ repositories: [name], permissions: TOKEN_PERMISSIONS[access] }),
+        );
+      },
+    );
+
     it('lets a read token clone and fetch but refuses its push with 403', async () => {
       // Prepare
       const name = uniqueName();
@@ -344,7 +395,7 @@ describe.each(subjects)('GitHost contract: $name', (subject) => {
   });
 });
 
-describe('Local git server: App authentication', () => {
+describe('Local git server and the GitHub App adapter', () => {
   const clock = new OffsetClock();
   let dataDir: string;
   let server: LocalGitServer;
@@ -384,6 +435,29 @@ describe('Local git server: App authentication', () => {
     await expect(looking).rejects.toMatchObject({ status: 401 });
   });
 
+  it('reads the App key from the secret store once, and again only after a failed read', async () => {
+    // Prepare
+    const secrets = new CountingSecrets();
+    const host = new GitHubAppHost({
+      org: ORG,
+      appId: APP_ID,
+      installationId: INSTALLATION_ID,
+      secrets,
+      privateKeySecret: 'github/app-private-key',
+      baseUrl: server.apiUrl,
+    });
+
+    // Act
+    const beforeTheKey = await host.getRepository('absent').catch((error: unknown) => error);
+    await secrets.put('github/app-private-key', appKeys.privateKey);
+    await host.getRepository('absent');
+    await host.getRepository('absent');
+
+    // Assess
+    expect(beforeTheKey).toBeInstanceOf(SecretNotFoundError);
+    expect(secrets.reads).toEqual(['github/app-private-key', 'github/app-private-key']);
+  });
+
   it('refuses REST calls without credentials or with a wrong admin token', async () => {
     // Act
     const anonymous = await fetch(`${server.apiUrl}/repos/${ORG}/x`);
@@ -407,7 +481,38 @@ describe('Local git server: App authentication', () => {
     // Assess
     const file = join(dataDir, 'git-host', 'tokens.json');
     expect(await readFile(file, 'utf8')).not.toContain(token);
-    const { stat } = await import('node:fs/promises');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps repositories, pull requests and unexpired tokens across a restart on the same data dir', async () => {
+    // Prepare
+    const git = await GitCli.create();
+    const before = new LocalGitHost(server);
+    const repository = await before.ensureRepository('durable', { description: 'x' });
+    const { token } = await before.repositoryToken('durable', 'write');
+    const dir = await mkdtemp(join(tmpdir(), 'git-work-'));
+    await git.ok(['clone', '--quiet', withToken(repository.cloneUrl, token), dir]);
+    await git.ok(['commit', '--quiet', '--allow-empty', '-m', 'before restart'], dir);
+    await git.ok(['push', '--quiet', 'origin', 'HEAD:main', 'HEAD:feature'], dir);
+    const pull = await before.ensurePullRequest('durable', {
+      head: 'feature',
+      base: 'main',
+      title: 't',
+      body: '',
+    });
+
+    // Act
+    await server.stop();
+    server = await startServer(dataDir, clock);
+    const after = new LocalGitHost(server);
+
+    // Assess
+    expect(await after.getRepository('durable')).toMatchObject({ fullName: `${ORG}/durable` });
+    expect(
+      (await after.ensurePullRequest('durable', { head: 'feature', base: 'main', title: 't', body: '' }))
+        .number,
+    ).toBe(pull.number);
+    const moved = repository.cloneUrl.replace(new URL(repository.cloneUrl).origin, server.url);
+    await git.ok(['clone', '--quiet', withToken(moved, token), join(dir, 'again')]);
   });
 });

@@ -38,8 +38,11 @@ export interface LocalGitServer {
 }
 
 const MAX_JSON_BODY = 1024 * 1024;
-const GIT_PATH =
-  /^\/([^/]+)\/([^/]+)\.git(\/(?:info\/refs|git-upload-pack|git-receive-pack|HEAD|objects\/.+))$/;
+// Smart HTTP plus the dumb-protocol files http-backend serves; no other path reaches it.
+const GIT_PATH = new RegExp(
+  '^/([^/]+)/([^/]+)\\.git(/(?:info/refs|git-upload-pack|git-receive-pack|HEAD|objects/info/[a-z-]+|' +
+    'objects/[0-9a-f]{2}/[0-9a-f]{38,62}|objects/pack/pack-[0-9a-f]{40,64}\\.(?:pack|idx)))$',
+);
 
 /**
  * A GitHub stand-in on loopback: clone and push over smart HTTP by real `git http-backend`, with
