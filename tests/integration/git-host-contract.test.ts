@@ -220,6 +220,20 @@ describe.each(subjects)('GitHost contract: $name', (subject) => {
       );
     });
 
+    it('mints a fresh token, valid about an hour, on every call', async () => {
+      // Prepare
+      const name = uniqueName();
+      await host.ensureRepository(name, { description: 'x' });
+
+      // Act
+      const first = await host.repositoryToken(name, 'write');
+      const second = await host.repositoryToken(name, 'write');
+
+      // Assess
+      expect(second.token).not.toBe(first.token);
+      expect(Date.parse(second.expiresAt) - Date.now()).toBeGreaterThan(HOUR_MS - 60_000);
+    });
+
     it.each(['write', 'read'] as const)(
       'has the server mint a %s token for exactly that repository and those permissions',
       async (access) => {

@@ -36,6 +36,9 @@ export class GitHubAppHost extends OctokitGitHost {
         installationId: this.options.installationId,
         repositoryNames: [name],
         permissions: TOKEN_PERMISSIONS[access],
+        // auth-app would hand back a cached token for up to 59 minutes, leaving a worker minutes;
+        // each caller gets a full hour instead.
+        refresh: true,
       })) as { token: string; expiresAt: string };
       return { token: auth.token, expiresAt: auth.expiresAt };
     } catch (error) {
