@@ -472,6 +472,31 @@ describe('Local git server and the GitHub App adapter', () => {
     expect(secrets.reads).toEqual(['github/app-private-key', 'github/app-private-key']);
   });
 
+  it('holds a repository token to its repository and permissions on the REST API too', async () => {
+    // Prepare
+    const local = new LocalGitHost(server);
+    await local.ensureRepository('scoped', { description: 'x' });
+    await local.ensureRepository('other', { description: 'x' });
+    const { token } = await local.repositoryToken('scoped', 'read');
+    const call = (method: string, path: string) =>
+      fetch(`${server.apiUrl}${path}`, {
+        method,
+        headers: { authorization: `token ${token}` },
+        body: method === 'GET' ? undefined : '{}',
+      });
+
+    // Act
+    const statuses = {
+      own: (await call('GET', `/repos/${ORG}/scoped`)).status,
+      other: (await call('GET', `/repos/${ORG}/other`)).status,
+      openPull: (await call('POST', `/repos/${ORG}/scoped/pulls`)).status,
+      createRepository: (await call('POST', `/orgs/${ORG}/repos`)).status,
+    };
+
+    // Assess
+    expect(statuses).toEqual({ own: 200, other: 404, openPull: 403, createRepository: 403 });
+  });
+
   it('refuses REST calls without credentials or with a wrong admin token', async () => {
     // Act
     const anonymous = await fetch(`${server.apiUrl}/repos/${ORG}/x`);
