@@ -61,3 +61,14 @@ export class RepositoryNotFoundError extends Error {
     this.name = 'RepositoryNotFoundError';
   }
 }
+
+/** A pull request names a head or base branch that the repository does not have. */
+export class BranchNotFoundError extends Error {
+  constructor(
+    readonly repository: string,
+    readonly branch: string,
+  ) {
+    super(`Branch ${branch} not found in ${repository}`);
+    this.name = 'BranchNotFoundError';
+  }
+}

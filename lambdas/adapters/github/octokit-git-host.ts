@@ -1,0 +1,187 @@
+import type { Octokit } from '@octokit/rest';
+import {
+  BranchNotFoundError,
+  type GitHost,
+  type PullRequest,
+  type Repository,
+  RepositoryNotFoundError,
+  type RepositoryToken,
+  type TokenAccess,
+} from '../../ports/git-host.ts';
+
+/** Installation-token permissions per access level: least privilege for each kind of worker. */
+export const TOKEN_PERMISSIONS = {
+  write: { contents: 'write', pull_requests: 'write', metadata: 'read' },
+  read: { contents: 'read', metadata: 'read' },
+} as const satisfies Record<TokenAccess, Record<string, 'read' | 'write'>>;
+
+/**
+ * Octokit's logger for these hosts. Its request log reports every failed call as an error, but a
+ * 404 or 422 here is often the expected answer (a repository not created yet); failures reach the
+ * caller as exceptions anyway. Warnings (deprecations) still show.
+ */
+export const OCTOKIT_LOG = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: console.warn,
+  error: () => undefined,
+};
+
+/**
+ * Protection for the default branch: no force pushes, no deletion. Reviews and status checks are
+ * left off, since the pipeline's own agents open and merge the pull requests.
+ */
+const DEFAULT_BRANCH_PROTECTION = {
+  required_status_checks: null,
+  enforce_admins: false,
+  required_pull_request_reviews: null,
+  restrictions: null,
+  allow_force_pushes: false,
+  allow_deletions: false,
+};
+
+/**
+ * GitHost over GitHub's REST API. Subclasses say how the client authenticates and how a
+ * repository-scoped token is minted; the REST calls are the same for GitHub and the local server.
+ */
+export abstract class OctokitGitHost implements GitHost {
+  constructor(protected readonly org: string) {}
+
+  protected abstract client(): Promise<Octokit>;
+  abstract repositoryToken(name: string, access: TokenAccess): Promise<RepositoryToken>;
+
+  async ensureRepository(name: string, options: { description: string; private?: boolean }) {
+    const existing = await this.getRepository(name);
+    if (existing) return existing;
+    const octokit = await this.client();
+    try {
+      const { data } = await octokit.repos.createInOrg({
+        org: this.org,
+        name,
+        description: options.description,
+        private: options.private ?? true,
+      });
+      return toRepository(data);
+    } catch (error) {
+      // Someone created it since the look-up: theirs is the one.
+      if (statusOf(error) !== 422) throw error;
+      const raced = await this.getRepository(name);
+      if (!raced) throw error;
+      return raced;
+    }
+  }
+
+  async getRepository(name: string): Promise<Repository | undefined> {
+    const octokit = await this.client();
+    try {
+      const { data } = await octokit.repos.get({ owner: this.org, repo: name });
+      return toRepository(data);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async ensurePullRequest(
+    name: string,
+    request: { head: string; base: string; title: string; body: string },
+  ): Promise<PullRequest> {
+    const open = await this.openPullRequest(name, request.head);
+    if (open) return open;
+    const octokit = await this.client();
+    try {
+      const { data } = await octokit.pulls.create({ owner: this.org, repo: name, ...request });
+      return toPullRequest(data);
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) throw new RepositoryNotFoundError(`${this.org}/${name}`);
+      if (status !== 422) throw error;
+      // Opened concurrently by someone else, or a branch that does not exist.
+      const raced = await this.openPullRequest(name, request.head);
+      if (raced) return raced;
+      const field = invalidField(error);
+      if (field === 'head' || field === 'base')
+        throw new BranchNotFoundError(`${this.org}/${name}`, request[field]);
+      throw error;
+    }
+  }
+
+  async protectDefaultBranch(name: string): Promise<boolean> {
+    const repository = await this.getRepository(name);
+    if (!repository) throw new RepositoryNotFoundError(`${this.org}/${name}`);
+    const octokit = await this.client();
+    try {
+      await octokit.repos.updateBranchProtection({
+        owner: this.org,
+        repo: name,
+        branch: repository.defaultBranch,
+        ...DEFAULT_BRANCH_PROTECTION,
+      });
+      return true;
+    } catch (error) {
+      // 403: the plan has no protection for this repository; 404: also the answer for a default
+      // branch that has no commit yet, so protect after the first push.
+      const status = statusOf(error);
+      if (status === 403 || status === 404) return false;
+      throw error;
+    }
+  }
+
+  private async openPullRequest(name: string, head: string): Promise<PullRequest | undefined> {
+    const octokit = await this.client();
+    try {
+      const { data } = await octokit.pulls.list({
+        owner: this.org,
+        repo: name,
+        head: `${this.org}:${head}`,
+        state: 'open',
+      });
+      return data[0] ? toPullRequest(data[0]) : undefined;
+    } catch (error) {
+      if (statusOf(error) === 404) throw new RepositoryNotFoundError(`${this.org}/${name}`);
+      throw error;
+    }
+  }
+}
+
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function invalidField(error: unknown): string | undefined {
+  const errors = (error as { response?: { data?: { errors?: Array<{ field?: string; code?: string }> } } })
+    .response?.data?.errors;
+  return errors?.find((e) => e.code === 'invalid')?.field;
+}
+
+function toRepository(data: {
+  full_name: string;
+  html_url: string;
+  clone_url?: string;
+  default_branch?: string;
+}): Repository {
+  return {
+    fullName: data.full_name,
+    htmlUrl: data.html_url,
+    cloneUrl: data.clone_url ?? `${data.html_url}.git`,
+    defaultBranch: data.default_branch ?? 'main',
+  };
+}
+
+function toPullRequest(data: {
+  number: number;
+  html_url: string;
+  state: string;
+  merged_at: string | null;
+  head: { ref: string };
+  base: { ref: string };
+}): PullRequest {
+  return {
+    number: data.number,
+    htmlUrl: data.html_url,
+    head: data.head.ref,
+    base: data.base.ref,
+    state: data.merged_at ? 'merged' : data.state === 'open' ? 'open' : 'closed',
+  };
+}

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { JsonStateFile } from './json-state-file.ts';
+
+const run = promisify(execFile);
+
+export interface PullRecord {
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  state: 'open' | 'closed';
+  createdAt: string;
+}
+
+export interface RepositoryRecord {
+  id: number;
+  name: string;
+  description: string;
+  private: boolean;
+  createdAt: string;
+  pulls: PullRecord[];
+  /** Branch -> the protection body it was given, as GitHub keeps it. */
+  protections: Record<string, unknown>;
+}
+
+interface State {
+  v: 1;
+  nextId: number;
+  repositories: Record<string, RepositoryRecord>;
+}
+
+// GitHub's rule for repository names, minus the names git or the file system treat specially.
+const REPOSITORY_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+
+export function isRepositoryName(name: string): boolean {
+  return REPOSITORY_NAME.test(name) && !name.startsWith('.') && !name.toLowerCase().endsWith('.git');
+}
+
+/**
+ * The local git server's repositories: bare repositories under `<gitRoot>/<org>/<name>.git`, and
+ * what GitHub keeps beside git (description, visibility, pull requests, branch protections) in
+ * `state.json`.
+ */
+export class LocalGitRepositories {
+  private readonly state: JsonStateFile<State>;
+
+  constructor(
+    readonly gitRoot: string,
+    readonly org: string,
+    stateFile: string,
+  ) {
+    this.state = new JsonStateFile(stateFile, () => ({ v: 1, nextId: 1, repositories: {} }));
+  }
+
+  get(name: string): RepositoryRecord | undefined {
+    return Object.hasOwn(this.state.read().repositories, name)
+      ? this.state.read().repositories[name]
+      : undefined;
+  }
+
+  bareDir(name: string): string {
+    return join(this.gitRoot, this.org, `${name}.git`);
+  }
+
+  /** Creates an empty bare repository whose HEAD is `main`; undefined when the name is taken. */
+  create(
+    name: string,
+    meta: { description: string; private: boolean },
+  ): Promise<RepositoryRecord | undefined> {
+    return this.state.update(async (state) => {
+      if (Object.hasOwn(state.repositories, name)) return undefined;
+      await mkdir(join(this.gitRoot, this.org), { recursive: true, mode: 0o700 });
+      await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', this.bareDir(name)]);
+      const record: RepositoryRecord = {
+        id: state.nextId++,
+        name,
+        ...meta,
+        createdAt: new Date().toISOString(),
+        pulls: [],
+        protections: {},
+      };
+      state.repositories[name] = record;
+      return record;
+    });
+  }
+
+  async hasBranch(name: string, branch: string): Promise<boolean> {
+    try {
+      await run('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+        cwd: this.bareDir(name),
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Records an open pull request; undefined when one is already open for that head (as GitHub's 422). */
+  addPull(
+    name: string,
+    pull: Omit<PullRecord, 'number' | 'state' | 'createdAt'>,
+  ): Promise<PullRecord | undefined> {
+    return this.state.update((state) => {
+      const repository = state.repositories[name]!;
+      if (repository.pulls.some((p) => p.state === 'open' && p.head === pull.head)) return undefined;
+      const record: PullRecord = {
+        ...pull,
+        number: repository.pulls.length + 1,
+        state: 'open',
+        createdAt: new Date().toISOString(),
+      };
+      repository.pulls.push(record);
+      return record;
+    });
+  }
+
+  protect(name: string, branch: string, protection: unknown): Promise<void> {
+    return this.state.update((state) => {
+      state.repositories[name]!.protections[branch] = protection;
+    });
+  }
+}
