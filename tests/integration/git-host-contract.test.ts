@@ -328,6 +328,53 @@ describe.each(subjects)('GitHost contract: $name', (subject) => {
     });
   });
 
+  // The GitHub adapter commits through the Git Data API, which the local server does not serve:
+  // its commitFiles is exercised on LocalGitHost only (see the README's note on coverage).
+  if (subject.name === 'LocalGitHost')
+    describe('commitFiles', () => {
+      it('commits files to the default branch of an empty repository, then to a new branch from it', async () => {
+        // Prepare
+        const name = uniqueName();
+        const repository = await host.ensureRepository(name, { description: 'files' });
+
+        // Act
+        const first = await host.commitFiles(name, {
+          branch: 'main',
+          message: 'Scaffold',
+          files: { 'README.md': '# hi\n', 'src/app.mjs': 'export {};\n' },
+        });
+        const second = await host.commitFiles(name, {
+          branch: 'change-2',
+          message: 'Change',
+          files: { 'src/app.mjs': 'export const x = 1;\n' },
+        });
+
+        // Assess
+        const log = await git.ok(['--git-dir', bare(name), 'log', '--format=%H %s', 'change-2']);
+        expect(log.trim().split('\n')).toEqual([`${second.commit} Change`, `${first.commit} Scaffold`]);
+        const file = await git.ok(['--git-dir', bare(name), 'show', 'change-2:src/app.mjs']);
+        expect(file).toBe('export const x = 1;');
+        expect(await git.ok(['--git-dir', bare(name), 'show', 'main:README.md'])).toBe('# hi');
+        expect(repository.defaultBranch).toBe('main');
+      });
+
+      it('refuses a path outside the working tree', async () => {
+        // Prepare
+        const name = uniqueName();
+        await host.ensureRepository(name, { description: 'files' });
+
+        // Act
+        const committing = host.commitFiles(name, {
+          branch: 'main',
+          message: 'x',
+          files: { '../escape': 'x' },
+        });
+
+        // Assess
+        await expect(committing).rejects.toThrow(/outside the working tree/);
+      });
+    });
+
   describe('ensurePullRequest', () => {
     it('opens the pull request once and returns the open one after', async () => {
       // Prepare

@@ -47,6 +47,12 @@ const DEFAULT_BRANCH_PROTECTION = {
 export abstract class OctokitGitHost implements GitHost {
   constructor(protected readonly org: string) {}
 
+  /**
+   * GitHub's Git Data API refuses to work on an empty repository, so repositories are created with
+   * an initial commit there; the local server's clone-and-push needs no such thing.
+   */
+  protected readonly autoInit: boolean = true;
+
   protected abstract client(): Promise<Octokit>;
   abstract repositoryToken(name: string, access: TokenAccess): Promise<RepositoryToken>;
 
@@ -60,6 +66,7 @@ export abstract class OctokitGitHost implements GitHost {
         name,
         description: options.description,
         private: options.private ?? true,
+        auto_init: this.autoInit,
       });
       return toRepository(data);
     } catch (error) {
@@ -104,6 +111,62 @@ export abstract class OctokitGitHost implements GitHost {
         throw new BranchNotFoundError(`${this.org}/${name}`, request[field]);
       throw error;
     }
+  }
+
+  /**
+   * One commit of many files through the Git Data API (no git binary in a Lambda): a tree on top
+   * of the branch's head (or the default branch's, for a new branch), a commit, the ref moved.
+   */
+  async commitFiles(
+    name: string,
+    commit: { branch: string; message: string; files: Record<string, string> },
+  ): Promise<{ commit: string }> {
+    const repository = await this.getRepository(name);
+    if (!repository) throw new RepositoryNotFoundError(`${this.org}/${name}`);
+    const octokit = await this.client();
+    const owner = this.org;
+    const head = async (branch: string) => {
+      try {
+        const { data } = await octokit.git.getRef({ owner, repo: name, ref: `heads/${branch}` });
+        return data.object.sha;
+      } catch (error) {
+        if (statusOf(error) === 404 || statusOf(error) === 409) return undefined;
+        throw error;
+      }
+    };
+    const branchHead = await head(commit.branch);
+    const parent = branchHead ?? (await head(repository.defaultBranch));
+    if (!parent) throw new BranchNotFoundError(`${owner}/${name}`, repository.defaultBranch);
+    const { data: parentCommit } = await octokit.git.getCommit({ owner, repo: name, commit_sha: parent });
+    const { data: tree } = await octokit.git.createTree({
+      owner,
+      repo: name,
+      base_tree: parentCommit.tree.sha,
+      tree: Object.entries(commit.files).map(([path, content]) => ({
+        path,
+        mode: '100644',
+        type: 'blob',
+        content,
+      })),
+    });
+    const { data: created } = await octokit.git.createCommit({
+      owner,
+      repo: name,
+      message: commit.message,
+      tree: tree.sha,
+      parents: [parent],
+    });
+    if (branchHead) {
+      await octokit.git.updateRef({ owner, repo: name, ref: `heads/${commit.branch}`, sha: created.sha });
+    } else {
+      await octokit.git.createRef({
+        owner,
+        repo: name,
+        ref: `refs/heads/${commit.branch}`,
+        sha: created.sha,
+      });
+    }
+    return { commit: created.sha };
   }
 
   async protectDefaultBranch(name: string): Promise<boolean> {

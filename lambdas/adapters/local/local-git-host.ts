@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { RepositoryNotFoundError, type RepositoryToken, type TokenAccess } from '../../ports/git-host.ts';
 import { OCTOKIT_LOG, OctokitGitHost, statusOf, TOKEN_PERMISSIONS } from '../github/octokit-git-host.ts';
+import { commitWithGit } from './git-commit.ts';
 
 export interface LocalGitHostOptions {
   /** The local git server's root, `http://127.0.0.1:PORT`. */
@@ -17,6 +18,7 @@ export interface LocalGitHostOptions {
  * works with the object startLocalGitServer returns.
  */
 export class LocalGitHost extends OctokitGitHost {
+  protected override readonly autoInit = false;
   private readonly octokit: Octokit;
   private readonly installationId: number;
 
@@ -46,5 +48,19 @@ export class LocalGitHost extends OctokitGitHost {
 
   protected async client(): Promise<Octokit> {
     return this.octokit;
+  }
+
+  /**
+   * Locally a commit is made the way a worker makes one: real git over the server's smart HTTP
+   * with a write token (the local server has no Git Data API), in a throwaway working tree.
+   */
+  override async commitFiles(
+    name: string,
+    commit: { branch: string; message: string; files: Record<string, string> },
+  ): Promise<{ commit: string }> {
+    const repository = await this.getRepository(name);
+    if (!repository) throw new RepositoryNotFoundError(`${this.org}/${name}`);
+    const { token } = await this.repositoryToken(name, 'write');
+    return commitWithGit(repository, token, commit);
   }
 }
