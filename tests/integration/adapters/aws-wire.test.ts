@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EcsWorkerTasks } from '../../../lambdas/adapters/aws/ecs-worker-tasks.ts';
 import { SecretsManagerStore } from '../../../lambdas/adapters/aws/secrets-manager-store.ts';
 import { SqsQueue } from '../../../lambdas/adapters/aws/sqs-queue.ts';
 import { QueueMessageTooLargeError } from '../../../lambdas/ports/queue.ts';
@@ -398,5 +400,39 @@ describe('SecretsManagerStore over AWS JSON 1.1', () => {
 
     // Assess
     await expect(reading).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+});
+
+describe('EcsWorkerTasks over AWS JSON 1.1', () => {
+  const CLUSTER = 'arn:aws:ecs:eu-west-1:000000000000:cluster/workers';
+
+  it("stops every running task of the run's group, across pages, with the reason", async () => {
+    // Prepare
+    server.handle({
+      'AmazonEC2ContainerServiceV20141113.ListTasks': (body) =>
+        body.nextToken
+          ? { taskArns: [`${CLUSTER}/task-3`] }
+          : { taskArns: [`${CLUSTER}/task-1`, `${CLUSTER}/task-2`], nextToken: 'page-2' },
+      'AmazonEC2ContainerServiceV20141113.StopTask': (body) => ({ task: { taskArn: body.task } }),
+    });
+    const tasks = new EcsWorkerTasks(CLUSTER, new ECSClient(clientConfig(server.endpoint)));
+
+    // Act
+    const stopped = await tasks.stopGroup('run-0123456789abcdef01234567', 'the run failed');
+
+    // Assess
+    expect(stopped).toBe(3);
+    expect(server.callsTo('AmazonEC2ContainerServiceV20141113.ListTasks').map((c) => c.body)).toEqual([
+      { cluster: CLUSTER, startedBy: 'run-0123456789abcdef01234567', desiredStatus: 'RUNNING' },
+      {
+        cluster: CLUSTER,
+        startedBy: 'run-0123456789abcdef01234567',
+        desiredStatus: 'RUNNING',
+        nextToken: 'page-2',
+      },
+    ]);
+    expect(server.callsTo('AmazonEC2ContainerServiceV20141113.StopTask').map((c) => c.body)).toEqual(
+      [1, 2, 3].map((n) => ({ cluster: CLUSTER, task: `${CLUSTER}/task-${n}`, reason: 'the run failed' })),
+    );
   });
 });
