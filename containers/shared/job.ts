@@ -42,6 +42,7 @@ export function parseJob<T>(schema: z.ZodType<T>, text: string | undefined): T {
     throw new InvalidJobError('JOB is not JSON');
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new InvalidJobError(`JOB is invalid: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new InvalidJobError(`JOB is invalid: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
   return parsed.data;
 }

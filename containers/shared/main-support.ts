@@ -1,5 +1,5 @@
 import type { TokenAccess } from '../../lambdas/ports/git-host.ts';
-import { failureCause, failureName } from './errors.ts';
+import { failureCause, failureName, isStop } from './errors.ts';
 import { ipcChannel } from './ipc-channel.ts';
 import { sfnCallbacks } from './sfn-callbacks.ts';
 import { httpTokenBroker } from './token-broker-client.ts';
@@ -45,12 +45,16 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
  * Reports what stopped the worker before it could start (a job that does not parse, an engine
  * misconfigured), so the pipeline fails at once instead of waiting for the task's timeout.
  */
-export async function reportStartupFailure(callbacks: WorkerCallbacks, error: unknown): Promise<WorkerExit> {
+export async function reportStartupFailure(
+  callbacks: WorkerCallbacks,
+  error: unknown,
+): Promise<WorkerExit | 'unreportable'> {
   try {
     await callbacks.failure(failureName(error), failureCause(error, []));
     return 'failed';
-  } catch {
-    return 'stopped';
+  } catch (reportError) {
+    if (isStop(reportError)) return 'stopped';
+    return 'unreportable';
   }
 }
 
