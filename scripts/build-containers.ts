@@ -17,7 +17,9 @@ for (const worker of WORKERS) {
     minify: true,
     sourcemap: true,
     // Some bundled CommonJS dependencies call require() for Node built-ins.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
     logLevel: 'warning',
   });
   console.log(`built containers/${worker}/dist/main.mjs`);
