@@ -32,6 +32,8 @@ export interface GitCliOptions {
   author?: { name: string; email: string };
   /** Where PATH and HOME come from (default process.env); nothing else of it reaches git. */
   parentEnv?: NodeJS.ProcessEnv;
+  /** Parent of the short-lived askpass directories (default the OS temp dir). */
+  tempDir?: string;
 }
 
 const ASKPASS = `#!/bin/sh
@@ -61,7 +63,7 @@ export function createGitCli(options: GitCliOptions = {}): Git {
     token: string,
     action: (env: Record<string, string>) => Promise<T>,
   ): Promise<T> {
-    const dir = await mkdtemp(join(tmpdir(), 'askpass-'));
+    const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'askpass-'));
     const script = join(dir, 'askpass.sh');
     try {
       await writeFile(script, ASKPASS);
