@@ -55,9 +55,10 @@ export function createWorker(deps: CodingWorkerDeps) {
         controller,
       });
       const secrets: string[] = [];
-      const workdir = await mkdtemp(join(deps.workRoot ?? tmpdir(), 'coding-'));
+      let workdir: string | undefined;
       try {
         const { signal } = controller;
+        workdir = await mkdtemp(join(deps.workRoot ?? tmpdir(), 'coding-'));
         const access = await repositoryAccess.token();
         secrets.push(access.token);
         await git.clone({ url: access.cloneUrl, token: access.token, dir: workdir });
@@ -99,7 +100,7 @@ export function createWorker(deps: CodingWorkerDeps) {
         const reason = controller.signal.aborted ? controller.signal.reason : error;
         return report(reason, secrets);
       } finally {
-        await rm(workdir, { recursive: true, force: true });
+        if (workdir) await rm(workdir, { recursive: true, force: true });
       }
     },
   };

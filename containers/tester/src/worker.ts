@@ -53,23 +53,25 @@ export function createWorker(deps: TesterDeps) {
         controller,
       });
       const secrets: string[] = [];
-      const workdir = await mkdtemp(join(deps.workRoot ?? tmpdir(), 'tester-'));
+      let workdir: string | undefined;
       try {
         const { signal } = controller;
+        const checkout = await mkdtemp(join(deps.workRoot ?? tmpdir(), 'tester-'));
+        workdir = checkout;
         const access = await repositoryAccess.token();
         secrets.push(access.token);
-        await git.clone({ url: access.cloneUrl, token: access.token, dir: workdir });
-        await git.checkoutCommit(workdir, job.commit);
+        await git.clone({ url: access.cloneUrl, token: access.token, dir: checkout });
+        await git.checkoutCommit(checkout, job.commit);
         signal.throwIfAborted();
         const run = (args: string[]) =>
           runCommand('npm', args, {
-            cwd: workdir,
+            cwd: checkout,
             env: projectEnv(deps.parentEnv ?? process.env),
             timeoutMs: deps.commandTimeoutMs ?? 600_000,
             signal,
           });
         // The scripted project has no dependencies; install only what a lock file pins.
-        const install = existsSync(join(workdir, 'package-lock.json'))
+        const install = existsSync(join(checkout, 'package-lock.json'))
           ? await run(['ci', '--ignore-scripts', '--no-audit', '--no-fund'])
           : undefined;
         const skipped = { exitCode: null, timedOut: false, outputTail: 'not run: npm ci failed' };
@@ -104,7 +106,7 @@ export function createWorker(deps: TesterDeps) {
           throw reportError;
         }
       } finally {
-        await rm(workdir, { recursive: true, force: true });
+        if (workdir) await rm(workdir, { recursive: true, force: true });
       }
     },
   };

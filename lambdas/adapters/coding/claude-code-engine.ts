@@ -137,7 +137,12 @@ export class ClaudeCodeEngine implements CodingEngine {
       });
       const lines: string[] = [];
       let stderr = '';
-      createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
+      // Only result lines are kept: a long session streams megabytes of messages and tool output.
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        if (!line.includes('"type":"result"')) return;
+        lines.push(line);
+        if (lines.length > 10) lines.shift();
+      });
       child.stderr.on('data', (chunk: Buffer) => {
         stderr = (stderr + chunk.toString('utf8')).slice(-8_000);
       });
