@@ -26,9 +26,33 @@ export interface CodingResult {
   usage: TokenUsage;
   /** The model that did the work, for the usage ledger's price lookup. */
   modelId: string;
+  /** Model round trips the engine made, when it reports them. */
+  turns?: number;
+  /**
+   * Cost in micro-dollars priced with OUR price table (never the engine's own list-price figure),
+   * when the engine used more than one model and `modelId` alone cannot price `usage`.
+   */
+  cost?: { micros: number; priced: boolean };
 }
 
 export interface CodingEngine {
   readonly name: string;
+  /**
+   * @throws CodingEngineError when the engine failed (not when it gave up: that is a result);
+   * the signal's reason when aborted.
+   */
   run(task: CodingTask): Promise<CodingResult>;
+}
+
+/** The engine could not run or crashed (bad binary, model API errors, no result). */
+export class CodingEngineError extends Error {
+  constructor(
+    message: string,
+    /** e.g. `spawn_failed`, `no_result`, `api_error`. */
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CodingEngineError';
+  }
 }
