@@ -274,6 +274,31 @@ describe('consumer role', () => {
     ]);
   });
 
+  it('starts, lists and reads engineering runs and answers escalations (startsPipeline), nothing more of Step Functions', () => {
+    const name = 'CodegenOrchestrator-engineering';
+    const onStates = consumer.filter((st) => st.actions.some((a) => a.startsWith('states:')));
+    expect(
+      onStates.map((st) => ({ actions: [...st.actions].sort(), resources: st.resources.map(joined) })),
+    ).toEqual([
+      {
+        actions: ['states:ListExecutions', 'states:StartExecution'],
+        resources: [`arn:aws:states:eu-west-1:<AWS::AccountId>:stateMachine:${name}`],
+      },
+      {
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: [`arn:aws:states:eu-west-1:<AWS::AccountId>:execution:${name}:*`],
+      },
+      // A task token is its own credential: SendTaskSuccess takes no resource.
+      { actions: ['states:SendTaskSuccess'], resources: ['*'] },
+    ]);
+    // It never fails a task, stops a run or starts one elsewhere.
+    const actions = consumer.flatMap((st) => st.actions);
+    for (const action of ['states:SendTaskFailure', 'states:StopExecution', 'states:RedriveExecution']) {
+      expect(actions).not.toContain(action);
+    }
+    expect(webhook.flatMap((st) => st.actions).filter((a) => a.startsWith('states:'))).toEqual([]);
+  });
+
   it('gives the webhook nothing of the agent: no Bedrock, no project secrets, no agent tables', () => {
     expect(webhook.flatMap((st) => st.actions).filter((a) => a.startsWith('bedrock:'))).toEqual([]);
     expect(webhook.flatMap((st) => st.actions)).not.toContain('secretsmanager:CreateSecret');
