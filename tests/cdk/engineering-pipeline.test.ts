@@ -132,6 +132,19 @@ describe('state machine', () => {
     expect(() => JSON.parse(definition)).not.toThrow();
   });
 
+  it('deploys the ASL file itself, byte for byte, as the definition asset', () => {
+    const assembly = s.app.synth();
+    const manifest = JSON.parse(
+      readFileSync(join(assembly.directory, `${s.stack.artifactId}.assets.json`), 'utf8'),
+    ) as { files: Record<string, { source: { path: string } }> };
+    const key = (stateMachine().Properties.DefinitionS3Location as { Key: string }).Key;
+    const asset = manifest.files[key.replace(/\.json$/, '')];
+    expect(asset).toBeDefined();
+    expect(readFileSync(join(assembly.directory, asset!.source.path), 'utf8')).toBe(
+      readFileSync(`${REPO_ROOT}${ENGINEERING_ASL}`, 'utf8'),
+    );
+  });
+
   it('invokes exactly the six step functions it names, by their unqualified ARNs', () => {
     const invoke = smStatements().filter((st) => st.actions.includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
