@@ -34,6 +34,13 @@ import {
  * - `userMonthlyBudgetUsd`  default monthly spending limit per user in USD (USER_MONTHLY_BUDGET_USD).
  * - `consumerMaxConcurrency`  most consumer Lambdas the queue runs at once (2-1000). Default 20.
  * - `logRetentionDays`  CloudWatch Logs retention, one of the values Logs accepts. Default: 30.
+ * - `githubOrg`, `githubAppId`, `githubInstallationId`  the GitHub App the engineering pipeline
+ *                       creates and pushes project repositories with: the organisation's login,
+ *                       the App's numeric id and its numeric installation id in that organisation.
+ *                       All three or none: without them the pipeline is deployed but its
+ *                       repository steps run with no git host (GIT_HOST_DRIVER=none) and fail, and
+ *                       synth warns. The App's private key is a secret the stack creates
+ *                       (`<stackName>/github/app-private-key`), never an input.
  *
  * Secrets are never inputs: the stack creates them in Secrets Manager (see BotSecrets).
  */
@@ -49,6 +56,15 @@ export interface OperatorInputs {
   userMonthlyBudgetUsd: number;
   consumerMaxConcurrency: number;
   logRetention: RetentionDays;
+  /** The GitHub App of the engineering pipeline; absent when the operator has not set one up. */
+  github?: GitHubAppInputs;
+}
+
+export interface GitHubAppInputs {
+  /** Organisation login the repositories are created in. */
+  org: string;
+  appId: string;
+  installationId: string;
 }
 
 export interface ModelPriceInput {
@@ -82,6 +98,9 @@ export const OPERATOR_INPUT_KEYS = [
   'userMonthlyBudgetUsd',
   'consumerMaxConcurrency',
   'logRetentionDays',
+  'githubOrg',
+  'githubAppId',
+  'githubInstallationId',
 ] as const;
 
 export class OperatorInputError extends Error {
@@ -147,6 +166,9 @@ const MODEL_ID = /^[A-Za-z0-9][\w.:-]{0,199}$/;
 const RETENTION_VALUES = new Set(
   Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'),
 );
+/** What the Lambdas' GITHUB_ORG accepts (lambdas/config/config.ts): an organisation login. */
+const GITHUB_ORG = /^[A-Za-z0-9-]{1,39}$/;
+const NUMERIC_ID = /^[1-9]\d{0,19}$/;
 const PRICE_FIELDS = ['inputPerMTok', 'outputPerMTok', 'cacheReadPerMTok', 'cacheWritePerMTok'] as const;
 
 /** Accepts `"1,2"`, `1`, or `[1, "2"]` (a JSON file may hold numbers or arrays). */
@@ -318,6 +340,8 @@ export function readOperatorInputs(source: InputSource): OperatorInputs {
     );
   }
 
+  const github = readGitHubApp(get, problems);
+
   if (problems.length > 0) throw new OperatorInputError(problems);
   return {
     stackName,
@@ -331,5 +355,35 @@ export function readOperatorInputs(source: InputSource): OperatorInputs {
     userMonthlyBudgetUsd,
     consumerMaxConcurrency,
     logRetention: retention as RetentionDays,
+    ...(github ? { github } : {}),
   };
+}
+
+/** The GitHub App ids: all three, or none (the pipeline then has no git host). */
+function readGitHubApp(
+  get: (key: (typeof OPERATOR_INPUT_KEYS)[number]) => unknown,
+  problems: string[],
+): GitHubAppInputs | undefined {
+  const org = optionalString(get('githubOrg'));
+  const appId = optionalString(get('githubAppId'));
+  const installationId = optionalString(get('githubInstallationId'));
+  const given = [org, appId, installationId].filter((v) => v !== undefined).length;
+  if (given === 0) return undefined;
+  if (given < 3) {
+    problems.push(
+      'githubOrg, githubAppId, githubInstallationId: set all three (the GitHub App of the engineering pipeline) or none',
+    );
+  }
+  if (org !== undefined && !GITHUB_ORG.test(org)) {
+    problems.push(`githubOrg: "${org}" is not a GitHub organisation login (1-39 letters, digits or -)`);
+  }
+  if (appId !== undefined && !NUMERIC_ID.test(appId)) {
+    problems.push(`githubAppId: "${appId}" must be the App's numeric id (App settings, "App ID")`);
+  }
+  if (installationId !== undefined && !NUMERIC_ID.test(installationId)) {
+    problems.push(
+      `githubInstallationId: "${installationId}" must be the numeric installation id (the number at the end of the installation's settings URL)`,
+    );
+  }
+  return org && appId && installationId ? { org, appId, installationId } : undefined;
 }

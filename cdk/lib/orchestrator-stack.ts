@@ -4,6 +4,7 @@ import { Alarms } from './constructs/alarms.ts';
 import { BotSecrets } from './constructs/bot-secrets.ts';
 import { OperationsDashboard } from './constructs/dashboard.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
+import { EngineeringPipeline } from './constructs/engineering-pipeline.ts';
 import { OrchestratorTables } from './constructs/tables.ts';
 import { TelegramFrontDoor } from './constructs/telegram-front-door.ts';
 import { CONSUMER_TIMEOUT, MAX_RECEIVE_COUNT, UpdateQueue } from './constructs/update-queue.ts';
@@ -15,19 +16,25 @@ export interface OrchestratorStackProps extends StackProps {
 
 /**
  * Telegram -> HTTP API -> webhook Lambda -> SQS FIFO -> consumer Lambda, with the tables, secrets,
- * key, alarms and dashboard around them. Environment-agnostic: synth needs no AWS account.
+ * key, alarms and dashboard around them; the consumer starts engineering pipeline runs (Step
+ * Functions with step Lambdas and Fargate workers). Environment-agnostic: synth needs no AWS
+ * account.
  */
 export class OrchestratorStack extends Stack {
   readonly secrets: BotSecrets;
   readonly tables: OrchestratorTables;
   readonly frontDoor: TelegramFrontDoor;
   readonly updateQueue: UpdateQueue;
+  readonly engineering: EngineeringPipeline;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
     const { inputs } = props;
-    const { key } = new EncryptionKey(this, 'Encryption');
+    const encryption = new EncryptionKey(this, 'Encryption');
+    // The engineering pipeline's execution, worker and flow logs are encrypted with it.
+    encryption.encryptLogGroups();
+    const { key } = encryption;
     this.secrets = new BotSecrets(this, 'Secrets', { key, namePrefix: this.stackName });
     this.tables = new OrchestratorTables(this, 'Tables');
     const { secrets, tables } = this;
@@ -73,6 +80,24 @@ export class OrchestratorStack extends Stack {
       .invokesBedrockModels({ intent: inputs.bedrockIntentModelId, agent: inputs.bedrockAgentModelId })
       .pricesModels(inputs.modelPrices, inputs.userMonthlyBudgetUsd);
 
+    // The engineering pipeline: Step Functions runs the step Lambdas and the Fargate workers. The
+    // consumer starts runs and answers the owner's escalation buttons (SendTaskSuccess).
+    this.engineering = new EngineeringPipeline(this, 'Engineering', {
+      key,
+      logRetention,
+      namePrefix: this.stackName,
+      environment,
+      tables,
+      updateQueue: updates.queue,
+      botToken: secrets.botToken,
+      agentModelId: inputs.bedrockAgentModelId,
+      modelPrices: inputs.modelPrices,
+      userMonthlyBudgetUsd: inputs.userMonthlyBudgetUsd,
+      ...(inputs.github ? { github: inputs.github } : {}),
+    });
+    const { engineering } = this;
+    updates.consumer.startsPipeline(engineering.ref);
+
     this.alarms = new Alarms(this, 'Alarms', {
       key,
       ...(inputs.alarmEmail ? { alarmEmail: inputs.alarmEmail } : {}),
@@ -85,6 +110,7 @@ export class OrchestratorStack extends Stack {
       queue: updates.queue,
       deadLetterQueue: updates.deadLetterQueue,
       api: frontDoor.api,
+      engineeringStateMachine: engineering.stateMachine,
     });
     const { dashboard } = new OperationsDashboard(this, 'Operations', {
       dashboardName: `${this.stackName}-operations`,
@@ -95,6 +121,7 @@ export class OrchestratorStack extends Stack {
       consumerNearTimeout: this.alarms.consumerNearTimeout,
       bedrockModelIds: [inputs.bedrockIntentModelId, inputs.bedrockAgentModelId],
       serviceNames: { webhook: frontDoor.webhook.serviceName, consumer: updates.consumer.serviceName },
+      engineering: { stateMachine: engineering.stateMachine, clusterName: engineering.workers.clusterName },
     });
 
     new CfnOutput(this, 'WebhookUrl', {
@@ -126,5 +153,14 @@ export class OrchestratorStack extends Stack {
     });
     new CfnOutput(this, 'BedrockIntentModelId', { value: inputs.bedrockIntentModelId });
     new CfnOutput(this, 'BedrockAgentModelId', { value: inputs.bedrockAgentModelId });
+    new CfnOutput(this, 'EngineeringStateMachineArn', {
+      description: 'The engineering pipeline (Step Functions): its runs, history and redrive',
+      value: engineering.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'GitHubAppKeySecretArn', {
+      description:
+        "Holds a generated placeholder: put the GitHub App's private key (PEM) with `aws secretsmanager put-secret-value --secret-id <this ARN> --secret-string file://key.pem`",
+      value: engineering.githubAppKey.secretArn,
+    });
   }
 }

@@ -70,9 +70,9 @@ describe('secrets', () => {
     expect(Object.values(secret)[0]?.Properties).not.toHaveProperty('SecretString');
   });
 
-  it('deletes both secrets with the stack, so a destroyed stack can be deployed again under its name', () => {
+  it("deletes the stack's secrets with it (Telegram's two, the GitHub App key), so a destroyed stack can be deployed again under its name", () => {
     const secrets = s.template.findResources('AWS::SecretsManager::Secret');
-    expect(Object.values(secrets).map((r) => r.DeletionPolicy)).toEqual(['Delete', 'Delete']);
+    expect(Object.values(secrets).map((r) => r.DeletionPolicy)).toEqual(['Delete', 'Delete', 'Delete']);
   });
 
   it("generates the webhook secret token: 64 chars of A-Za-z0-9, inside Telegram's secret_token rule", () => {

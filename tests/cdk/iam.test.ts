@@ -274,6 +274,31 @@ describe('consumer role', () => {
     ]);
   });
 
+  it('starts, lists and reads engineering runs and answers escalations (startsPipeline), nothing more of Step Functions', () => {
+    const name = 'CodegenOrchestrator-engineering';
+    const onStates = consumer.filter((st) => st.actions.some((a) => a.startsWith('states:')));
+    expect(
+      onStates.map((st) => ({ actions: [...st.actions].sort(), resources: st.resources.map(joined) })),
+    ).toEqual([
+      {
+        actions: ['states:ListExecutions', 'states:StartExecution'],
+        resources: [`arn:aws:states:eu-west-1:<AWS::AccountId>:stateMachine:${name}`],
+      },
+      {
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: [`arn:aws:states:eu-west-1:<AWS::AccountId>:execution:${name}:*`],
+      },
+      // A task token is its own credential: SendTaskSuccess takes no resource.
+      { actions: ['states:SendTaskSuccess'], resources: ['*'] },
+    ]);
+    // It never fails a task, stops a run or starts one elsewhere.
+    const actions = consumer.flatMap((st) => st.actions);
+    for (const action of ['states:SendTaskFailure', 'states:StopExecution', 'states:RedriveExecution']) {
+      expect(actions).not.toContain(action);
+    }
+    expect(webhook.flatMap((st) => st.actions).filter((a) => a.startsWith('states:'))).toEqual([]);
+  });
+
   it('gives the webhook nothing of the agent: no Bedrock, no project secrets, no agent tables', () => {
     expect(webhook.flatMap((st) => st.actions).filter((a) => a.startsWith('bedrock:'))).toEqual([]);
     expect(webhook.flatMap((st) => st.actions)).not.toContain('secretsmanager:CreateSecret');
@@ -289,11 +314,43 @@ describe('least privilege across the stack', () => {
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
 
-  it('uses Resource "*" only for the X-Ray actions, which have no resource-level permissions', () => {
+  it('uses Resource "*" only for actions that take no resource-level permissions', () => {
+    // Each of these is authorized against "*" by AWS (no resource type in the service's
+    // authorization reference); every other statement names its resources.
+    const unscopedOnly = new Set([
+      // X-Ray (Lambda tracing, Step Functions tracing).
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      // Step Functions logging: CloudWatch Logs vended delivery.
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+      // Task tokens are the credential: workers report, the consumer answers escalations.
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+      // Claude Code lists inference profiles; Fargate pulls images with an ECR token.
+      'bedrock:ListInferenceProfiles',
+      'ecr:GetAuthorizationToken',
+    ]);
     const unscoped = allIdentityStatements(s.template).filter((st) => st.resources.includes('*'));
     expect(unscoped.length).toBeGreaterThan(0);
     for (const statement of unscoped) {
-      expect(statement.actions.sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect(statement.resources).toEqual(['*']);
+      if (statement.actions.includes('ecs:ListTasks')) {
+        // Authorized against container instances, which Fargate has none of: held to one cluster.
+        expect(statement.actions).toEqual(['ecs:ListTasks']);
+        expect(Object.keys(statement.conditions?.ArnEquals ?? {})).toEqual(['ecs:cluster']);
+        continue;
+      }
+      for (const action of statement.actions) expect(unscopedOnly, action).toContain(action);
     }
   });
 

@@ -44,7 +44,19 @@ function deployedEnv(functionId: string): Record<string, string> {
     if (getAtt?.[1] === 'Arn' && resources[getAtt[0]].Type === 'AWS::KMS::Key') {
       return 'arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
     }
+    if (getAtt?.[1] === 'Arn' && resources[getAtt[0]].Type === 'AWS::ECS::Cluster') {
+      return `arn:aws:ecs:eu-west-1:123456789012:cluster/${resources[getAtt[0]].Properties.ClusterName}`;
+    }
+    // An ARN the stack builds from pseudo parameters (the state machine's, by its name).
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(physical).join(join[0]);
     const id = (value as { Ref: string }).Ref;
+    const pseudo: Record<string, string> = {
+      'AWS::AccountId': '123456789012',
+      'AWS::Region': 'eu-west-1',
+      'AWS::Partition': 'aws',
+    };
+    if (pseudo[id]) return pseudo[id];
     if (!resources[id]) throw new Error(`No stand-in for ${JSON.stringify(value)}: add one to deployedEnv`);
     switch (resources[id].Type) {
       case 'AWS::SQS::Queue':
@@ -212,8 +224,9 @@ describe('Lambda functions', () => {
     const placeholders = Object.values(s.template.findResources('AWS::SecretsManager::Secret')).map(
       (secret) => secret.Properties.SecretString,
     );
-    // Both secrets are generated: no value, placeholder or real, sits in the template.
-    expect(placeholders).toEqual([undefined, undefined]);
+    // Every secret (bot token, webhook secret, GitHub App key) is generated: no value, placeholder
+    // or real, sits in the template.
+    expect(placeholders).toEqual([undefined, undefined, undefined]);
     // Where secrets live, not what they hold: a driver, a name prefix, the key that encrypts them.
     const locations: Record<string, unknown> = {
       SECRETS_DRIVER: 'aws',
@@ -249,6 +262,59 @@ describe('Lambda functions', () => {
       expect(config.secretIds.botToken).toContain(ids.botToken);
     },
   );
+
+  it.each([
+    'notify-owner',
+    'analyst',
+    'architect',
+    'record-attempt',
+    'escalate',
+    'stop-workers',
+    'job-context',
+  ] as const)("sets an environment the engineering %s step's config schema accepts", (step) => {
+    const config = loadConfig(deployedEnv(s.logicalId(s.stack.engineering.steps[step].fn)));
+    expect(config.tableNames).toMatchObject({ projects: `${ids.projects}-physical` });
+    if (step === 'job-context') {
+      expect(config.pipelines).toEqual({
+        driver: 'sfn',
+        stateMachineArns: {
+          engineering: 'arn:aws:states:eu-west-1:123456789012:stateMachine:CodegenOrchestrator-engineering',
+        },
+      });
+    } else {
+      expect(config.pipelines).toEqual({ driver: 'none' });
+    }
+    // No GitHub App in these inputs: no git host, the key secret still passed.
+    expect(config.gitHost).toEqual({ driver: 'none' });
+    if (step === 'stop-workers') {
+      expect(config.workerClusterArn).toBe(
+        'arn:aws:ecs:eu-west-1:123456789012:cluster/CodegenOrchestrator-workers',
+      );
+    }
+  });
+
+  it('sets GitHub App settings the architect and the token broker config schema accept', () => {
+    const other = synthesize({
+      context: { ...TEST_CONTEXT, githubOrg: 'acme', githubAppId: '42', githubInstallationId: '4242' },
+    });
+    const saved = s;
+    s = other;
+    try {
+      for (const step of ['architect', 'job-context'] as const) {
+        const config = loadConfig(deployedEnv(other.logicalId(other.stack.engineering.steps[step].fn)));
+        expect(config.gitHost).toEqual({
+          driver: 'github',
+          org: 'acme',
+          appId: '42',
+          installationId: '4242',
+          appKeySecretId: expect.stringContaining(other.logicalId(other.stack.engineering.githubAppKey)),
+          apiUrl: 'https://api.github.com',
+        });
+      }
+    } finally {
+      s = saved;
+    }
+  });
 
   it("sets agent settings the consumer's config schema reads as meant", () => {
     const config = loadConfig(deployedEnv(ids.consumer));

@@ -326,7 +326,9 @@ describe('alarms', () => {
     for (const st of statements.filter((x) => x.Condition)) {
       const via = st.Condition?.StringEquals?.['kms:ViaService'];
       const source = st.Condition?.StringEquals?.['aws:SourceAccount'];
-      expect(via ?? source, JSON.stringify(st)).toBeDefined();
+      // CloudWatch Logs (the engineering pipeline's log groups): this account's log groups only.
+      const logGroups = st.Condition?.ArnLike?.['kms:EncryptionContext:aws:logs:arn'];
+      expect(via ?? source ?? logGroups, JSON.stringify(st)).toBeDefined();
       if (via) expect(via).toMatch(/^(secretsmanager|sqs)\.eu-west-1\.amazonaws\.com$/);
     }
   });

@@ -169,6 +169,34 @@ describe('readOperatorInputs', () => {
       expect.stringContaining('logRetentionDays: "31" must be one of 1, 3, 5, 7, 14, 30'),
     ]);
   });
+
+  it('reads the GitHub App of the engineering pipeline: all three ids, numbers from JSON included', () => {
+    expect(
+      readOperatorInputs(
+        node({ ...REQUIRED, githubOrg: 'acme-builds', githubAppId: 123456, githubInstallationId: '7890123' }),
+      ).github,
+    ).toEqual({ org: 'acme-builds', appId: '123456', installationId: '7890123' });
+    // None: the pipeline deploys without a git host.
+    expect(readOperatorInputs(node(REQUIRED))).not.toHaveProperty('github');
+  });
+
+  it('refuses part of the GitHub App, or ids that are not what GitHub shows', () => {
+    expect(problemsOf({ ...REQUIRED, githubOrg: 'acme' })).toEqual([
+      'githubOrg, githubAppId, githubInstallationId: set all three (the GitHub App of the engineering pipeline) or none',
+    ]);
+    expect(
+      problemsOf({
+        ...REQUIRED,
+        githubOrg: 'acme/builds',
+        githubAppId: 'my-app',
+        githubInstallationId: '12a',
+      }),
+    ).toEqual([
+      expect.stringContaining('githubOrg: "acme/builds" is not a GitHub organisation login'),
+      expect.stringContaining('githubAppId: "my-app" must be the App\'s numeric id'),
+      expect.stringContaining('githubInstallationId: "12a" must be the numeric installation id'),
+    ]);
+  });
 });
 
 describe('operator file', () => {

@@ -16,6 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { productMetric } from './product-metrics.ts';
 
@@ -45,6 +46,8 @@ export interface AlarmsProps {
   queue: IQueue;
   deadLetterQueue: IQueue;
   api: IHttpApi;
+  /** The engineering pipeline: a failed or timed-out run means a build nobody finished. */
+  engineeringStateMachine: IStateMachine;
 }
 
 interface AlarmSpec {
@@ -206,6 +209,22 @@ export class Alarms extends Construct {
         description:
           'The consumer moved an update to the DLQ after its last retry: someone got no answer. Fix the cause, then redrive the DLQ.',
         metric: productMetric('UpdateDeadLettered', props.consumerServiceName, FIVE_MINUTES_SUM),
+        threshold: 1,
+        comparison: AT_LEAST,
+      },
+      {
+        id: 'EngineeringExecutionsFailed',
+        description:
+          "An engineering pipeline run failed (a step errored after its retries, or the run hit a Catch): the owner was told, but no repository passed its tests. The execution's history names the failed state and cause.",
+        metric: props.engineeringStateMachine.metricFailed(FIVE_MINUTES_SUM),
+        threshold: 1,
+        comparison: AT_LEAST,
+      },
+      {
+        id: 'EngineeringExecutionsTimedOut',
+        description:
+          'An engineering pipeline run hit its 48-hour limit: nobody was told by the pipeline itself. Check for workers that never reported and tasks still running in the worker cluster.',
+        metric: props.engineeringStateMachine.metricTimedOut(FIVE_MINUTES_SUM),
         threshold: 1,
         comparison: AT_LEAST,
       },

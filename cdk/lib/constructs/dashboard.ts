@@ -11,6 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, type MetricName } from '../../../lambdas/ports/telemetry.ts';
 import { productMetric } from './product-metrics.ts';
@@ -27,6 +28,8 @@ export interface OperationsDashboardProps {
   bedrockModelIds: string[];
   /** Service names the Lambdas publish their own metrics under (the `service` dimension). */
   serviceNames: { webhook: string; consumer: string };
+  /** The engineering pipeline's state machine and the cluster its workers run in. */
+  engineering: { stateMachine: IStateMachine; clusterName: string };
 }
 
 const PERIOD = { period: Duration.minutes(1) };
@@ -122,6 +125,45 @@ export class OperationsDashboard extends Construct {
       ),
     );
     this.addProductOwnerRow(props.serviceNames);
+    this.addEngineeringRow(props.engineering);
+  }
+
+  /** Pipeline runs by outcome, and the Fargate workers running (Container Insights). */
+  private addEngineeringRow({ stateMachine, clusterName }: OperationsDashboardProps['engineering']): void {
+    const runs = PRODUCT_PERIOD;
+    const tasks = (metricName: string, label: string) =>
+      new Metric({
+        namespace: 'ECS/ContainerInsights',
+        metricName,
+        dimensionsMap: { ClusterName: clusterName },
+        ...PERIOD,
+        statistic: Stats.MAXIMUM,
+        label,
+      });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          '## Engineering pipeline\nStep Functions runs (analyst → architect → coding worker → tester on Fargate) and the workers running',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Pipeline runs (per 5 min)',
+        [
+          stateMachine.metricStarted({ ...runs, label: 'started' }),
+          stateMachine.metricSucceeded({ ...runs, label: 'succeeded' }),
+          stateMachine.metricFailed({ ...runs, label: 'failed' }),
+          stateMachine.metricTimedOut({ ...runs, label: 'timed out' }),
+        ],
+        runs.period,
+      ),
+      graph('Fargate worker tasks', [
+        tasks('RunningTaskCount', 'running'),
+        tasks('PendingTaskCount', 'pending'),
+      ]),
+    );
   }
 
   /** The product's own counters: the agent's (consumer) and the front door's (webhook). */

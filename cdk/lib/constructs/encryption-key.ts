@@ -37,4 +37,33 @@ export class EncryptionKey extends Construct {
       }),
     );
   }
+
+  /**
+   * Lets CloudWatch Logs encrypt this stack's log groups with the key (the engineering pipeline's
+   * execution, worker and flow logs): for log groups of this account and Region only, through the
+   * `kms:EncryptionContext:aws:logs:arn` that Logs sends with each call.
+   */
+  encryptLogGroups(): void {
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchLogsOfThisAccountToEncryptLogGroups',
+        principals: [new ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: [
+          'kms:Encrypt',
+          'kms:Decrypt',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:DescribeKey',
+        ],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
+          },
+        },
+      }),
+    );
+  }
 }

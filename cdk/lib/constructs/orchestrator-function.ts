@@ -1,5 +1,6 @@
-import { Annotations, Aws, Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { ICluster } from 'aws-cdk-lib/aws-ecs';
 import { type IRole, Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, EventSourceMapping, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +8,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { DEFAULT_PRICES } from '../../../lambdas/config/config.ts';
 import { tableSpec } from '../../../lambdas/config/tables.ts';
 import type { ModelPrice } from '../../../lambdas/domain/usage/price-table.ts';
@@ -72,10 +73,100 @@ export interface OrchestratorFunctionProps {
 }
 
 export interface BedrockModels {
-  /** Reads intents: `LLM_INTENT_MODEL=bedrock:<id>`. */
-  intent: string;
+  /** Reads intents: `LLM_INTENT_MODEL=bedrock:<id>`. Absent: the function reads no intents. */
+  intent?: string;
   /** The agent's reasoning model: `LLM_AGENT_MODEL=bedrock:<id>`. */
   agent: string;
+}
+
+/**
+ * A state machine as the grants need it. Built from its (fixed) name rather than its resource, so
+ * a function the state machine itself calls (the token broker) can be granted on it without a
+ * dependency cycle.
+ */
+export interface PipelineStateMachine {
+  /** `arn:...:stateMachine:<name>` */
+  stateMachineArn: string;
+  /** `arn:...:execution:<name>:*`: every execution of it. */
+  executionArns: string;
+  /** The state machine resource, when the function may wait for it to exist (no cycle). */
+  dependable?: IDependable;
+}
+
+/** The GitHub App the git host mints installation tokens with (operator inputs). */
+export interface GitHubAppSettings {
+  org: string;
+  appId: string;
+  installationId: string;
+}
+
+/** Why states:SendTask* statements use Resource "*". */
+export const SEND_TASK_REASON =
+  'states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat take no resource-level permissions (the task token is the credential), so AWS requires Resource "*" for them; tests/cdk asserts no other statement of this policy uses it.';
+
+/** The cdk-nag finding id of a Resource in cdk-nag's notation (literal strings only). */
+function acknowledgeExecutionWildcard(policy: Policy, stateMachine: PipelineStateMachine): void {
+  const resolved = Stack.of(policy).resolve(stateMachine.executionArns) as unknown;
+  Validations.of(policy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagNotation(resolved)}]`,
+    reason:
+      'Executions are started at run time under names derived from project and run, so their ARNs are unknown at deploy time; the wildcard covers only the executions of this one state machine.',
+  });
+}
+
+/** A resolved ARN as cdk-nag writes it in a finding id: `<AWS::Region>` for each Ref. */
+function nagNotation(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (!join) throw new Error(`Cannot name ${JSON.stringify(value)} for cdk-nag`);
+  return join[1]
+    .map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`))
+    .join(join[0]);
+}
+
+/**
+ * A Policy with bedrock:`actions` on exactly `modelIds` (see bedrockInvokeStatements), acknowledging
+ * the Region wildcard each cross-Region inference profile needs.
+ */
+export function bedrockInvokePolicy(
+  scope: Construct,
+  id: string,
+  role: IRole,
+  modelIds: string[],
+  actions: string[],
+): Policy {
+  const ids = [...new Set(modelIds)];
+  const policy = new Policy(scope, id, {
+    roles: [role],
+    statements: bedrockInvokeStatements(ids).map(
+      (statement) =>
+        new PolicyStatement({
+          sid: statement.sid,
+          actions,
+          resources: statement.resources,
+          ...(statement.inferenceProfileArn
+            ? {
+                conditions: {
+                  StringEquals: { 'bedrock:InferenceProfileArn': statement.inferenceProfileArn },
+                },
+              }
+            : {}),
+        }),
+    ),
+  });
+  const profiles = new Map<string, { id: string; geography: string }>();
+  for (const modelId of ids) {
+    const model = parseBedrockModelId(modelId);
+    if (model.kind === 'inference-profile')
+      profiles.set(model.foundationModelId, { id: modelId, geography: model.geography });
+  }
+  for (const [foundationModelId, { id: profileId, geography }] of profiles) {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${foundationModelId}]`,
+      reason: `${profileId} is a ${geography} cross-Region inference profile: Bedrock routes each call to ${foundationModelId} in a Region of its choosing within that geography and checks InvokeModel on the foundation-model ARN there, so only the Region is a wildcard, and the statement holds only for calls made through that profile (condition bedrock:InferenceProfileArn).`,
+    });
+  }
+  return policy;
 }
 
 /**
@@ -156,6 +247,14 @@ export class OrchestratorFunction extends Construct {
   /** Grants sqs:SendMessage (and the KMS calls SSE needs) and passes the queue URL. */
   sendsTo(queue: IQueue): this {
     this.allowSqs(queue, ['sqs:SendMessage'], ['kms:GenerateDataKey', 'kms:Decrypt']);
+    return this.withQueueUrl(queue);
+  }
+
+  /**
+   * Passes the queue URL with no permission on it: the shared config (lambdas/config) requires
+   * QUEUE_URL of every function on the sqs driver, even one that never sends.
+   */
+  namesQueue(queue: IQueue): this {
     return this.withQueueUrl(queue);
   }
 
@@ -246,41 +345,127 @@ export class OrchestratorFunction extends Construct {
    * Converse is authorized as) on exactly those models: see bedrockInvokeArns.
    */
   invokesBedrockModels(models: BedrockModels): this {
-    const ids = [...new Set([models.intent, models.agent])];
-    const policy = new Policy(this, 'BedrockModels', {
+    const ids = [...new Set([models.intent, models.agent].filter((id): id is string => id !== undefined))];
+    const policy = bedrockInvokePolicy(this, 'BedrockModels', this.role, ids, ['bedrock:InvokeModel']);
+    this.fn.node.addDependency(policy);
+    this.modelIds.push(...ids);
+    if (models.intent) this.fn.addEnvironment('LLM_INTENT_MODEL', `bedrock:${models.intent}`);
+    this.fn.addEnvironment('LLM_AGENT_MODEL', `bedrock:${models.agent}`);
+    return this;
+  }
+
+  /**
+   * What the consumer's Step Functions driver calls on the engineering pipeline: StartExecution
+   * and ListExecutions on the state machine, DescribeExecution and GetExecutionHistory on its
+   * executions, and SendTaskSuccess, with which the owner's escalation buttons answer a waiting
+   * task token. Sets PIPELINES_DRIVER=sfn and ENGINEERING_STATE_MACHINE_ARN.
+   */
+  startsPipeline(stateMachine: PipelineStateMachine): this {
+    const policy = new Policy(this, 'EngineeringPipeline', {
       roles: [this.role],
-      statements: bedrockInvokeStatements(ids).map(
-        (statement) =>
-          new PolicyStatement({
-            sid: statement.sid,
-            actions: ['bedrock:InvokeModel'],
-            resources: statement.resources,
-            ...(statement.inferenceProfileArn
-              ? {
-                  conditions: {
-                    StringEquals: { 'bedrock:InferenceProfileArn': statement.inferenceProfileArn },
-                  },
-                }
-              : {}),
-          }),
-      ),
+      statements: [
+        new PolicyStatement({
+          sid: 'StartAndListRuns',
+          actions: ['states:StartExecution', 'states:ListExecutions'],
+          resources: [stateMachine.stateMachineArn],
+        }),
+        new PolicyStatement({
+          sid: 'ReadRuns',
+          actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+          resources: [stateMachine.executionArns],
+        }),
+        new PolicyStatement({
+          sid: 'AnswerEscalations',
+          actions: ['states:SendTaskSuccess'],
+          resources: ['*'],
+        }),
+      ],
     });
     this.fn.node.addDependency(policy);
-    const profiles = new Map<string, { id: string; geography: string }>();
-    for (const id of ids) {
-      const model = parseBedrockModelId(id);
-      if (model.kind === 'inference-profile')
-        profiles.set(model.foundationModelId, { id, geography: model.geography });
+    acknowledgeExecutionWildcard(policy, stateMachine);
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: SEND_TASK_REASON,
+    });
+    return this.withPipeline(stateMachine);
+  }
+
+  /**
+   * Lets the function check that a run is still going (states:DescribeExecution on the state
+   * machine's executions, nothing else) and sets PIPELINES_DRIVER=sfn and
+   * ENGINEERING_STATE_MACHINE_ARN.
+   */
+  describesPipelineRuns(stateMachine: PipelineStateMachine): this {
+    const policy = new Policy(this, 'EngineeringRuns', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'DescribeRuns',
+          actions: ['states:DescribeExecution'],
+          resources: [stateMachine.executionArns],
+        }),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    acknowledgeExecutionWildcard(policy, stateMachine);
+    return this.withPipeline(stateMachine);
+  }
+
+  /**
+   * Points the git host at the GitHub App: reads its private key (`useSecret`, in
+   * GITHUB_APP_KEY_SECRET_ID) and, when the operator configured the App, sets
+   * GIT_HOST_DRIVER=github, GITHUB_ORG, GITHUB_APP_ID and GITHUB_INSTALLATION_ID; without it,
+   * GIT_HOST_DRIVER=none. Only the functions that mint repository tokens get this.
+   */
+  usesGitHubApp(app: GitHubAppSettings | undefined, privateKey: ISecret): this {
+    this.useSecret(privateKey, 'GITHUB_APP_KEY_SECRET_ID');
+    if (!app) {
+      this.fn.addEnvironment('GIT_HOST_DRIVER', 'none');
+      return this;
     }
-    for (const [foundationModelId, { id, geography }] of profiles) {
-      Validations.of(policy).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/${foundationModelId}]`,
-        reason: `${id} is a ${geography} cross-Region inference profile: Bedrock routes each call to ${foundationModelId} in a Region of its choosing within that geography and checks InvokeModel on the foundation-model ARN there, so only the Region is a wildcard, and the statement holds only for calls made through that profile (condition bedrock:InferenceProfileArn).`,
-      });
-    }
-    this.modelIds.push(...ids);
-    this.fn.addEnvironment('LLM_INTENT_MODEL', `bedrock:${models.intent}`);
-    this.fn.addEnvironment('LLM_AGENT_MODEL', `bedrock:${models.agent}`);
+    this.fn.addEnvironment('GIT_HOST_DRIVER', 'github');
+    this.fn.addEnvironment('GITHUB_ORG', app.org);
+    this.fn.addEnvironment('GITHUB_APP_ID', app.appId);
+    this.fn.addEnvironment('GITHUB_INSTALLATION_ID', app.installationId);
+    return this;
+  }
+
+  /**
+   * Lets the function list and stop the tasks of one ECS cluster (both conditioned on
+   * `ecs:cluster`) and passes its ARN in WORKER_CLUSTER_ARN. `clusterName` is the cluster's literal
+   * name (its task ARNs carry it).
+   */
+  stopsWorkers(cluster: ICluster, clusterName: string): this {
+    if (Token.isUnresolved(clusterName)) throw new Error('stopsWorkers needs the literal cluster name');
+    const policy = new Policy(this, 'WorkerTasks', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'ListTasksOfTheWorkerCluster',
+          actions: ['ecs:ListTasks'],
+          resources: ['*'],
+          conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+        }),
+        new PolicyStatement({
+          sid: 'StopTasksOfTheWorkerCluster',
+          actions: ['ecs:StopTask'],
+          resources: [`arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:task/${clusterName}/*`],
+          conditions: { ArnEquals: { 'ecs:cluster': cluster.clusterArn } },
+        }),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecs:ListTasks is authorized against container instances, which Fargate tasks have none of, so it takes "*"; the statement is limited to the worker cluster by the ecs:cluster condition.',
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${clusterName}/*]`,
+      reason:
+        'Worker tasks are started by the state machine at run time, so their task ids are unknown at deploy time; the wildcard covers only tasks of the worker cluster (also required by the ecs:cluster condition).',
+    });
+    this.fn.addEnvironment('WORKER_CLUSTER_ARN', cluster.clusterArn);
     return this;
   }
 
@@ -315,6 +500,13 @@ export class OrchestratorFunction extends Construct {
         }),
       );
     }
+  }
+
+  private withPipeline(stateMachine: PipelineStateMachine): this {
+    if (stateMachine.dependable) this.fn.node.addDependency(stateMachine.dependable);
+    this.fn.addEnvironment('PIPELINES_DRIVER', 'sfn');
+    this.fn.addEnvironment('ENGINEERING_STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    return this;
   }
 
   private withQueueUrl(queue: IQueue): this {
