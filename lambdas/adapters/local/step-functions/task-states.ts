@@ -1,0 +1,88 @@
+/**
+ * Finds every Task state of an ASL definition, nested ones (Parallel branches, Map processors)
+ * included, because aws-local-stepfunctions replaces Task states by STATE NAME while our dispatch
+ * is by RESOURCE. Resources we cannot run locally fail here, at construction, naming the state.
+ */
+export type TaskKind = 'lambda' | 'lambda-callback' | 'ecs-callback';
+
+export interface TaskStatePlan {
+  stateName: string;
+  kind: TaskKind;
+  resource: string;
+  heartbeatSeconds?: number;
+  timeoutSeconds?: number;
+}
+
+const KINDS: Record<string, TaskKind> = {
+  'arn:aws:states:::lambda:invoke': 'lambda',
+  'arn:aws:states:::lambda:invoke.waitForTaskToken': 'lambda-callback',
+  'arn:aws:states:::ecs:runTask.waitForTaskToken': 'ecs-callback',
+};
+
+interface AslState {
+  Type?: string;
+  Resource?: string;
+  HeartbeatSeconds?: number;
+  TimeoutSeconds?: number;
+  Branches?: AslMachine[];
+  ItemProcessor?: AslMachine;
+  Iterator?: AslMachine;
+}
+interface AslMachine {
+  States?: Record<string, AslState>;
+}
+
+export function planTaskStates(definition: object): Map<string, TaskStatePlan> {
+  const plans = new Map<string, TaskStatePlan>();
+  const visit = (machine: AslMachine | undefined) => {
+    for (const [stateName, state] of Object.entries(machine?.States ?? {})) {
+      if (state.Type === 'Task') {
+        const kind = KINDS[state.Resource ?? ''];
+        if (!kind) {
+          throw new Error(
+            `Task state "${stateName}" uses ${state.Resource}, which the local runner cannot run (supported: ${Object.keys(KINDS).join(', ')})`,
+          );
+        }
+        // The library keys overrides by name, so two Task states of one name could not be told apart.
+        if (plans.has(stateName)) throw new Error(`Two Task states are named "${stateName}"`);
+        plans.set(stateName, {
+          stateName,
+          kind,
+          resource: state.Resource!,
+          ...(state.HeartbeatSeconds ? { heartbeatSeconds: state.HeartbeatSeconds } : {}),
+          ...(state.TimeoutSeconds ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+        });
+      }
+      for (const branch of state.Branches ?? []) visit(branch);
+      visit(state.ItemProcessor ?? state.Iterator);
+    }
+  };
+  visit(definition as AslMachine);
+  return plans;
+}
+
+/** Replaces the token placeholder everywhere in a task's input, inside strings too (States.Format). */
+export function replaceToken(value: unknown, placeholder: string, token: string): unknown {
+  if (typeof value === 'string') return value.split(placeholder).join(token);
+  if (Array.isArray(value)) return value.map((item) => replaceToken(item, placeholder, token));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, replaceToken(item, placeholder, token)]),
+    );
+  }
+  return value;
+}
+
+/** `[{name, value}]` of an ECS container override -> an environment map. */
+export function containerEnvironment(input: unknown): Record<string, string> {
+  const overrides = (input as { Overrides?: { ContainerOverrides?: { Environment?: unknown }[] } })?.Overrides
+    ?.ContainerOverrides?.[0]?.Environment;
+  const env: Record<string, string> = {};
+  if (!Array.isArray(overrides)) return env;
+  // Step Functions' ECS Parameters spell them Name/Value; the ECS API itself name/value.
+  for (const entry of overrides as { Name?: unknown; Value?: unknown; name?: unknown; value?: unknown }[]) {
+    const name = entry?.Name ?? entry?.name;
+    if (typeof name === 'string') env[name] = String(entry.Value ?? entry.value ?? '');
+  }
+  return env;
+}
