@@ -505,4 +505,33 @@ describe.each(subjects)('Pipelines contract: $name', (subject) => {
     expect(history.filter((t) => t === 'ExecutionStarted')).toHaveLength(1);
     expect(history.filter((t) => t === 'TaskStateEntered')).toHaveLength(3);
   });
+
+  it('starts a worker again after a restart, since its process died with ours', async () => {
+    // Prepare
+    const pidFile = join(dataDir, `${name}.pid`);
+    const run = await pipelines.start({
+      pipeline: 'engineering',
+      name,
+      input: { count: 0, mode: 'worker', task: 'sleeper', pidFile },
+    });
+    await waitFor(() => existsSync(pidFile), Boolean);
+    const firstPid = Number(readFileSync(pidFile, 'utf8'));
+
+    // Act
+    await subject.restart();
+
+    // Assess
+    const secondPid = await waitFor(
+      () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0),
+      (pid) => pid !== 0 && pid !== firstPid,
+    );
+    expect(alive(firstPid)).toBe(false);
+    expect(alive(secondPid)).toBe(true);
+    expect(world.calls).toEqual({ prepare: 1 });
+    await pipelines.stop(run.runId);
+    await waitFor(
+      () => alive(secondPid),
+      (isAlive) => !isAlive,
+    );
+  });
 });

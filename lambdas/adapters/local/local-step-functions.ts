@@ -31,6 +31,7 @@ import { sameJson } from './step-functions/same-json.ts';
 import { handleSfnJsonRequest, type SfnJsonReply } from './step-functions/sfn-json-protocol.ts';
 import {
   containerEnvironment,
+  matchHeartbeatAsTimeout,
   planTaskStates,
   replaceToken,
   type TaskStatePlan,
@@ -102,10 +103,9 @@ export class LocalStepFunctions implements Pipelines {
     this.log = options.log ?? (() => undefined);
     for (const [pipeline, { definition }] of Object.entries(options.definitions)) {
       const plans = planTaskStates(definition);
-      this.machines.set(pipeline as PipelineName, {
-        machine: new StateMachine(definition as ConstructorParameters<typeof StateMachine>[0]),
-        plans,
-      });
+      for (const plan of plans.values()) this.checkTarget(pipeline, plan);
+      const runnable = matchHeartbeatAsTimeout(definition) as ConstructorParameters<typeof StateMachine>[0];
+      this.machines.set(pipeline as PipelineName, { machine: new StateMachine(runnable), plans });
     }
     this.store = new RunStore(options.dataDir);
     for (const record of this.store.loadAll()) {
@@ -465,6 +465,18 @@ export class LocalStepFunctions implements Pipelines {
     // The library's abort() does not reach overrides; kill what the run started ourselves.
     for (const child of liveRun.children) child.kill();
     liveRun.abort();
+  }
+
+  /** A function or task family named in the definition itself must exist before any run starts. */
+  private checkTarget(pipeline: string, plan: TaskStatePlan): void {
+    if (plan.target === undefined) return;
+    const known = plan.kind === 'ecs-callback' ? this.options.tasks : this.options.lambdas;
+    if (!known[plan.target]) {
+      const what = plan.kind === 'ecs-callback' ? 'task' : 'Lambda function';
+      throw new Error(
+        `Task state "${plan.stateName}" of ${pipeline} calls ${plan.target}: no local ${what} of that name`,
+      );
+    }
   }
 
   private lambda(name: string | undefined): LocalLambda {

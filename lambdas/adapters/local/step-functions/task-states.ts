@@ -11,6 +11,8 @@ export interface TaskStatePlan {
   resource: string;
   heartbeatSeconds?: number;
   timeoutSeconds?: number;
+  /** `Parameters.FunctionName` or `Parameters.TaskDefinition` when fixed in the definition. */
+  target?: string;
 }
 
 const KINDS: Record<string, TaskKind> = {
@@ -24,6 +26,9 @@ interface AslState {
   Resource?: string;
   HeartbeatSeconds?: number;
   TimeoutSeconds?: number;
+  Parameters?: Record<string, unknown>;
+  Retry?: { ErrorEquals?: string[] }[];
+  Catch?: { ErrorEquals?: string[] }[];
   Branches?: AslMachine[];
   ItemProcessor?: AslMachine;
   Iterator?: AslMachine;
@@ -45,12 +50,15 @@ export function planTaskStates(definition: object): Map<string, TaskStatePlan> {
         }
         // The library keys overrides by name, so two Task states of one name could not be told apart.
         if (plans.has(stateName)) throw new Error(`Two Task states are named "${stateName}"`);
+        const target =
+          kind === 'ecs-callback' ? state.Parameters?.TaskDefinition : state.Parameters?.FunctionName;
         plans.set(stateName, {
           stateName,
           kind,
           resource: state.Resource!,
           ...(state.HeartbeatSeconds ? { heartbeatSeconds: state.HeartbeatSeconds } : {}),
           ...(state.TimeoutSeconds ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+          ...(typeof target === 'string' ? { target } : {}),
         });
       }
       for (const branch of state.Branches ?? []) visit(branch);
@@ -59,6 +67,31 @@ export function planTaskStates(definition: object): Map<string, TaskStatePlan> {
   };
   visit(definition as AslMachine);
   return plans;
+}
+
+/**
+ * In AWS a `States.Timeout` retrier or catcher also matches a heartbeat timeout; the library knows
+ * no heartbeats, so name `States.HeartbeatTimeout` next to every `States.Timeout` of a Task state
+ * that has HeartbeatSeconds. Returns a copy; the definition given is left as it is.
+ */
+export function matchHeartbeatAsTimeout<T extends object>(definition: T): T {
+  const copy = structuredClone(definition);
+  const visit = (machine: AslMachine | undefined) => {
+    for (const state of Object.values(machine?.States ?? {})) {
+      if (state.Type === 'Task' && state.HeartbeatSeconds) {
+        for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) {
+          const names = rule.ErrorEquals ?? [];
+          if (names.includes('States.Timeout') && !names.includes('States.HeartbeatTimeout')) {
+            names.push('States.HeartbeatTimeout');
+          }
+        }
+      }
+      for (const branch of state.Branches ?? []) visit(branch);
+      visit(state.ItemProcessor ?? state.Iterator);
+    }
+  };
+  visit(copy as AslMachine);
+  return copy;
 }
 
 /** Replaces the token placeholder everywhere in a task's input, inside strings too (States.Format). */
