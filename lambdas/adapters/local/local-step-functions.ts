@@ -4,7 +4,7 @@ import {
   ExecutionAbortedError,
   ExecutionError,
   ExecutionTimeoutError,
-  StateMachine,
+  type StateMachine,
 } from 'aws-local-stepfunctions';
 import {
   type PipelineName,
@@ -29,6 +29,7 @@ import {
 } from './step-functions/run-store.ts';
 import { sameJson } from './step-functions/same-json.ts';
 import { handleSfnJsonRequest, type SfnJsonReply } from './step-functions/sfn-json-protocol.ts';
+import { stateMachineFor } from './step-functions/state-machines.ts';
 import {
   containerEnvironment,
   matchHeartbeatAsTimeout,
@@ -104,8 +105,8 @@ export class LocalStepFunctions implements Pipelines {
     for (const [pipeline, { definition }] of Object.entries(options.definitions)) {
       const plans = planTaskStates(definition);
       for (const plan of plans.values()) this.checkTarget(pipeline, plan);
-      const runnable = matchHeartbeatAsTimeout(definition) as ConstructorParameters<typeof StateMachine>[0];
-      this.machines.set(pipeline as PipelineName, { machine: new StateMachine(runnable), plans });
+      const machine = stateMachineFor(matchHeartbeatAsTimeout(definition));
+      this.machines.set(pipeline as PipelineName, { machine, plans });
     }
     this.store = new RunStore(options.dataDir);
     for (const record of this.store.loadAll()) {
