@@ -232,6 +232,9 @@ export class LocalStepFunctions implements Pipelines {
         return this.runTask(record, plan, `${plan.stateName}#${visit}`, input);
       };
     }
+    // Registered before run(): the library calls the first state's override synchronously.
+    const liveRun: LiveRun = { abort: () => undefined, children: new Set(), pending: new Set() };
+    this.live.set(record.runId, liveRun);
     const execution = machine.run(record.input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
       context: {
@@ -240,8 +243,7 @@ export class LocalStepFunctions implements Pipelines {
         Task: { Token: TOKEN_PLACEHOLDER },
       },
     });
-    const liveRun: LiveRun = { abort: execution.abort, children: new Set(), pending: new Set() };
-    this.live.set(record.runId, liveRun);
+    liveRun.abort = execution.abort;
     const events = this.recordEvents(record, execution.eventLogs as AsyncGenerator<LibraryEvent>);
     void Promise.allSettled([execution.result, events]).then(([result]) => {
       if (this.live.get(record.runId) === liveRun) this.detach(record.runId);
@@ -328,7 +330,9 @@ export class LocalStepFunctions implements Pipelines {
     const invoked = previous?.status === 'pending' && previous.invoked === true;
     this.tokens.set(token, { runId: record.runId, key });
     this.journal(record, key, { status: 'pending', token, invoked });
-    const liveRun = this.live.get(record.runId)!;
+    const liveRun = this.live.get(record.runId);
+    // A stopped run can still reach the next override while its abort settles: start nothing.
+    if (!liveRun) return Promise.reject(stateError('States.Aborted', 'The run was stopped'));
     return new Promise((resolve, reject) => {
       const pending: Pending = { token, runId: record.runId, key, timers: [], resolve, reject };
       this.pending.set(token, pending);
