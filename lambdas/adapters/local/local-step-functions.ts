@@ -31,6 +31,7 @@ import { sameJson } from './step-functions/same-json.ts';
 import { handleSfnJsonRequest, type SfnJsonReply } from './step-functions/sfn-json-protocol.ts';
 import { stateMachineFor } from './step-functions/state-machines.ts';
 import {
+  clampTimeouts,
   containerEnvironment,
   matchHeartbeatAsTimeout,
   planTaskStates,
@@ -105,7 +106,7 @@ export class LocalStepFunctions implements Pipelines {
     for (const [pipeline, { definition }] of Object.entries(options.definitions)) {
       const plans = planTaskStates(definition);
       for (const plan of plans.values()) this.checkTarget(pipeline, plan);
-      const machine = stateMachineFor(matchHeartbeatAsTimeout(definition));
+      const machine = stateMachineFor(clampTimeouts(matchHeartbeatAsTimeout(definition)));
       this.machines.set(pipeline as PipelineName, { machine, plans });
     }
     this.store = new RunStore(options.dataDir);

@@ -8,7 +8,9 @@ import {
 } from '../../../lambdas/adapters/local/step-functions/history-wire.ts';
 import { sameJson } from '../../../lambdas/adapters/local/step-functions/same-json.ts';
 import {
+  clampTimeouts,
   containerEnvironment,
+  MAX_TIMER_SECONDS,
   matchHeartbeatAsTimeout,
   planTaskStates,
   replaceToken,
@@ -108,6 +110,38 @@ describe('matchHeartbeatAsTimeout', () => {
     expect(rewritten.States.A!.Catch[0]?.ErrorEquals).toEqual(['Custom']);
     expect(rewritten.States.B!.Catch[0]?.ErrorEquals).toEqual(['States.Timeout']);
     expect(original.States.A!.Retry[0]?.ErrorEquals).toEqual(['States.Timeout']);
+  });
+});
+
+describe('clampTimeouts', () => {
+  it("gives a Task without TimeoutSeconds the longest timer instead of the library's 60 s, and caps long ones", () => {
+    // Prepare
+    const definition = {
+      TimeoutSeconds: 40_000_000,
+      StartAt: 'A',
+      States: {
+        A: task(LAMBDA),
+        B: task(LAMBDA, { TimeoutSeconds: 2_592_000 }),
+        C: task(LAMBDA, { TimeoutSeconds: 30 }),
+        D: task(LAMBDA, { TimeoutSecondsPath: '$.t' }),
+      },
+    };
+
+    // Act
+    const clamped = clampTimeouts(definition) as unknown as {
+      TimeoutSeconds: number;
+      States: Record<string, { TimeoutSeconds?: number }>;
+    };
+
+    // Assess
+    expect(clamped.TimeoutSeconds).toBe(MAX_TIMER_SECONDS);
+    expect(Object.values(clamped.States).map((s) => s.TimeoutSeconds)).toEqual([
+      MAX_TIMER_SECONDS,
+      MAX_TIMER_SECONDS,
+      30,
+      undefined,
+    ]);
+    expect(MAX_TIMER_SECONDS).toBe(2_147_483);
   });
 });
 

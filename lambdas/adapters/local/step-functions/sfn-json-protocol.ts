@@ -65,7 +65,12 @@ const OPERATIONS: Record<string, (pipelines: Pipelines, body: Body) => Promise<B
     const pipeline = pipelineOf(text(b, 'stateMachineArn'));
     const name = optional(b, 'name');
     if (!name) throw new SfnApiError('InvalidName', 'The local runner needs an execution name');
-    const input = JSON.parse(optional(b, 'input') ?? '{}') as Record<string, unknown>;
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(optional(b, 'input') ?? '{}') as Record<string, unknown>;
+    } catch {
+      throw new SfnApiError('InvalidExecutionInput', 'The execution input is not valid JSON');
+    }
     const run = await p.start({ pipeline, name, input });
     return { executionArn: run.runId, startDate: seconds(run.startedAt) };
   },

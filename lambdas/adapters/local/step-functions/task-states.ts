@@ -26,6 +26,7 @@ interface AslState {
   Resource?: string;
   HeartbeatSeconds?: number;
   TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
   Parameters?: Record<string, unknown>;
   Retry?: { ErrorEquals?: string[] }[];
   Catch?: { ErrorEquals?: string[] }[];
@@ -56,8 +57,12 @@ export function planTaskStates(definition: object): Map<string, TaskStatePlan> {
           stateName,
           kind,
           resource: state.Resource!,
-          ...(state.HeartbeatSeconds ? { heartbeatSeconds: state.HeartbeatSeconds } : {}),
-          ...(state.TimeoutSeconds ? { timeoutSeconds: state.TimeoutSeconds } : {}),
+          ...(state.HeartbeatSeconds
+            ? { heartbeatSeconds: Math.min(state.HeartbeatSeconds, MAX_TIMER_SECONDS) }
+            : {}),
+          ...(state.TimeoutSeconds
+            ? { timeoutSeconds: Math.min(state.TimeoutSeconds, MAX_TIMER_SECONDS) }
+            : {}),
           ...(typeof target === 'string' ? { target } : {}),
         });
       }
@@ -67,6 +72,33 @@ export function planTaskStates(definition: object): Map<string, TaskStatePlan> {
   };
   visit(definition as AslMachine);
   return plans;
+}
+
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer delay fires after 1 ms instead. */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * Makes a definition safe for the library's timers: a Task without TimeoutSeconds would be killed
+ * after 60 s locally (AWS has no default timeout), and a TimeoutSeconds over 24.8 days (a long human
+ * wait) would fire at once. Both become MAX_TIMER_SECONDS. Returns a copy.
+ */
+export function clampTimeouts<T extends object>(definition: T): T {
+  const copy = structuredClone(definition) as T & { TimeoutSeconds?: number };
+  if (copy.TimeoutSeconds !== undefined)
+    copy.TimeoutSeconds = Math.min(copy.TimeoutSeconds, MAX_TIMER_SECONDS);
+  const visit = (machine: AslMachine | undefined) => {
+    for (const state of Object.values(machine?.States ?? {})) {
+      if (state.Type === 'Task' && state.TimeoutSeconds === undefined && !state.TimeoutSecondsPath) {
+        state.TimeoutSeconds = MAX_TIMER_SECONDS;
+      } else if (state.Type === 'Task' && state.TimeoutSeconds !== undefined) {
+        state.TimeoutSeconds = Math.min(state.TimeoutSeconds, MAX_TIMER_SECONDS);
+      }
+      for (const branch of state.Branches ?? []) visit(branch);
+      visit(state.ItemProcessor ?? state.Iterator);
+    }
+  };
+  visit(copy as AslMachine);
+  return copy;
 }
 
 /**
