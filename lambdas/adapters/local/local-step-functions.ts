@@ -18,6 +18,12 @@ import {
   type StartRunRequest,
   TaskTokenError,
 } from '../../ports/pipelines.ts';
+import {
+  type CallbackWait,
+  CallbackWaits,
+  stateError,
+  type WaitOutcome,
+} from './step-functions/callback-waits.ts';
 import { type LibraryEvent, mapLibraryEvent } from './step-functions/history-events.ts';
 import type { LocalTaskHandle, LocalTaskLauncher } from './step-functions/process-task.ts';
 import {
@@ -57,26 +63,14 @@ export interface LocalStepFunctionsOptions {
 // `$$.Task.Token` comes only from the static context the library is given: pass this and swap it
 // for a fresh token in each task's input.
 const TOKEN_PLACEHOLDER = '__local-sfn-task-token__';
-// Our own TimeoutSeconds timer runs a little after the library's, so the library's States.Timeout
-// (which `States.TaskFailed` does not match, as in AWS) is the one the state sees.
-const TIMEOUT_GRACE_MS = 50;
 // A replay answers finished tasks from the journal at once: it reaches a pending task in moments.
 const REPLAY_WAIT_MS = 5000;
-
-interface Pending {
-  token: string;
-  runId: string;
-  key: string;
-  timers: NodeJS.Timeout[];
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  child?: LocalTaskHandle;
-}
 
 interface LiveRun {
   abort(): void;
   children: Set<LocalTaskHandle>;
-  pending: Set<string>;
+  /** Tokens of the run's tasks that wait for a callback. */
+  tokens: Set<string>;
 }
 
 /**
@@ -94,7 +88,9 @@ export class LocalStepFunctions implements Pipelines {
   private readonly runs = new Map<string, RunRecord>();
   private readonly tokens = new Map<string, { runId: string; key: string }>();
   private readonly live = new Map<string, LiveRun>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly waits = new CallbackWaits((wait, outcome) =>
+    this.journal(this.runs.get(wait.runId)!, wait.key, { ...outcome, token: wait.token }),
+  );
   private readonly now: () => number;
   private readonly log: NonNullable<LocalStepFunctionsOptions['log']>;
   private seq = 0;
@@ -171,19 +167,16 @@ export class LocalStepFunctions implements Pipelines {
   }
 
   async sendTaskSuccess(taskToken: string, output: unknown): Promise<void> {
-    this.settle(await this.livePending(taskToken), { status: 'succeeded', result: output ?? null });
+    await this.settleWait(taskToken, { status: 'succeeded', result: output ?? null });
   }
 
   async sendTaskFailure(taskToken: string, error: string, cause = ''): Promise<void> {
-    this.settle(await this.livePending(taskToken), { status: 'failed', error, cause });
+    await this.settleWait(taskToken, { status: 'failed', error, cause });
   }
 
   async sendTaskHeartbeat(taskToken: string): Promise<void> {
-    const pending = await this.livePending(taskToken);
-    const plan = this.planOf(pending);
-    if (!plan.heartbeatSeconds) return;
-    clearTimeout(pending.timers[0]);
-    pending.timers[0] = this.heartbeatTimer(taskToken, plan.heartbeatSeconds);
+    await this.waiting(taskToken);
+    this.waits.heartbeat(taskToken);
   }
 
   async stop(runId: string, cause?: string): Promise<void> {
@@ -234,7 +227,7 @@ export class LocalStepFunctions implements Pipelines {
       };
     }
     // Registered before run(): the library calls the first state's override synchronously.
-    const liveRun: LiveRun = { abort: () => undefined, children: new Set(), pending: new Set() };
+    const liveRun: LiveRun = { abort: () => undefined, children: new Set(), tokens: new Set() };
     this.live.set(record.runId, liveRun);
     const execution = machine.run(record.input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
@@ -334,48 +327,41 @@ export class LocalStepFunctions implements Pipelines {
     const liveRun = this.live.get(record.runId);
     // A stopped run can still reach the next override while its abort settles: start nothing.
     if (!liveRun) return Promise.reject(stateError('States.Aborted', 'The run was stopped'));
-    return new Promise((resolve, reject) => {
-      const pending: Pending = { token, runId: record.runId, key, timers: [], resolve, reject };
-      this.pending.set(token, pending);
-      liveRun.pending.add(token);
-      if (plan.heartbeatSeconds) pending.timers[0] = this.heartbeatTimer(token, plan.heartbeatSeconds);
-      if (plan.timeoutSeconds) {
-        const timeoutMs = plan.timeoutSeconds * 1000 + TIMEOUT_GRACE_MS;
-        pending.timers[1] = setTimeout(() => this.timeOut(token, 'States.Timeout'), timeoutMs);
-      }
-      if (plan.kind === 'ecs-callback') {
-        this.launchTask(pending, liveRun, token, input);
-      } else if (!invoked) {
-        this.lambda(input.FunctionName as string)(input.Payload ?? {}).then(
+    const wait: CallbackWait = {
+      token,
+      runId: record.runId,
+      key,
+      ...(plan.heartbeatSeconds ? { heartbeatSeconds: plan.heartbeatSeconds } : {}),
+    };
+    liveRun.tokens.add(token);
+    const result = this.waits.wait(wait, plan.timeoutSeconds);
+    if (plan.kind === 'ecs-callback') {
+      this.launchTask(wait, liveRun, input);
+    } else if (!invoked) {
+      // Invoked once: after a restart the message (with its button) was already sent.
+      Promise.resolve()
+        .then(() => this.lambda(input.FunctionName as string)(input.Payload ?? {}))
+        .then(
           () =>
-            this.pending.has(token) && this.journal(record, key, { status: 'pending', token, invoked: true }),
+            this.waits.has(token) && this.journal(record, key, { status: 'pending', token, invoked: true }),
           (error: unknown) => {
-            if (!this.pending.has(token)) return;
             const name = error instanceof Error ? error.name : 'Error';
-            this.settle(pending, {
-              status: 'failed',
-              error: name,
-              cause: String((error as Error)?.message ?? error),
-            });
+            const cause = error instanceof Error ? error.message : String(error);
+            this.waits.settle(token, { status: 'failed', error: name, cause });
           },
         );
-      }
-    });
+    }
+    return result;
   }
 
-  private launchTask(
-    pending: Pending,
-    liveRun: LiveRun,
-    token: string,
-    input: Record<string, unknown>,
-  ): void {
+  private launchTask(wait: CallbackWait, liveRun: LiveRun, input: Record<string, unknown>): void {
     const family = String(input.TaskDefinition);
     const launcher = this.options.tasks[family];
     if (!launcher) {
-      this.settle(pending, {
+      this.waits.settle(wait.token, {
         status: 'failed',
         error: 'States.TaskFailed',
-        cause: `No local task for ${family}`,
+        cause: `No local task ${family}`,
       });
       return;
     }
@@ -383,14 +369,14 @@ export class LocalStepFunctions implements Pipelines {
       environment: containerEnvironment(input),
       ...(typeof input.StartedBy === 'string' ? { startedBy: input.StartedBy } : {}),
     });
-    pending.child = child;
+    wait.kill = () => child.kill();
     liveRun.children.add(child);
     void child.exited.then((code) => {
       liveRun.children.delete(child);
       // In AWS a task that stops without calling back is noticed only at the heartbeat or the
       // timeout; locally we see the exit, so fail at once and say why.
-      if (this.pending.get(token) !== pending || this.closed) return;
-      this.settle(pending, {
+      if (this.closed || this.waits.get(wait.token) !== wait) return;
+      this.waits.settle(wait.token, {
         status: 'failed',
         error: 'States.TaskFailed',
         cause: `Task ${family} exited with code ${code} before sending a task success or failure`,
@@ -398,61 +384,42 @@ export class LocalStepFunctions implements Pipelines {
     });
   }
 
-  private heartbeatTimer(token: string, seconds: number): NodeJS.Timeout {
-    return setTimeout(() => this.timeOut(token, 'States.HeartbeatTimeout'), seconds * 1000);
+  private async settleWait(token: string, outcome: WaitOutcome): Promise<void> {
+    await this.waiting(token);
+    // Settled meanwhile (a timer, a concurrent call): answer as a later call would.
+    if (!this.waits.settle(token, outcome)) throw this.deadToken(token);
   }
 
-  private timeOut(token: string, error: string): void {
-    const pending = this.pending.get(token);
-    if (!pending) return;
-    // Step Functions leaves a timed-out ECS task running; locally nobody else would stop it.
-    pending.child?.kill();
-    this.settle(pending, {
-      status: 'failed',
-      error,
-      cause: `${error} waiting for the task token`,
-      timedOut: true,
-    });
+  /** Returns when a task waits on the token, or throws why the token cannot be used. */
+  private async waiting(token: string): Promise<void> {
+    if (this.waits.has(token) || (await this.replayReaching(token))) return;
+    throw this.deadToken(token);
   }
 
-  private settle(pending: Pending, outcome: Exclude<JournalEntry, { status: 'pending' }>): void {
-    const { token } = pending;
-    if (this.pending.get(token) !== pending) return;
-    this.pending.delete(token);
-    this.live.get(pending.runId)?.pending.delete(token);
-    for (const timer of pending.timers) clearTimeout(timer);
-    const record = this.runs.get(pending.runId)!;
-    this.journal(record, pending.key, { ...outcome, token });
-    if (outcome.status === 'succeeded') pending.resolve(outcome.result);
-    else pending.reject(stateError(outcome.error, outcome.cause));
-  }
-
-  /** The waiting task of a token, or why the token cannot be used. */
-  private async livePending(token: string): Promise<Pending> {
-    const pending = this.pending.get(token) ?? (await this.replayReaching(token));
-    if (pending) return pending;
+  private deadToken(token: string): TaskTokenError {
     const known = this.tokens.get(token);
     const entry = known ? this.runs.get(known.runId)?.journal[known.key] : undefined;
-    if (entry?.status === 'failed' && entry.timedOut) throw new TaskTokenError('timed_out');
+    if (entry?.status === 'failed' && entry.timedOut) return new TaskTokenError('timed_out');
+    // A token whose run timed out while it waited.
     if (entry?.status === 'pending' && this.runs.get(known!.runId)?.status === 'TIMED_OUT') {
-      throw new TaskTokenError('timed_out');
+      return new TaskTokenError('timed_out');
     }
-    throw new TaskTokenError('invalid');
+    return new TaskTokenError('invalid');
   }
 
   /**
    * Right after a restart a resumed run is still replaying towards the task that owns a journaled
    * token; in AWS that token never stopped working, so wait for the replay to reach it.
    */
-  private async replayReaching(token: string): Promise<Pending | undefined> {
+  private async replayReaching(token: string): Promise<boolean> {
     const known = this.tokens.get(token);
     const entry = known ? this.runs.get(known.runId)?.journal[known.key] : undefined;
-    if (entry?.status !== 'pending' || !this.live.has(known!.runId)) return undefined;
+    if (entry?.status !== 'pending' || !this.live.has(known!.runId)) return false;
     const deadline = performance.now() + REPLAY_WAIT_MS;
-    while (!this.pending.has(token) && this.live.has(known!.runId) && performance.now() < deadline) {
+    while (!this.waits.has(token) && this.live.has(known!.runId) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    return this.pending.get(token);
+    return this.waits.has(token);
   }
 
   /** Ends a run's in-memory life: the execution, its timers and tokens, its child processes. */
@@ -460,14 +427,7 @@ export class LocalStepFunctions implements Pipelines {
     const liveRun = this.live.get(runId);
     if (!liveRun) return;
     this.live.delete(runId);
-    for (const token of liveRun.pending) {
-      const pending = this.pending.get(token);
-      if (!pending) continue;
-      for (const timer of pending.timers) clearTimeout(timer);
-      this.pending.delete(token);
-      // Nobody awaits this any more (the execution is over); settle it so nothing hangs.
-      pending.reject(stateError('States.Aborted', 'Run ended'));
-    }
+    for (const token of liveRun.tokens) this.waits.drop(token);
     // The library's abort() does not reach overrides; kill what the run started ourselves.
     for (const child of liveRun.children) child.kill();
     liveRun.abort();
@@ -491,12 +451,6 @@ export class LocalStepFunctions implements Pipelines {
     return fn;
   }
 
-  private planOf(pending: Pending): TaskStatePlan {
-    const record = this.runs.get(pending.runId)!;
-    const stateName = pending.key.slice(0, pending.key.lastIndexOf('#'));
-    return this.machines.get(record.pipeline)!.plans.get(stateName)!;
-  }
-
   private journal(record: RunRecord, key: string, entry: JournalEntry): void {
     record.journal[key] = entry;
     this.save(record);
@@ -518,13 +472,6 @@ export class LocalStepFunctions implements Pipelines {
       throw error;
     }
   }
-}
-
-/** An error as the library reports it in Catch: `name` is the Error, `message` the Cause. */
-function stateError(name: string, cause: string): Error {
-  const error = new Error(cause);
-  error.name = name;
-  return error;
 }
 
 function summaryOf(record: RunRecord): RunSummary {
