@@ -86,13 +86,14 @@ describe('CallbackWaits', () => {
   it('drops a wait without recording anything', async () => {
     // Prepare
     const result = waits.wait(wait({ heartbeatSeconds: 1 }), undefined);
+    const aborted = expect(result).rejects.toMatchObject({ name: 'States.Aborted' });
 
     // Act
     waits.drop('t1');
     await vi.advanceTimersByTimeAsync(5_000);
 
     // Assess
-    await expect(result).rejects.toMatchObject({ name: 'States.Aborted' });
+    await aborted;
     expect(settled).toEqual([]);
     expect(waits.heartbeat('t1')).toBe(false);
   });
