@@ -168,6 +168,13 @@ async function waitFor<T>(
   }
 }
 
+/** The pid a sleeper task wrote, once there is one (other than `not`). */
+const pidIn = (pidFile: string, not = 0) =>
+  waitFor(
+    () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0),
+    (pid) => pid > 0 && pid !== not,
+  );
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -443,8 +450,7 @@ describe.each(subjects)('Pipelines contract: $name', (subject) => {
       name,
       input: { count: 0, mode: 'worker', task: 'sleeper', pidFile },
     });
-    await waitFor(() => existsSync(pidFile), Boolean);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const pid = await pidIn(pidFile);
     expect(alive(pid)).toBe(true);
 
     // Act
@@ -472,10 +478,10 @@ describe.each(subjects)('Pipelines contract: $name', (subject) => {
       name,
       input: { count: 0, mode: 'worker', task: 'sleeper', pidFile },
     });
-    await waitFor(() => existsSync(pidFile), Boolean);
+    const pid = await pidIn(pidFile);
 
     // Act
-    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
 
     // Assess
     const done = await finished(run.runId, 'FAILED');
@@ -514,17 +520,13 @@ describe.each(subjects)('Pipelines contract: $name', (subject) => {
       name,
       input: { count: 0, mode: 'worker', task: 'sleeper', pidFile },
     });
-    await waitFor(() => existsSync(pidFile), Boolean);
-    const firstPid = Number(readFileSync(pidFile, 'utf8'));
+    const firstPid = await pidIn(pidFile);
 
     // Act
     await subject.restart();
 
     // Assess
-    const secondPid = await waitFor(
-      () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0),
-      (pid) => pid !== 0 && pid !== firstPid,
-    );
+    const secondPid = await pidIn(pidFile, firstPid);
     expect(alive(firstPid)).toBe(false);
     expect(alive(secondPid)).toBe(true);
     expect(world.calls).toEqual({ prepare: 1 });

@@ -39,6 +39,7 @@ import { stateMachineFor } from './step-functions/state-machines.ts';
 import {
   clampTimeouts,
   containerEnvironment,
+  localName,
   matchHeartbeatAsTimeout,
   planTaskStates,
   replaceToken,
@@ -355,7 +356,7 @@ export class LocalStepFunctions implements Pipelines {
   }
 
   private launchTask(wait: CallbackWait, liveRun: LiveRun, input: Record<string, unknown>): void {
-    const family = String(input.TaskDefinition);
+    const family = localName(String(input.TaskDefinition));
     const launcher = this.options.tasks[family];
     if (!launcher) {
       this.waits.settle(wait.token, {
@@ -446,7 +447,7 @@ export class LocalStepFunctions implements Pipelines {
   }
 
   private lambda(name: string | undefined): LocalLambda {
-    const fn = name === undefined ? undefined : this.options.lambdas[name];
+    const fn = name === undefined ? undefined : this.options.lambdas[localName(name)];
     if (!fn) throw stateError('Lambda.ResourceNotFoundException', `No local Lambda function ${name}`);
     return fn;
   }

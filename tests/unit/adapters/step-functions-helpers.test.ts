@@ -10,6 +10,7 @@ import { sameJson } from '../../../lambdas/adapters/local/step-functions/same-js
 import {
   clampTimeouts,
   containerEnvironment,
+  localName,
   MAX_TIMER_SECONDS,
   matchHeartbeatAsTimeout,
   planTaskStates,
@@ -110,6 +111,18 @@ describe('matchHeartbeatAsTimeout', () => {
     expect(rewritten.States.A!.Catch[0]?.ErrorEquals).toEqual(['Custom']);
     expect(rewritten.States.B!.Catch[0]?.ErrorEquals).toEqual(['States.Timeout']);
     expect(original.States.A!.Retry[0]?.ErrorEquals).toEqual(['States.Timeout']);
+  });
+});
+
+describe('localName', () => {
+  it.each([
+    ['engineering-analyst', 'engineering-analyst'],
+    ['arn:aws:lambda:eu-west-1:123456789012:function:engineering-analyst', 'engineering-analyst'],
+    ['arn:aws:lambda:eu-west-1:123456789012:function:engineering-analyst:live', 'engineering-analyst'],
+    ['arn:aws:ecs:eu-west-1:123456789012:task-definition/coding-worker:3', 'coding-worker'],
+    ['coding-worker:3', 'coding-worker'],
+  ])('finds the local stand-in of %s under %s', (nameOrArn, expected) => {
+    expect(localName(nameOrArn)).toBe(expected);
   });
 });
 

@@ -51,8 +51,9 @@ export function planTaskStates(definition: object): Map<string, TaskStatePlan> {
         }
         // The library keys overrides by name, so two Task states of one name could not be told apart.
         if (plans.has(stateName)) throw new Error(`Two Task states are named "${stateName}"`);
-        const target =
+        const named =
           kind === 'ecs-callback' ? state.Parameters?.TaskDefinition : state.Parameters?.FunctionName;
+        const target = typeof named === 'string' ? localName(named) : undefined;
         plans.set(stateName, {
           stateName,
           kind,
@@ -63,7 +64,7 @@ export function planTaskStates(definition: object): Map<string, TaskStatePlan> {
           ...(state.TimeoutSeconds
             ? { timeoutSeconds: Math.min(state.TimeoutSeconds, MAX_TIMER_SECONDS) }
             : {}),
-          ...(typeof target === 'string' ? { target } : {}),
+          ...(target !== undefined ? { target } : {}),
         });
       }
       for (const branch of state.Branches ?? []) visit(branch);
@@ -150,4 +151,18 @@ export function containerEnvironment(input: unknown): Record<string, string> {
     if (typeof name === 'string') env[name] = String(entry.Value ?? entry.value ?? '');
   }
   return env;
+}
+
+/**
+ * The local name of a function or task family: as given, or taken out of an ARN, so a definition
+ * loaded with the AWS substitutions (`arn:aws:lambda:...:function:analyst:live`,
+ * `arn:aws:ecs:...:task-definition/coding-worker:3`) still finds its local stand-in.
+ */
+export function localName(nameOrArn: string): string {
+  const fn = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(nameOrArn);
+  if (fn) return fn[1]!;
+  const task = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/([^:]+)/.exec(nameOrArn);
+  if (task) return task[1]!;
+  // A family with a revision, `coding-worker:3`.
+  return nameOrArn.startsWith('arn:') ? nameOrArn : nameOrArn.split(':')[0]!;
 }
