@@ -66,7 +66,7 @@ function localWorld() {
   let args: { dataDir: string; world: World } | undefined;
   const build = () => {
     const { dataDir, world } = args!;
-    const env = { SFN_ENDPOINT: endpoint!.url };
+    const env = { AWS_ENDPOINT_URL_SFN: endpoint!.url };
     local = new LocalStepFunctions({
       dataDir,
       definitions: { engineering: { definition }, devops: { definition } },
