@@ -488,4 +488,6 @@ function summaryOf(record: RunRecord): RunSummary {
 
 export type { LocalTaskHandle, LocalTaskLauncher, LocalTaskRequest } from './step-functions/process-task.ts';
 export { processTaskLauncher } from './step-functions/process-task.ts';
+export { localExecutionArn, localStateMachineArn } from './step-functions/run-store.ts';
+export type { SfnEndpoint } from './step-functions/sfn-endpoint.ts';
 export { startSfnEndpoint } from './step-functions/sfn-endpoint.ts';
