@@ -33,7 +33,8 @@ export type StepHandler = (payload: unknown) => Promise<unknown>;
 export interface EngineeringStepPorts {
   chat: ChatChannel;
   model: () => LanguageModel;
-  gitHost: GitHost;
+  /** Absent where no git host is configured: the steps that need one fail saying so. */
+  gitHost?: GitHost;
   pipelines: Pipelines;
   workerTasks: WorkerTasks;
 }
@@ -54,10 +55,20 @@ export function buildEngineeringSteps(
   const projectService = new ProjectService(projects);
   const usage = new UsageLedger(store, runtime.config.llm.prices);
   const escalations = new Escalations(store);
+  const gitHost = (): GitHost => {
+    if (!ports.gitHost)
+      throw new Error('No git host is configured (GIT_HOST_DRIVER): see the README, GitHub App');
+    return ports.gitHost;
+  };
   return {
     'notify-owner': async (payload) => {
       await notifyOwnerStep(
-        { queue: runtime.queue, projects: projectService, runs, gitHost: ports.gitHost },
+        {
+          queue: runtime.queue,
+          projects: projectService,
+          runs,
+          ...(ports.gitHost ? { gitHost: ports.gitHost } : {}),
+        },
         payload as NotifyInput,
       );
       return { notified: true };
@@ -69,7 +80,7 @@ export function buildEngineeringSteps(
       ),
     architect: (payload) =>
       prepareRepositoryStep(
-        { gitHost: ports.gitHost, projects, projectService, runs, documents },
+        { gitHost: gitHost(), projects, projectService, runs, documents },
         payload as { run: RunRef; specRef: string },
       ),
     'record-attempt': (payload) =>
@@ -88,7 +99,7 @@ export function buildEngineeringSteps(
     },
     'job-context': (payload) =>
       jobContextStep(
-        { pipelines: ports.pipelines, runs, gitHost: ports.gitHost, documents },
+        { pipelines: ports.pipelines, runs, gitHost: gitHost(), documents },
         payload as JobContextRequest,
       ),
   };

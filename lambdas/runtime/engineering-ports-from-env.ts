@@ -1,0 +1,65 @@
+import { Api } from 'grammy';
+import { EcsWorkerTasks } from '../adapters/aws/ecs-worker-tasks.ts';
+import { StepFunctionsPipelines } from '../adapters/aws/step-functions-pipelines.ts';
+import { GitHubAppHost } from '../adapters/github/github-app-host.ts';
+import { TelegramChat } from '../adapters/telegram/telegram-chat.ts';
+import type { EngineeringStepPorts } from '../app/engineering-steps.ts';
+import type { GitHost } from '../ports/git-host.ts';
+import type { Pipelines } from '../ports/pipelines.ts';
+import type { WorkerTasks } from '../ports/worker-tasks.ts';
+import { buildModels } from './build-models.ts';
+import type { Runtime } from './runtime.ts';
+
+/**
+ * The engineering steps' ports in AWS, from configuration. Each is built on first use, so a step
+ * that does not need one (notify-owner needs no GitHub App key) never reads its secret or makes
+ * its client: least privilege holds at run time as it does in IAM.
+ */
+export function engineeringPortsFromEnv(runtime: Runtime): EngineeringStepPorts {
+  const { config } = runtime;
+  const unavailable = (what: string) => () => {
+    throw new Error(`${what} is not configured for this function`);
+  };
+  let chat: TelegramChat | undefined;
+  const chatPort = {
+    send: async (...args: Parameters<TelegramChat['send']>) => (await telegram()).send(...args),
+    edit: async (...args: Parameters<TelegramChat['edit']>) => (await telegram()).edit(...args),
+    delete: async (...args: Parameters<TelegramChat['delete']>) => (await telegram()).delete(...args),
+  };
+  const telegram = async () => {
+    chat ??= new TelegramChat(
+      new Api(await runtime.cachedSecrets.get(config.secretIds.botToken), {
+        apiRoot: config.telegramApiRoot,
+      }),
+    );
+    return chat;
+  };
+  const gitHost: GitHost | undefined =
+    config.gitHost.driver === 'github'
+      ? new GitHubAppHost({
+          org: config.gitHost.org,
+          appId: config.gitHost.appId,
+          installationId: Number(config.gitHost.installationId),
+          secrets: runtime.secrets,
+          privateKeySecret: config.gitHost.appKeySecretId,
+          baseUrl: config.gitHost.apiUrl,
+        })
+      : undefined;
+  const pipelines: Pipelines | undefined =
+    config.pipelines.driver === 'sfn'
+      ? new StepFunctionsPipelines({
+          stateMachineArns: { engineering: config.pipelines.stateMachineArns.engineering, devops: '' },
+        })
+      : undefined;
+  const workerTasks: WorkerTasks | undefined = config.workerClusterArn
+    ? new EcsWorkerTasks(config.workerClusterArn)
+    : undefined;
+  return {
+    chat: chatPort,
+    model: () => buildModels(config, runtime.cachedSecrets, runtime.logger, runtime.telemetry).agent,
+    ...(gitHost ? { gitHost } : {}),
+    pipelines:
+      pipelines ?? (new Proxy({}, { get: unavailable('Step Functions (PIPELINES_DRIVER)') }) as Pipelines),
+    workerTasks: workerTasks ?? { stopGroup: unavailable('The worker cluster (WORKER_CLUSTER_ARN)') },
+  };
+}
