@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { Api } from 'grammy';
+import { LocalGitHost } from '../../lambdas/adapters/local/local-git-host.ts';
 import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
 import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
@@ -8,6 +9,7 @@ import { buildAdapters } from '../../lambdas/runtime/build-adapters.ts';
 import { assembleRuntime, type Runtime } from '../../lambdas/runtime/runtime.ts';
 import { createLogger } from '../../lambdas/shared/logger.ts';
 import { ensureTables, startDynalite } from './dynalite-server.ts';
+import { type LocalEngineering, startLocalEngineering } from './engineering.ts';
 import { startHttpApi } from './http-api.ts';
 import { freePort } from './http-util.ts';
 import { localLambdaEnv } from './local-config.ts';
@@ -31,6 +33,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   config: Config;
   runtime: Runtime;
+  engineering: LocalEngineering;
   emulator: RunningEmulator;
   webhookUrl: string;
   botToken: string;
@@ -84,6 +87,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const botToken = await runtime.secrets.get(config.secretIds.botToken);
     const webhookSecret = await runtime.secrets.get(config.secretIds.webhookSecret);
 
+    // The engineering pipeline: its runner, steps, workers and git host. Stopped after the poller
+    // (stops run in reverse), so no message starts a run into a closed runner.
+    const engineering = await startLocalEngineering({
+      dataDir: options.dataDir,
+      runtime,
+      botToken,
+      workerEnv: workerEnvFrom(options.env ?? process.env),
+      log,
+    });
+    stops.push(engineering.stop);
+    runtime.pipelines = engineering.pipelines;
+    runtime.gitHost = new LocalGitHost(engineering.gitServer);
+
     const api = await startHttpApi(
       { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },
       options.httpPort ?? 0,
@@ -98,6 +114,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onError: (error) => log(`consumer batch failed: ${String(error)}`),
     });
     stops.push(poller.stop);
+    // Runs a previous process left unfinished go on from their journal, no finished step again.
+    const resumed = await engineering.pipelines.resumeInterrupted();
+    if (resumed.length > 0) log(`resumed ${resumed.length} interrupted pipeline run(s)`);
 
     const relay = await startWebhookRelay({
       target: webhookUrl,
@@ -114,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     return {
       config,
       runtime,
+      engineering,
       emulator,
       webhookUrl,
       botToken,
@@ -142,4 +162,23 @@ function useLocalAwsEnvironment(): void {
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+}
+
+/** What the worker processes may take from the environment: the engine and its settings, no more. */
+function workerEnvFrom(env: NodeJS.ProcessEnv): Record<string, string> {
+  const names = [
+    'CODING_ENGINE',
+    'SCRIPTED_ENGINE_FAIL_ATTEMPTS',
+    'HEARTBEAT_SECONDS',
+    'CLAUDE_CODE_BIN',
+    'CLAUDE_CODE_DIR',
+    'CLAUDE_CODE_MODEL',
+    'CLAUDE_CODE_MAX_BUDGET_USD',
+    'CLAUDE_CODE_USE_BEDROCK',
+    'ANTHROPIC_BASE_URL',
+    'ANTHROPIC_API_KEY',
+    'AWS_REGION',
+    'LLM_PRICES',
+  ];
+  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name] as string]] : [])));
 }

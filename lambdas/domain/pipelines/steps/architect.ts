@@ -7,6 +7,8 @@ import type { RunRecords } from '../run-records.ts';
 import { scaffoldFiles } from '../scaffold.ts';
 import type { RunRef } from './run-ref.ts';
 
+export const SPEC_PATH = 'docs/spec.md';
+
 /**
  * Architect: the project's repository (made on its first run, reused for every change after),
  * its URL recorded on the project, the scaffold pushed on the first run, and the branch this run
@@ -22,7 +24,7 @@ export async function prepareRepositoryStep(
     documents: PipelineDocuments;
   },
   input: { run: RunRef; specRef: string },
-): Promise<{ repository: string; htmlUrl: string; branch: string }> {
+): Promise<{ repository: string; projectName: string; htmlUrl: string; branch: string; specPath: string }> {
   const project = await deps.projects.get(input.run.projectId);
   if (!project) throw new Error(`Project ${input.run.projectId} is gone`);
   const record = await deps.runs.get(project.id, input.run.name);
@@ -37,18 +39,20 @@ export async function prepareRepositoryStep(
     htmlUrl: repository.htmlUrl,
   });
   await deps.runs.update(project.id, input.run.name, { htmlUrl: repository.htmlUrl });
-  if (!project.repository) {
-    const spec = await deps.documents.get(project.id, input.specRef);
-    const title = /^# Spec: (.+)$/m.exec(spec)?.[1] ?? project.name;
-    await deps.gitHost.commitFiles(repoName, {
-      branch: repository.defaultBranch,
-      message: `Scaffold: tests, lint, health endpoint, env contract\n\nRun ${input.run.name}`,
-      files: scaffoldFiles(project, title),
-    });
-  }
+  // The spec lives in the repository, versioned with the code it asks for; the worker reads it there.
+  const spec = await deps.documents.get(project.id, input.specRef);
+  const title = /^# Spec: (.+)$/m.exec(spec)?.[1] ?? project.name;
+  const branch = number === 1 ? repository.defaultBranch : branchFor(number);
+  await deps.gitHost.commitFiles(repoName, {
+    branch,
+    message: `${project.repository ? 'Spec' : 'Scaffold: tests, lint, health endpoint, env contract; spec'} for run ${input.run.name}`,
+    files: { ...(project.repository ? {} : scaffoldFiles(project, title)), [SPEC_PATH]: `${spec}\n` },
+  });
   return {
-    repository: repoName,
+    repository: repository.fullName,
+    projectName: project.name,
     htmlUrl: repository.htmlUrl,
-    branch: number === 1 ? repository.defaultBranch : branchFor(number),
+    branch,
+    specPath: SPEC_PATH,
   };
 }

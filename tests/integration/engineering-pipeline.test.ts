@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADMIN_ID, StackHarness } from '../support/local-stack-harness.ts';
+
+const run = promisify(execFile);
+
+/** The engineering pipeline end to end on the local stack: offline model, scripted engine. */
+describe('engineering pipeline on the local stack', () => {
+  let harness: StackHarness | undefined;
+  afterEach(async () => {
+    await harness?.dispose();
+    harness = undefined;
+  });
+
+  const texts = (h: StackHarness) => h.replies(ADMIN_ID).map((r) => r.text);
+
+  async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = texts(h).find((t) => pattern.test(t));
+      if (found) return found;
+      if (Date.now() > deadline)
+        throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts(h))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function buildIt(h: StackHarness) {
+    await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
+    await waitForText(h, /^Created project weather-bot/);
+    await h.say(ADMIN_ID, 'build it');
+    await waitForText(h, /^Start building weather-bot\?/);
+    const confirm = h.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '';
+    await h.press(ADMIN_ID, confirm);
+  }
+
+  it('turns "make me ..." and "build it" into a repository whose tests pass on a fresh clone, and says where', async () => {
+    // Prepare
+    harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2' });
+
+    // Act
+    await buildIt(harness);
+    const built = await waitForText(harness, /^Built weather-bot/, 90_000);
+
+    // Assess: the link is the local git host's; a fresh clone has the spec's code and passes its tests
+    const url = /(http:\/\/127\.0\.0\.1:\d+\/local\/[a-z0-9-]+)/.exec(built)?.[1] ?? '';
+    expect(url).toMatch(/\/local\/weather-bot-[0-9a-f]{6}$/);
+    const repoName = url.split('/').at(-1) ?? '';
+    const bare = join(harness.dataDir, 'git', 'local', `${repoName}.git`);
+    const clone = await mkdtemp(join(tmpdir(), 'built-'));
+    try {
+      await run('git', ['clone', '--quiet', bare, clone]);
+      const spec = await readFile(join(clone, 'docs/spec.md'), 'utf8');
+      expect(spec).toContain('daily notifications');
+      const contract = JSON.parse(await readFile(join(clone, 'env.contract.json'), 'utf8')) as Array<{
+        name: string;
+      }>;
+      expect(contract.map((v) => v.name)).toContain('PORT');
+      await run('npm', ['test'], { cwd: clone });
+      await run('npm', ['run', 'lint'], { cwd: clone });
+    } finally {
+      await rm(clone, { recursive: true, force: true });
+    }
+    const runs = await harness.stack.engineering.pipelines.list('engineering');
+    expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED']);
+    const history = await harness.stack.engineering.pipelines.history(runs[0]?.runId ?? '');
+    const tasks = history.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateName);
+    expect(tasks).toEqual([
+      'Tell the owner the build started',
+      'Write the spec',
+      'Create the repository',
+      'Write the code',
+      'Test on a fresh clone',
+      'Record the attempt',
+      'Tell the owner it is built',
+    ]);
+  }, 150_000);
+
+  it('reworks a red first attempt: two developer tasks, one success message', async () => {
+    // Prepare
+    harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2', SCRIPTED_ENGINE_FAIL_ATTEMPTS: '1' });
+
+    // Act
+    await buildIt(harness);
+    await waitForText(harness, /^Built weather-bot/, 120_000);
+
+    // Assess
+    const [runSummary] = await harness.stack.engineering.pipelines.list('engineering');
+    const history = await harness.stack.engineering.pipelines.history(runSummary?.runId ?? '');
+    const developerTasks = history.filter(
+      (e) => e.type === 'TaskStateEntered' && e.stateName === 'Write the code',
+    );
+    expect(developerTasks).toHaveLength(2);
+    expect(texts(harness).filter((t) => t.startsWith('Built weather-bot'))).toHaveLength(1);
+    expect(texts(harness).some((t) => /\b2 attempt/.test(t))).toBe(true);
+  }, 180_000);
+});
