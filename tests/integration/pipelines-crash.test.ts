@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { LocalStepFunctions } from '../../lambdas/adapters/local/local-step-functions.ts';
+import { crashWorld } from '../fixtures/pipelines-world.ts';
+
+/**
+ * The contract suite's restart is in-process; this one kills a real process with SIGKILL while a
+ * run waits for a human, and resumes the run in this process from what is on disk.
+ */
+let dataDir: string;
+let runner: LocalStepFunctions | undefined;
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'pipelines-crash-'));
+});
+
+afterEach(async () => {
+  await runner?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const lines = (file: string) =>
+  existsSync(join(dataDir, file)) ? readFileSync(join(dataDir, file), 'utf8').trim().split('\n') : [];
+
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+it('resumes a run after SIGKILL: no finished state runs again and the old token completes it', async () => {
+  // Prepare: another process starts the run and is killed while AskHuman waits.
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(import.meta.dirname, '../fixtures/pipelines-crash-child.ts'),
+      dataDir,
+      'crash-1',
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await until(() => lines('tokens.log').length === 1);
+  child.kill('SIGKILL');
+  await exited;
+  const [token] = lines('tokens.log');
+
+  // Act
+  runner = crashWorld(dataDir);
+  const resumed = await runner.resumeInterrupted();
+  await runner.sendTaskSuccess(token!, { approved: 'after SIGKILL' });
+
+  // Assess
+  expect(resumed).toEqual(['arn:aws:states:local:000000000000:execution:engineering:crash-1']);
+  let done = await runner.describe(resumed[0]!);
+  for (let i = 0; i < 400 && done.status === 'RUNNING'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    done = await runner.describe(resumed[0]!);
+  }
+  expect(lines('calls.log')).toEqual(['prepare', 'ask', 'finish']);
+  expect(done).toMatchObject({
+    status: 'SUCCEEDED',
+    output: { done: { answer: { approved: 'after SIGKILL' } } },
+  });
+  const types = (await runner.history(resumed[0]!)).map((e) => e.type);
+  expect(types.filter((t) => t === 'TaskStateEntered')).toHaveLength(3);
+});
