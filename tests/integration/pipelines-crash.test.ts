@@ -25,6 +25,30 @@ afterEach(async () => {
 const lines = (file: string) =>
   existsSync(join(dataDir, file)) ? readFileSync(join(dataDir, file), 'utf8').trim().split('\n') : [];
 
+/** A runner in another process that starts one run; `killHard` is SIGKILL, as a crash would be. */
+function startRunner(name: string, input: object) {
+  const fixture = join(import.meta.dirname, '../fixtures/pipelines-crash-child.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, dataDir, name, JSON.stringify(input)], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    killHard: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -35,21 +59,9 @@ async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
 
 it('resumes a run after SIGKILL: no finished state runs again and the old token completes it', async () => {
   // Prepare: another process starts the run and is killed while AskHuman waits.
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(import.meta.dirname, '../fixtures/pipelines-crash-child.ts'),
-      dataDir,
-      'crash-1',
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const child = startRunner('crash-1', { count: 0, mode: 'human' });
   await until(() => lines('tokens.log').length === 1);
-  child.kill('SIGKILL');
-  await exited;
+  await child.killHard();
   const [token] = lines('tokens.log');
 
   // Act
@@ -71,4 +83,27 @@ it('resumes a run after SIGKILL: no finished state runs again and the old token 
   });
   const types = (await runner.history(resumed[0]!)).map((e) => e.type);
   expect(types.filter((t) => t === 'TaskStateEntered')).toHaveLength(3);
+});
+
+it('kills the worker a killed runner left behind before starting it again', async () => {
+  // Prepare: the worker leads its own process group, so it outlives the SIGKILLed runner.
+  const pidFile = join(dataDir, 'worker.pid');
+  const readPid = () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0);
+  const child = startRunner('crash-2', { count: 0, mode: 'worker', task: 'sleeper', pidFile });
+  await until(() => readPid() > 0);
+  const orphan = readPid();
+  await child.killHard();
+  expect(alive(orphan)).toBe(true);
+
+  // Act
+  runner = crashWorld(dataDir);
+  await runner.resumeInterrupted();
+
+  // Assess
+  await until(() => readPid() > 0 && readPid() !== orphan);
+  await until(() => !alive(orphan));
+  const worker = readPid();
+  expect(alive(worker)).toBe(true);
+  await runner.stop('arn:aws:states:local:000000000000:execution:engineering:crash-2');
+  await until(() => !alive(worker));
 });
