@@ -25,7 +25,11 @@ import {
   type WaitOutcome,
 } from './step-functions/callback-waits.ts';
 import { type LibraryEvent, mapLibraryEvent } from './step-functions/history-events.ts';
-import type { LocalTaskHandle, LocalTaskLauncher } from './step-functions/process-task.ts';
+import {
+  killLeftoverTask,
+  type LocalTaskHandle,
+  type LocalTaskLauncher,
+} from './step-functions/process-task.ts';
 import {
   type JournalEntry,
   localExecutionArn,
@@ -337,7 +341,10 @@ export class LocalStepFunctions implements Pipelines {
     liveRun.tokens.add(token);
     const result = this.waits.wait(wait, plan.timeoutSeconds);
     if (plan.kind === 'ecs-callback') {
-      this.launchTask(wait, liveRun, input);
+      if (previous?.status === 'pending' && previous.pid && killLeftoverTask(previous.pid)) {
+        this.log('killed the worker a previous runner left behind', { pid: previous.pid, key });
+      }
+      this.launchTask(wait, liveRun, input, record);
     } else if (!invoked) {
       // Invoked once: after a restart the message (with its button) was already sent.
       Promise.resolve()
@@ -355,7 +362,12 @@ export class LocalStepFunctions implements Pipelines {
     return result;
   }
 
-  private launchTask(wait: CallbackWait, liveRun: LiveRun, input: Record<string, unknown>): void {
+  private launchTask(
+    wait: CallbackWait,
+    liveRun: LiveRun,
+    input: Record<string, unknown>,
+    record: RunRecord,
+  ): void {
     const family = localName(String(input.TaskDefinition));
     const launcher = this.options.tasks[family];
     if (!launcher) {
@@ -372,6 +384,7 @@ export class LocalStepFunctions implements Pipelines {
     });
     wait.kill = () => child.kill();
     liveRun.children.add(child);
+    if (child.pid) this.journal(record, wait.key, { status: 'pending', token: wait.token, pid: child.pid });
     void child.exited.then((code) => {
       liveRun.children.delete(child);
       // In AWS a task that stops without calling back is noticed only at the heartbeat or the

@@ -63,3 +63,17 @@ export function processTaskLauncher(options: ProcessTaskOptions): LocalTaskLaunc
     };
   };
 }
+
+/**
+ * Kills a worker a killed runner left behind (its process group), before a resumed run starts it
+ * again: two workers on one token would both push work. Group ids are only reused once the whole
+ * group is gone, so an unrelated process is very unlikely to be hit.
+ */
+export function killLeftoverTask(pid: number): boolean {
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
+}

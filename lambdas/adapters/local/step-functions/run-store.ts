@@ -9,7 +9,14 @@ import { readJson, writeJsonAtomic } from './atomic-json.ts';
  * worker bound to it still works after a restart; a dead token stays here so it can be refused.
  */
 export type JournalEntry =
-  | { status: 'pending'; token?: string; invoked?: boolean }
+  | {
+      status: 'pending';
+      token?: string;
+      /** A waitForTaskToken Lambda already ran (its message was sent): do not send it again. */
+      invoked?: boolean;
+      /** The worker process of an ECS task, which outlives a killed runner (own process group). */
+      pid?: number;
+    }
   | { status: 'succeeded'; result: unknown; token?: string }
   | { status: 'failed'; error: string; cause: string; token?: string; timedOut?: boolean };
 
