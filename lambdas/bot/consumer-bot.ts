@@ -58,8 +58,9 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
   bot.use(welcome(agent.offline));
   bot.use(userAdmin(deps.directory, deps.access));
   bot.use(usageReport(agent.usage));
-  bot.use(confirmations(agent.productOwner));
+  // Before confirmations, whose catch-all answers every other button as no longer valid.
   bot.use(escalationButtons(agent.engineering));
+  bot.use(confirmations(agent.productOwner));
   bot.use(secretsOutsideText(agent.productOwner, agent.intake));
   bot.use(productOwnerChat(agent.productOwner, agent.intake));
   return bot;

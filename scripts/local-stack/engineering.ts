@@ -46,13 +46,29 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   WorkerSecurityGroup: 'local',
 };
 
-export function loadDefinition(file: string, substitutions: Record<string, string>): object {
+export function loadDefinition(
+  file: string,
+  substitutions: Record<string, string>,
+  heartbeatLimitSeconds?: number,
+): object {
   const text = readFileSync(file, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
     const value = substitutions[name];
     if (value === undefined) throw new Error(`${file}: no local value for ${match}`);
     return value;
   });
-  return JSON.parse(text) as object;
+  const definition = JSON.parse(text) as {
+    States: Record<string, { HeartbeatSeconds?: number; Resource?: string }>;
+  };
+  // Tests only (LOCAL_HEARTBEAT_LIMIT_SECONDS): a worker that stops heartbeating is noticed in
+  // seconds instead of the deployed minutes; the definition is otherwise the deployed one.
+  if (heartbeatLimitSeconds !== undefined) {
+    for (const state of Object.values(definition.States)) {
+      if (state.Resource?.startsWith('arn:aws:states:::ecs:') && state.HeartbeatSeconds !== undefined) {
+        state.HeartbeatSeconds = Math.min(state.HeartbeatSeconds, heartbeatLimitSeconds);
+      }
+    }
+  }
+  return definition;
 }
 
 export async function startLocalEngineering(options: {
@@ -62,6 +78,7 @@ export async function startLocalEngineering(options: {
   sfnPort?: number;
   /** For the worker processes: CODING_ENGINE, SCRIPTED_ENGINE_FAIL_ATTEMPTS, HEARTBEAT_SECONDS... */
   workerEnv?: Record<string, string>;
+  heartbeatLimitSeconds?: number;
   log?: (line: string) => void;
 }): Promise<LocalEngineering> {
   const { runtime } = options;
@@ -151,6 +168,7 @@ export async function startLocalEngineering(options: {
         definition: loadDefinition(
           new URL('../../state-machines/engineering.asl.json', import.meta.url).pathname,
           LOCAL_SUBSTITUTIONS,
+          options.heartbeatLimitSeconds,
         ),
       },
     } as never,

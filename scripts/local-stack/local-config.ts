@@ -10,6 +10,8 @@ const localSchema = z.object({
   LOCAL_DATA_DIR: z.string().min(1).default('.local/data'),
   LOCAL_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   LOCAL_TELEGRAM_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
+  // The Step Functions API of the local runner: `npm run runs` reads runs there.
+  LOCAL_SFN_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
   LOCAL_CHAT_USER_ID: z.coerce.number().int().positive().default(1001),
   LOCAL_CHAT_USER_NAME: z.string().min(1).max(64).default('Local Admin'),
 });
@@ -18,6 +20,7 @@ export interface LocalSettings {
   dataDir: string;
   httpPort: number;
   telegramPort: number;
+  sfnPort: number;
   chatUserId: number;
   chatUserName: string;
 }
@@ -32,6 +35,7 @@ export function loadLocalSettings(source: NodeJS.ProcessEnv = process.env): Loca
     dataDir: resolve(env.LOCAL_DATA_DIR),
     httpPort: env.LOCAL_HTTP_PORT,
     telegramPort: env.LOCAL_TELEGRAM_PORT,
+    sfnPort: env.LOCAL_SFN_PORT,
     chatUserId: env.LOCAL_CHAT_USER_ID,
     chatUserName: env.LOCAL_CHAT_USER_NAME,
   };

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     dataDir: settings.dataDir,
     httpPort: settings.httpPort,
     telegramPort: settings.telegramPort,
+    sfnPort: settings.sfnPort,
     chatUserId: settings.chatUserId,
     log: (line) => console.error(`[local-stack] ${line}`),
   });
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
       `Local stack ready in ${Date.now() - startedAt} ms (data in ${settings.dataDir})`,
       `  webhook:          ${stack.webhookUrl}`,
       `  Bot API emulator: ${stack.emulator.apiRoot}`,
+      `  Step Functions:   ${stack.engineering.sfnUrl} (npm run runs)`,
+      `  git host:         ${stack.engineering.gitServer.url}/local`,
       `  admins:           ${admins}`,
       `You are Telegram user ${settings.chatUserId}. Type a message; /as <id> switches user, /press <n> presses a button, Ctrl-C quits.`,
     ].join('\n'),

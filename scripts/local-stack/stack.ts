@@ -24,6 +24,8 @@ export interface LocalStackOptions {
   dataDir: string;
   httpPort?: number;
   telegramPort?: number;
+  /** The local Step Functions API (0: any free port). */
+  sfnPort?: number;
   chatUserId?: number;
   /** Environment for the Lambdas (defaults to process.env); local wiring overrides adapters. */
   env?: NodeJS.ProcessEnv;
@@ -93,7 +95,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dataDir: options.dataDir,
       runtime,
       botToken,
+      sfnPort: options.sfnPort ?? 0,
       workerEnv: workerEnvFrom(options.env ?? process.env),
+      ...heartbeatLimit(options.env ?? process.env),
       log,
     });
     stops.push(engineering.stop);
@@ -169,6 +173,7 @@ function workerEnvFrom(env: NodeJS.ProcessEnv): Record<string, string> {
   const names = [
     'CODING_ENGINE',
     'SCRIPTED_ENGINE_FAIL_ATTEMPTS',
+    'SCRIPTED_ENGINE_HANG',
     'HEARTBEAT_SECONDS',
     'CLAUDE_CODE_BIN',
     'CLAUDE_CODE_DIR',
@@ -181,4 +186,9 @@ function workerEnvFrom(env: NodeJS.ProcessEnv): Record<string, string> {
     'LLM_PRICES',
   ];
   return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name] as string]] : [])));
+}
+
+function heartbeatLimit(env: NodeJS.ProcessEnv): { heartbeatLimitSeconds?: number } {
+  const value = Number(env.LOCAL_HEARTBEAT_LIMIT_SECONDS);
+  return Number.isInteger(value) && value > 0 ? { heartbeatLimitSeconds: value } : {};
 }

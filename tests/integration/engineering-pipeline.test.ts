@@ -99,3 +99,77 @@ describe('engineering pipeline on the local stack', () => {
     expect(texts(harness).some((t) => /\b2 attempt/.test(t))).toBe(true);
   }, 180_000);
 });
+
+describe('engineering pipeline: escalation and failures', () => {
+  let harness: StackHarness | undefined;
+  afterEach(async () => {
+    await harness?.dispose();
+    harness = undefined;
+  });
+  const texts = (h: StackHarness) => h.replies(ADMIN_ID).map((r) => r.text);
+  async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = texts(h).find((t) => pattern.test(t));
+      if (found) return found;
+      if (Date.now() > deadline)
+        throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts(h))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  async function buildIt(h: StackHarness) {
+    await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
+    await waitForText(h, /^Created project weather-bot/);
+    await h.say(ADMIN_ID, 'build it');
+    await waitForText(h, /^Start building weather-bot\?/);
+    await h.press(ADMIN_ID, h.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '');
+  }
+
+  it.each([
+    { choice: 'Try again', outcome: /^Built weather-bot/, status: 'SUCCEEDED' },
+    { choice: 'Give up', outcome: /was given up after 3 red attempts/, status: 'SUCCEEDED' },
+  ])(
+    'asks the owner after three red attempts; "$choice" is obeyed and the owner told',
+    async ({ choice, outcome, status }) => {
+      // Prepare: three red attempts, then green
+      harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2', SCRIPTED_ENGINE_FAIL_ATTEMPTS: '3' });
+      await buildIt(harness);
+      await waitForText(harness, /still red after 3 attempts/, 150_000);
+      const button = harness.buttons(ADMIN_ID).find((b) => b.text === choice);
+
+      // Act
+      await harness.press(ADMIN_ID, button?.data ?? '');
+      await waitForText(harness, outcome, 150_000);
+
+      // Assess
+      const [summary] = await harness.stack.engineering.pipelines.list('engineering');
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await harness.stack.engineering.pipelines.describe(summary?.runId ?? '')).status).toBe(status);
+      const history = await harness.stack.engineering.pipelines.history(summary?.runId ?? '');
+      const developer = history.filter(
+        (e) => e.type === 'TaskStateEntered' && e.stateName === 'Write the code',
+      );
+      expect(developer).toHaveLength(choice === 'Try again' ? 4 : 3);
+    },
+    300_000,
+  );
+
+  it('fails the step cleanly when a worker stops heartbeating, stops it, and tells the owner', async () => {
+    // Prepare: heartbeats every 60 s but the state allows 2 s without one (the local definition is
+    // the deployed one; HEARTBEAT_SECONDS only sets how often the worker sends them)
+    harness = await StackHarness.start({
+      HEARTBEAT_SECONDS: '600',
+      SCRIPTED_ENGINE_HANG: '1',
+      LOCAL_HEARTBEAT_LIMIT_SECONDS: '3',
+    });
+    await buildIt(harness);
+
+    // Act
+    const failed = await waitForText(harness, /^The build of weather-bot-[0-9a-f]{6} failed/, 120_000);
+
+    // Assess
+    expect(failed).toMatch(/Heartbeat|Timeout/);
+    const [summary] = await harness.stack.engineering.pipelines.list('engineering');
+    expect((await harness.stack.engineering.pipelines.describe(summary?.runId ?? '')).status).toBe('FAILED');
+  }, 200_000);
+});

@@ -17,6 +17,7 @@ import type { CodingEngine } from '../../../lambdas/ports/coding-engine.ts';
 const schema = z.object({
   CODING_ENGINE: z.enum(['scripted', 'claude-code']).default('scripted'),
   SCRIPTED_ENGINE_FAIL_ATTEMPTS: z.coerce.number().int().min(0).default(0),
+  SCRIPTED_ENGINE_HANG: z.enum(['0', '1']).default('0'),
   CLAUDE_CODE_MODEL: z.string().min(1).optional(),
   CLAUDE_CODE_MAX_BUDGET_USD: z.coerce.number().positive().optional(),
   LLM_PRICES: envSchema.shape.LLM_PRICES,
@@ -25,7 +26,10 @@ const schema = z.object({
 export function engineFromEnv(env: NodeJS.ProcessEnv): CodingEngine {
   const config = schema.parse(env);
   if (config.CODING_ENGINE === 'scripted') {
-    return new ScriptedEngine({ failAttempts: config.SCRIPTED_ENGINE_FAIL_ATTEMPTS });
+    return new ScriptedEngine({
+      failAttempts: config.SCRIPTED_ENGINE_FAIL_ATTEMPTS,
+      hang: config.SCRIPTED_ENGINE_HANG === '1',
+    });
   }
   const command = locateClaudeCode(env);
   if (!command)

@@ -12,10 +12,12 @@ import { type ProjectEndpoint, projectFiles } from './scripted-project.ts';
  *
  * Fault setting, for rework tests: `failAttempts: n` (env SCRIPTED_ENGINE_FAIL_ATTEMPTS=n in the
  * workers) makes attempts 1..n write a project whose /health answers 500, so its own tests fail;
- * attempt n+1 writes the correct project.
+ * attempt n+1 writes the correct project. `hang: true` (SCRIPTED_ENGINE_HANG=1) makes it work until
+ * it is aborted, as a stuck engine would, for the heartbeat and kill tests.
  */
 export interface ScriptedEngineOptions {
   failAttempts?: number;
+  hang?: boolean;
 }
 
 export const SCRIPTED_ENGINE_MODEL_ID = 'scripted-engine';
@@ -24,13 +26,20 @@ const MAX_ENDPOINTS = 2;
 export class ScriptedEngine implements CodingEngine {
   readonly name = 'scripted';
   private readonly failAttempts: number;
+  private readonly hang: boolean;
 
   constructor(options: ScriptedEngineOptions = {}) {
     this.failAttempts = options.failAttempts ?? 0;
+    this.hang = options.hang ?? false;
   }
 
   async run(task: CodingTask): Promise<CodingResult> {
     task.signal?.throwIfAborted();
+    if (this.hang) {
+      await new Promise((_, reject) => {
+        task.signal?.addEventListener('abort', () => reject(task.signal?.reason), { once: true });
+      });
+    }
     const broken = task.attempt <= this.failAttempts;
     const endpoints = endpointsFromSpec(task.spec);
     const files = projectFiles({
