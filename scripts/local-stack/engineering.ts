@@ -24,6 +24,7 @@ import type { Runtime } from '../../lambdas/runtime/runtime.ts';
  */
 export interface LocalEngineering {
   gitServer: LocalGitServer;
+  gitHost: LocalGitHost;
   pipelines: LocalStepFunctions;
   /** The Step Functions JSON API, for `npm run runs` and anything using the real SDK. */
   sfnUrl: string;
@@ -179,6 +180,7 @@ export async function startLocalEngineering(options: {
   const endpoint = await startSfnEndpoint(pipelines, options.sfnPort ?? 0);
   return {
     gitServer,
+    gitHost,
     pipelines,
     sfnUrl: endpoint.url,
     stop: async () => {

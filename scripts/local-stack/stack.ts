@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { Api } from 'grammy';
-import { LocalGitHost } from '../../lambdas/adapters/local/local-git-host.ts';
 import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
 import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
@@ -102,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(engineering.stop);
     runtime.pipelines = engineering.pipelines;
-    runtime.gitHost = new LocalGitHost(engineering.gitServer);
+    runtime.gitHost = engineering.gitHost;
 
     const api = await startHttpApi(
       { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADMIN_ID, StackHarness } from '../support/local-stack-harness.ts';
 
 const run = promisify(execFile);
@@ -173,3 +173,77 @@ describe('engineering pipeline: escalation and failures', () => {
     expect((await harness.stack.engineering.pipelines.describe(summary?.runId ?? '')).status).toBe('FAILED');
   }, 200_000);
 });
+
+describe('engineering pipeline: what it leaves behind', () => {
+  let harness: StackHarness | undefined;
+  afterEach(async () => {
+    await harness?.dispose();
+    harness = undefined;
+  });
+
+  it('leaves no repository token and no bot token in histories, tables, logs or any file', async () => {
+    // Prepare: record every repository token the git host mints, and everything logged
+    harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2' });
+    const h = harness;
+    const minted: string[] = [];
+    const gitHost = h.stack.engineering.gitHost;
+    const mint = gitHost.repositoryToken.bind(gitHost);
+    gitHost.repositoryToken = async (name, access) => {
+      const token = await mint(name, access);
+      minted.push(token.token);
+      return token;
+    };
+    const logged: string[] = [];
+    const capture = (chunk: unknown) => {
+      logged.push(String(chunk));
+      return true;
+    };
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      // Act
+      await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
+      await waitFor(() => h.replies(ADMIN_ID).some((r) => r.text.startsWith('Created project')));
+      await h.say(ADMIN_ID, 'build it');
+      await waitFor(() => h.buttons(ADMIN_ID).some((b) => b.text === 'Confirm'));
+      await h.press(ADMIN_ID, h.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '');
+      await waitFor(() => h.replies(ADMIN_ID).some((r) => r.text.startsWith('Built weather-bot')), 90_000);
+      await h.settle();
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    const [run] = await h.stack.engineering.pipelines.list('engineering');
+    const history = JSON.stringify(await h.stack.engineering.pipelines.history(run?.runId ?? ''));
+    const tables = JSON.stringify(
+      await Promise.all(
+        (['sessions', 'projects', 'checkpoints', 'dedup', 'usage'] as const).map((t) => h.scan(t)),
+      ),
+    );
+    await h.stack.stop();
+
+    // Assess
+    expect(minted.length).toBeGreaterThanOrEqual(3);
+    const secrets = [...minted, h.stack.botToken];
+    const files = await readdir(h.dataDir, { withFileTypes: true, recursive: true });
+    for (const secret of secrets) {
+      expect(history).not.toContain(secret);
+      expect(tables).not.toContain(secret);
+      expect(logged.join('')).not.toContain(secret);
+      for (const file of files.filter((f) => f.isFile())) {
+        const path = join(file.parentPath, file.name);
+        // The Bot API emulator's own state plays Telegram's servers, which know the bot's token.
+        if (secret === h.stack.botToken && path.includes('/telegram/')) continue;
+        expect((await readFile(path)).includes(Buffer.from(secret)), path).toBe(false);
+      }
+    }
+  }, 150_000);
+});
+
+async function waitFor(probe: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -393,6 +393,7 @@ describe('loadLocalSettings', () => {
     expect(settings).toEqual({
       dataDir: resolve('.local/data'),
       httpPort: 3000,
+      sfnPort: 3001,
       telegramPort: 0,
       chatUserId: 1001,
       chatUserName: 'Local Admin',
