@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { RunHistoryEvent } from '../../lambdas/ports/pipelines.ts';
 import { startLocalStack } from '../local-stack/stack.ts';
 
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 const ADMIN = 1001;
 const RUNS = Number(process.env.BENCH_PIPELINE_RUNS ?? 3);
 // us-east-1 list prices, December 2026 (see the README's pipeline cost note).
