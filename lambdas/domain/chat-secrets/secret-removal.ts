@@ -1,7 +1,17 @@
+import type { ChatChannel } from '../../ports/chat.ts';
+import type { Telemetry } from '../../ports/telemetry.ts';
 import type { Principal } from '../access/access-policy.ts';
-import { verifyBotToken } from './bot-token-verifier.ts';
+import { type BotIdentityLookup, verifyBotToken } from './bot-token-verifier.ts';
+import type { ChatSecretVault } from './chat-secret-vault.ts';
 import { type DetectedSecret, detectSecrets, redact } from './secret-detector.ts';
-import type { IntakeDeps } from './secret-intake.ts';
+
+/** What taking secrets out of a message needs; secret intake (secret-intake.ts) adds to it. */
+export interface RemovalDeps {
+  vault: ChatSecretVault;
+  chat: ChatChannel;
+  botLookup: BotIdentityLookup;
+  telemetry?: Telemetry;
+}
 
 export type RemovalResult =
   | { kind: 'none' }
@@ -16,7 +26,7 @@ export type RemovalResult =
  * told, and what may go on carries references only.
  */
 export async function removeSecrets(
-  deps: Pick<IntakeDeps, 'vault' | 'chat' | 'botLookup' | 'telemetry'>,
+  deps: RemovalDeps,
   principal: Principal,
   chatId: number,
   messageId: number,
@@ -43,7 +53,7 @@ export async function removeSecrets(
 }
 
 async function acceptable(
-  deps: Pick<IntakeDeps, 'chat' | 'botLookup'>,
+  deps: Pick<RemovalDeps, 'chat' | 'botLookup'>,
   chatId: number,
   secret: DetectedSecret,
 ): Promise<boolean> {
