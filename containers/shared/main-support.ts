@@ -1,6 +1,8 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { TokenAccess } from '../../lambdas/ports/git-host.ts';
 import { failureCause, failureName, isStop } from './errors.ts';
 import { ipcChannel } from './ipc-channel.ts';
+import { lambdaTokenBroker } from './lambda-token-broker.ts';
 import { sfnCallbacks } from './sfn-callbacks.ts';
 import { httpTokenBroker } from './token-broker-client.ts';
 import type { Logger, RepositoryAccess, WorkerCallbacks, WorkerExit } from './types.ts';
@@ -32,8 +34,18 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
     return { ...channel, repositoryAccess: () => channel.repositoryAccess };
   }
   if (!taskToken) throw new Error('TASK_TOKEN is not set');
+  // Deployed: the job-context Lambda (JOB_CONTEXT_FUNCTION, set by CDK); else an HTTP broker.
+  const functionName = env.JOB_CONTEXT_FUNCTION;
+  if (functionName) {
+    const client = new LambdaClient({});
+    return {
+      callbacks: sfnCallbacks(taskToken),
+      repositoryAccess: (job, access) => lambdaTokenBroker({ client, functionName, ...job, access }),
+      close() {},
+    };
+  }
   const brokerUrl = env.TOKEN_BROKER_URL;
-  if (!brokerUrl) throw new Error('TOKEN_BROKER_URL is not set');
+  if (!brokerUrl) throw new Error('JOB_CONTEXT_FUNCTION or TOKEN_BROKER_URL must be set');
   return {
     callbacks: sfnCallbacks(taskToken),
     repositoryAccess: (job, access) => httpTokenBroker({ url: brokerUrl, taskToken, ...job, access }),

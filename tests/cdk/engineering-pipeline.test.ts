@@ -484,7 +484,9 @@ describe('Fargate workers', () => {
       PIPELINES_DRIVER: 'sfn',
       JOB_CONTEXT_FUNCTION: jobContext,
       CODING_ENGINE: 'claude-code',
-      CODING_MODEL: 'eu.anthropic.claude-sonnet-4-20250514-v1:0',
+      CLAUDE_CODE_USE_BEDROCK: '1',
+      CLAUDE_CODE_MODEL: 'eu.anthropic.claude-sonnet-4-20250514-v1:0',
+      ANTHROPIC_SMALL_FAST_MODEL: 'eu.anthropic.claude-sonnet-4-20250514-v1:0',
     });
     expect(env('tester')).toEqual({ PIPELINES_DRIVER: 'sfn', JOB_CONTEXT_FUNCTION: jobContext });
     for (const name of ['codingWorker', 'tester'] as const) {

@@ -51,7 +51,7 @@ export interface WorkerClusterProps {
   clusterName: string;
   /** The token broker the workers ask for repository tokens, the spec and the last report. */
   jobContext: IFunction;
-  /** Bedrock model or inference profile id the coding engine runs on (CODING_MODEL). */
+  /** Bedrock model or inference profile id the coding engine runs on (CLAUDE_CODE_MODEL). */
   codingModelId: string;
 }
 
@@ -121,7 +121,14 @@ export class WorkerCluster extends Construct {
       size: WORKER_SIZES.codingWorker,
       logGroup,
       streamPrefix: 'coding-worker',
-      environment: { ...common, CODING_ENGINE: 'claude-code', CODING_MODEL: props.codingModelId },
+      // Claude Code on Bedrock with the one model the task role may invoke, small tasks included.
+      environment: {
+        ...common,
+        CODING_ENGINE: 'claude-code',
+        CLAUDE_CODE_USE_BEDROCK: '1',
+        CLAUDE_CODE_MODEL: props.codingModelId,
+        ANTHROPIC_SMALL_FAST_MODEL: props.codingModelId,
+      },
       jobContext: props.jobContext,
     });
     // Claude Code on Bedrock lists inference profiles and streams with InvokeModelWithResponseStream.
