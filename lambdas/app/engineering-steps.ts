@@ -81,7 +81,7 @@ export function buildEngineeringSteps(
     architect: (payload) =>
       prepareRepositoryStep(
         { gitHost: gitHost(), projects, projectService, runs, documents },
-        payload as { run: RunRef; specRef: string },
+        payload as { run: RunRef; specRef: string; runNumber?: number },
       ),
     'record-attempt': (payload) =>
       recordAttemptStep(

@@ -18,6 +18,14 @@ describe('engineering pipeline on the local stack', () => {
 
   const texts = (h: StackHarness) => h.replies(ADMIN_ID).map((r) => r.text);
 
+  async function until(_h: StackHarness, probe: () => boolean, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!probe()) {
+      if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(texts(_h))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -79,6 +87,33 @@ describe('engineering pipeline on the local stack', () => {
       'Tell the owner it is built',
     ]);
   }, 150_000);
+
+  it('builds a change to a built project on a branch of the same repository, as a pull request', async () => {
+    // Prepare: the project is built once
+    harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2' });
+    await buildIt(harness);
+    const first = await waitForText(harness, /^Built weather-bot/, 90_000);
+
+    // Act: build it again
+    await harness.say(ADMIN_ID, 'build it');
+    await until(harness, () => harness?.buttons(ADMIN_ID).some((b) => b.text === 'Confirm') ?? false);
+    await harness.press(ADMIN_ID, harness.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '');
+    await until(
+      harness,
+      () => texts(harness!).filter((t) => t.startsWith('Built weather-bot')).length === 2,
+      90_000,
+    );
+
+    // Assess: same repository, a branch and a pull request for the change
+    const second = texts(harness).filter((t) => t.startsWith('Built weather-bot'))[1] ?? '';
+    const repoUrl = /(http:\/\/\S+\/local\/weather-bot-[0-9a-f]{6})/.exec(first)?.[1] ?? '';
+    expect(second).toContain(`${repoUrl}/pull/1`);
+    const runs = await harness.stack.engineering.pipelines.list('engineering');
+    expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const bare = join(harness.dataDir, 'git', 'local', `${repoUrl.split('/').at(-1)}.git`);
+    const { stdout } = await run('git', ['--git-dir', bare, 'branch', '--list']);
+    expect(stdout).toContain('change-2');
+  }, 240_000);
 
   it('reworks a red first attempt: two developer tasks, one success message', async () => {
     // Prepare

@@ -76,7 +76,13 @@ it('resumes a run after SIGKILL: no finished state runs again and the old token 
     await new Promise((resolve) => setTimeout(resolve, 25));
     done = await runner.describe(resumed[0]!);
   }
-  expect(lines('calls.log')).toEqual(['prepare', 'ask', 'finish']);
+  // Finished states never run again. The callback's own Lambda is invoked at least once, as in
+  // AWS: a kill after it ran but before the runner recorded that may send its message again.
+  const calls = lines('calls.log');
+  expect(calls.filter((c) => c === 'prepare')).toEqual(['prepare']);
+  expect(calls.filter((c) => c === 'finish')).toEqual(['finish']);
+  expect(calls.filter((c) => c === 'ask').length).toBeGreaterThanOrEqual(1);
+  expect(calls.at(-1)).toBe('finish');
   expect(done).toMatchObject({
     status: 'SUCCEEDED',
     output: { done: { answer: { approved: 'after SIGKILL' } } },

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ConditionFailedError, type KeyValueStore } from '../../ports/key-value-store.ts';
 
 export interface Escalation {
@@ -23,7 +23,9 @@ export class Escalations {
   async open(
     input: Omit<Escalation, 'id' | 'expiresAt'> & { taskToken: string; ttlSeconds: number },
   ): Promise<Escalation> {
-    const id = randomBytes(8).toString('hex');
+    // Derived from the token: the step may be invoked again for the same wait (at least once, as
+    // Lambda integrations are), and must then find the same escalation, not open a second one.
+    const id = createHash('sha256').update(input.taskToken).digest('hex').slice(0, 16);
     const escalation: Escalation = {
       id,
       runName: input.runName,
@@ -32,11 +34,16 @@ export class Escalations {
       attempt: input.attempt,
       expiresAt: this.now() + input.ttlSeconds,
     };
-    await this.store.put(
-      'sessions',
-      { pk: `ESCALATION#${id}`, sk: 'OPEN', ...escalation, taskToken: input.taskToken, version: 0 },
-      { ifAbsent: true },
-    );
+    try {
+      await this.store.put(
+        'sessions',
+        { pk: `ESCALATION#${id}`, sk: 'OPEN', ...escalation, taskToken: input.taskToken, version: 0 },
+        { ifAbsent: true },
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      return (await this.get(id)) ?? escalation;
+    }
     return escalation;
   }
 

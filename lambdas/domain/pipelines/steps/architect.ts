@@ -23,12 +23,12 @@ export async function prepareRepositoryStep(
     runs: RunRecords;
     documents: PipelineDocuments;
   },
-  input: { run: RunRef; specRef: string },
+  input: { run: RunRef; specRef: string; runNumber?: number },
 ): Promise<{ repository: string; projectName: string; htmlUrl: string; branch: string; specPath: string }> {
   const project = await deps.projects.get(input.run.projectId);
   if (!project) throw new Error(`Project ${input.run.projectId} is gone`);
-  const record = await deps.runs.get(project.id, input.run.name);
-  const number = record?.number ?? 1;
+  // From the run's input: the run record is written after the start, possibly after this step.
+  const number = input.runNumber ?? (await deps.runs.get(project.id, input.run.name))?.number ?? 1;
   const repoName = project.id;
   const repository = await deps.gitHost.ensureRepository(repoName, {
     description: project.description.slice(0, 300),
@@ -48,11 +48,16 @@ export async function prepareRepositoryStep(
     message: `${project.repository ? 'Spec' : 'Scaffold: tests, lint, health endpoint, env contract; spec'} for run ${input.run.name}`,
     files: { ...(project.repository ? {} : scaffoldFiles(project, title)), [SPEC_PATH]: `${spec}\n` },
   });
-  return {
-    repository: repository.fullName,
-    projectName: project.name,
-    htmlUrl: repository.htmlUrl,
-    branch,
-    specPath: SPEC_PATH,
-  };
+  const result = { repository: repository.fullName, projectName: project.name, branch, specPath: SPEC_PATH };
+  if (branch === repository.defaultBranch) return { ...result, htmlUrl: repository.htmlUrl };
+  // A change to a built project arrives as a pull request, opened now with its spec and updated by
+  // every push of the run; the owner's link is the pull request's.
+  const pull = await deps.gitHost.ensurePullRequest(repoName, {
+    head: branch,
+    base: repository.defaultBranch,
+    title: title.slice(0, 200),
+    body: `Run ${input.run.name}. The spec is in ${SPEC_PATH}; the tests run on a clean checkout of every push.`,
+  });
+  await deps.runs.update(project.id, input.run.name, { htmlUrl: pull.htmlUrl });
+  return { ...result, htmlUrl: pull.htmlUrl };
 }
