@@ -99,6 +99,8 @@ describe('a killed local stack', () => {
       LOCAL_DATA_DIR: dataDir,
       LOCAL_HTTP_PORT: '0',
       LOCAL_TELEGRAM_PORT: String(telegramPort),
+      // Its own Step Functions port: another stack (a parallel test, a developer's npm start) may hold 3001.
+      LOCAL_SFN_PORT: String(await freePort()),
       ADMIN_TELEGRAM_IDS: String(ADMIN),
       LOCAL_QUEUE_VISIBILITY_SECONDS: '2',
       CONVERSATION_LEASE_SECONDS: '2',

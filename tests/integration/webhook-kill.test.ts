@@ -41,6 +41,8 @@ describe('the webhook under kill -9', () => {
       LOCAL_DATA_DIR: dataDir,
       LOCAL_HTTP_PORT: String(httpPort),
       LOCAL_TELEGRAM_PORT: String(telegramPort),
+      // Its own Step Functions port: another stack (a parallel test, a developer's npm start) may hold 3001.
+      LOCAL_SFN_PORT: String(await freePort()),
       ADMIN_TELEGRAM_IDS: USERS.join(','),
       LOCAL_QUEUE_VISIBILITY_SECONDS: '2',
       CONVERSATION_LEASE_SECONDS: '2',
