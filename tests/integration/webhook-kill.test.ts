@@ -45,6 +45,9 @@ describe('the webhook under kill -9', () => {
       LOCAL_SFN_PORT: String(await freePort()),
       ADMIN_TELEGRAM_IDS: USERS.join(','),
       LOCAL_QUEUE_VISIBILITY_SECONDS: '2',
+      // A transient failure right after the restart is retried in seconds, not the deployed 20 s+.
+      UPDATE_RETRY_BASE_SECONDS: '1',
+      UPDATE_RETRY_MAX_SECONDS: '5',
       CONVERSATION_LEASE_SECONDS: '2',
     };
     const first = await startStackProcess(env);
@@ -92,10 +95,16 @@ describe('the webhook under kill -9', () => {
     // Assess: every update answered, none twice, in every chat
     const client = (userId: number) =>
       new TelegramClient(`http://127.0.0.1:${telegramPort}`, token, { userId, chatId: userId });
+    let seen: number[] = [];
     const counts = await waitFor(async () => {
       const perChat = await Promise.all(USERS.map(async (id) => (await botTexts(client(id), id)).length));
+      seen = perChat;
       return perChat.every((n) => n >= UPDATES_PER_USER) ? perChat : undefined;
-    }, 90_000);
+    }, 90_000).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)}: replies per chat ${JSON.stringify(seen)}; unanswered at the kill: ${unanswered.length}; ${second.output().slice(-3000)}`,
+      );
+    });
     // Time for any duplicate to show up before counting again.
     await new Promise((r) => setTimeout(r, 3_000));
     const settled = await Promise.all(USERS.map(async (id) => (await botTexts(client(id), id)).length));
