@@ -465,7 +465,7 @@ describe('Fargate workers', () => {
       expect(staged, hash).toContain('lambdas');
       for (const excluded of IMAGE_CONTEXT_EXCLUDES) expect(staged, hash).not.toContain(excluded);
     }
-    expect(IMAGE_CONTEXT_EXCLUDES).toEqual(['node_modules', 'cdk.out', '.local', '.bench', '.git']);
+    expect(IMAGE_CONTEXT_EXCLUDES).toEqual(['node_modules', 'cdk.out', '.local', '.bench', '.git', '.cache']);
     for (const name of ['codingWorker', 'tester'] as const) {
       const [container] = taskDefinition(name).Properties.ContainerDefinitions as { Image: unknown }[];
       expect(JSON.stringify(container?.Image)).toContain('container-assets');

@@ -36,6 +36,8 @@ export const IMAGE_CONTEXT_EXCLUDES: readonly string[] = [
   '.local',
   '.bench',
   '.git',
+  // The Claude Code CLI the CI installs for its contract tests: ~400 MB, never part of an image.
+  '.cache',
 ];
 
 /** Worker sizes: Fargate arm64 CPU units and MiB. */
