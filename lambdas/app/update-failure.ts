@@ -66,6 +66,7 @@ export function classifyFailure(thrown: unknown): FailureKind {
   return { kind: 'transient', reason: error instanceof Error ? error.name : typeof error };
 }
 
-function unwrap(error: unknown): unknown {
+/** The error grammY wrapped in a BotError, or the error itself. */
+export function unwrap(error: unknown): unknown {
   return error instanceof BotError ? error.error : error;
 }

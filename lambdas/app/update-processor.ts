@@ -6,7 +6,7 @@ import { parseUpdate } from '../domain/updates/update-envelope.ts';
 import type { QueueProducer } from '../ports/queue.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 import type { Logger } from '../shared/logger.ts';
-import { classifyFailure } from './update-failure.ts';
+import { classifyFailure, unwrap } from './update-failure.ts';
 
 /** A queued update, as the event source hands it over. */
 export interface QueuedUpdate {
@@ -171,7 +171,7 @@ export class UpdateProcessor {
 
 /** An error's class and message for the log; a message never holds the person's text here. */
 function describe(error: unknown): string {
-  const inner = error instanceof Error && 'error' in error ? (error as { error: unknown }).error : error;
+  const inner = unwrap(error);
   return inner instanceof Error ? `${inner.name}: ${inner.message}` : String(inner);
 }
 

@@ -107,23 +107,32 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
       throw new TypeError('groupId and deduplicationId must be 1-128 printable ASCII characters');
     }
     await this.exclusive(async () => {
-      const now = this.now();
-      this.pruneDedup(now);
-      if (this.state.dedup[message.deduplicationId] !== undefined) return;
-      this.state.dedup[message.deduplicationId] = now;
-      const messageId = randomUUID();
-      this.state.messages.push({
-        messageId,
-        groupId: message.groupId,
-        body: this.sealer ? this.sealer.seal(message.body, messageId) : message.body,
-        sentAt: now,
-        receiveCount: 0,
-        invisibleUntil: 0,
-        receiptHandle: '',
-      });
-      await this.persist();
-      this.changes.emit('change');
+      if (await this.append(this.state.messages, message.deduplicationId, message))
+        this.changes.emit('change');
     });
+  }
+
+  /**
+   * Appends a new message to `list` and persists, unless its deduplication id was used in the last
+   * five minutes (then nothing is written). Runs inside `exclusive`.
+   */
+  private async append(list: StoredMessage[], dedupId: string, message: OutgoingMessage): Promise<boolean> {
+    const now = this.now();
+    this.pruneDedup(now);
+    if (this.state.dedup[dedupId] !== undefined) return false;
+    this.state.dedup[dedupId] = now;
+    const messageId = randomUUID();
+    list.push({
+      messageId,
+      groupId: message.groupId,
+      body: this.sealer ? this.sealer.seal(message.body, messageId) : message.body,
+      sentAt: now,
+      receiveCount: 0,
+      invisibleUntil: 0,
+      receiptHandle: '',
+    });
+    await this.persist();
+    return true;
   }
 
   async receive(options: { maxMessages: number; waitTimeMs?: number }): Promise<ReceivedMessage[]> {
@@ -173,22 +182,7 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
     return {
       send: (message) =>
         this.exclusive(async () => {
-          const now = this.now();
-          this.pruneDedup(now);
-          const dedupId = `dlq:${message.deduplicationId}`;
-          if (this.state.dedup[dedupId] !== undefined) return;
-          this.state.dedup[dedupId] = now;
-          const messageId = randomUUID();
-          this.state.deadLetters.push({
-            messageId,
-            groupId: message.groupId,
-            body: this.sealer ? this.sealer.seal(message.body, messageId) : message.body,
-            sentAt: now,
-            receiveCount: 0,
-            invisibleUntil: 0,
-            receiptHandle: '',
-          });
-          await this.persist();
+          await this.append(this.state.deadLetters, `dlq:${message.deduplicationId}`, message);
         }),
     };
   }
