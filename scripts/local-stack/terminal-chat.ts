@@ -34,6 +34,7 @@ export function startTerminalChat(options: TerminalChatOptions): { stop(): void;
   });
   const seen = new Set<string>();
   let lastButtons: { text: string; data: string }[] = [];
+  let lastButtonsMessageId = 0;
   const print = (line: string) => output.write(`${line}\n`);
 
   const showBotMessages = () => {
@@ -45,6 +46,7 @@ export function startTerminalChat(options: TerminalChatOptions): { stop(): void;
       print(`bot> ${record.message.text ?? '(no text)'}`);
       const rows = record.message.reply_markup?.inline_keyboard ?? [];
       lastButtons = rows.flat().map((b) => ({ text: b.text, data: b.callback_data ?? '' }));
+      lastButtonsMessageId = record.messageId;
       for (const [index, button] of lastButtons.entries()) print(`     [${index + 1}] ${button.text}`);
     }
   };
@@ -74,7 +76,12 @@ export function startTerminalChat(options: TerminalChatOptions): { stop(): void;
       const button = lastButtons[Number(press[1]) - 1];
       if (!button) return print('(no such button)');
       void client
-        .sendCallback(client.makeCallbackQuery(button.data))
+        // As Telegram sends it: the pressed message's id and chat (the webhook refuses less).
+        .sendCallback(
+          client.makeCallbackQuery(button.data, {
+            message: { message_id: lastButtonsMessageId, chat: { id: userId, type: 'private' } },
+          } as never),
+        )
         .catch((e: unknown) => print(`(send failed: ${e})`));
       return;
     }
