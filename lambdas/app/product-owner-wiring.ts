@@ -13,6 +13,8 @@ import { CheckpointStore } from '../domain/conversations/checkpoint-store.ts';
 import { ConversationLeases } from '../domain/conversations/conversation-lease.ts';
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
+import { DevopsService } from '../domain/deploys/devops-service.ts';
+import { SecretRequests } from '../domain/deploys/secret-requests.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
@@ -40,6 +42,15 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
         escalations: new Escalations(store),
       })
     : undefined;
+  const devops = runtime.pipelines
+    ? new DevopsService({
+        pipelines: runtime.pipelines,
+        deploys: new RunRecords(store, 'devops'),
+        builds: new RunRecords(store, 'engineering'),
+        requests: new SecretRequests(store),
+      })
+    : undefined;
+  const secretRequests = new SecretRequests(store);
   const productOwner = new ProductOwner({
     intentModel: models.intent,
     agentModel: models.agent,
@@ -47,7 +58,15 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
     leases,
     checkpoints: new CheckpointStore<AgentState>(store),
     journal: new ToolJournal(store),
-    services: { projects, chat, vault, users: directory, usage, ...(engineering ? { engineering } : {}) },
+    services: {
+      projects,
+      chat,
+      vault,
+      users: directory,
+      usage,
+      ...(engineering ? { engineering } : {}),
+      ...(devops ? { devops } : {}),
+    },
     limits: {
       maxIterations: config.agent.maxIterations,
       maxTokensPerRequest: config.agent.maxTokensPerRequest,
@@ -73,6 +92,14 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
     projects,
     chat,
     botLookup: new TelegramBotLookup(config.telegramApiRoot),
+    ...(devops
+      ? {
+          pipelineSecrets: {
+            awaited: (chatId: number) => secretRequests.forChat(chatId),
+            stored: (principal, chatId, projectId, key) => devops.secretStored(principal, chatId, projectId, key),
+          },
+        }
+      : {}),
   };
   const offline = models.agent.provider === 'offline';
   return { productOwner, intake, usage, offline, ...(engineering ? { engineering } : {}) };

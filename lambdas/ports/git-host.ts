@@ -51,6 +51,11 @@ export interface GitHost {
     name: string,
     commit: { branch: string; message: string; files: Record<string, string> },
   ): Promise<{ commit: string }>;
+  /**
+   * A text file of the repository at a ref (a branch or a commit SHA), or undefined when the ref or
+   * the file does not exist. Read by the devops pipeline (the env contract).
+   */
+  readFile(name: string, path: string, ref: string): Promise<string | undefined>;
   /** Protects the default branch where the plan allows it; returns false where it does not. */
   protectDefaultBranch(name: string): Promise<boolean>;
 }

@@ -45,7 +45,7 @@ export interface ToolDefinition {
  * Which job a request does, for models that cannot read instructions (the offline model); real
  * models read the system prompt and adapters ignore this.
  */
-export type RequestPurpose = 'agent_step' | 'intent_selection' | 'summary' | 'spec';
+export type RequestPurpose = 'agent_step' | 'intent_selection' | 'summary' | 'spec' | 'env_classification';
 
 export interface CompletionRequest {
   purpose?: RequestPurpose;

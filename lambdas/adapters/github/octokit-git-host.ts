@@ -169,6 +169,18 @@ export abstract class OctokitGitHost implements GitHost {
     return { commit: created.sha };
   }
 
+  async readFile(name: string, path: string, ref: string): Promise<string | undefined> {
+    const octokit = await this.client();
+    try {
+      const { data } = await octokit.repos.getContent({ owner: this.org, repo: name, path, ref });
+      if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) return undefined;
+      return Buffer.from(data.content, 'base64').toString('utf8');
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
   async protectDefaultBranch(name: string): Promise<boolean> {
     const repository = await this.getRepository(name);
     if (!repository) throw new RepositoryNotFoundError(`${this.org}/${name}`);

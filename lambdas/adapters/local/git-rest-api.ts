@@ -105,6 +105,17 @@ async function route(context: RestContext, request: RestRequest): Promise<Reply>
       return createPull(context, record, request.body);
     }
   }
+  if (method === 'GET' && rest.length >= 2 && rest[0] === 'contents') {
+    if (!may('contents', 'read', name)) return forbidden;
+    const path = rest.slice(1).join('/');
+    const ref = request.query.get('ref') ?? 'HEAD';
+    const content = await repositories.readFile(name, ref, path);
+    if (!content) return [404, { message: 'Not Found' }];
+    return [
+      200,
+      { type: 'file', encoding: 'base64', path, name: rest.at(-1), size: content.length, content: content.toString('base64') },
+    ];
+  }
   if (method === 'PUT' && rest.length === 3 && rest[0] === 'branches' && rest[2] === 'protection') {
     if (!may('administration', 'write', name)) return forbidden;
     const branch = rest[1]!;

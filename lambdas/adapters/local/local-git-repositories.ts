@@ -88,6 +88,21 @@ export class LocalGitRepositories {
     });
   }
 
+  /** A file's bytes at a ref (branch or commit), or undefined when the ref or the path is absent. */
+  async readFile(name: string, ref: string, path: string): Promise<Buffer | undefined> {
+    if (!/^[\w./-]+$/.test(ref) || ref.startsWith('-') || path.split('/').includes('..')) return undefined;
+    try {
+      const { stdout } = await run('git', ['cat-file', 'blob', `${ref}:${path}`], {
+        cwd: this.bareDir(name),
+        encoding: 'buffer',
+        maxBuffer: 1024 * 1024,
+      });
+      return stdout as unknown as Buffer;
+    } catch {
+      return undefined;
+    }
+  }
+
   async hasBranch(name: string, branch: string): Promise<boolean> {
     try {
       await run('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {

@@ -1,6 +1,7 @@
 import type { ChatChannel } from '../../ports/chat.ts';
 import type { UserDirectory } from '../access/user-directory.ts';
 import type { ChatSecretVault } from '../chat-secrets/chat-secret-vault.ts';
+import type { DevopsService } from '../deploys/devops-service.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { ProjectService } from '../projects/project-service.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
@@ -14,4 +15,5 @@ export interface AgentServices {
   usage: UsageLedger;
   /** Absent where no pipeline is configured: the tools then say plainly that nothing ran. */
   engineering?: EngineeringService;
+  devops?: DevopsService;
 }

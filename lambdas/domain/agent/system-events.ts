@@ -65,5 +65,11 @@ function renderPipelineEvent(e: PipelineEvent): string {
       return `${run} was given up by the person after ${e.attempts ?? 0} red attempt(s).${tell}`;
     case 'waiting':
       return `${run} waits for the person's decision (buttons sent).${tell}`;
+    case 'secret_needed':
+      return `${run} needs the secret ${e.secretKey} and waits up to 24 hours. Ask the person to send its value as their next message (it will be deleted and stored, never shown to you).`;
+    case 'deployed':
+      return `${run} deployed commit ${e.commit} and it passed its health check: ${e.url}. Changes: ${e.changes ?? 'not recorded'}.${tell}`;
+    case 'rolled_back':
+      return `${run} failed (${e.error ?? 'no reason given'}); the previous release ${e.commit ?? ''} was restored and still serves at ${e.url}.${tell}`;
   }
 }

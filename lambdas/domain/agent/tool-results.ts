@@ -1,4 +1,5 @@
 import type { AdmittedUser } from '../access/user-directory.ts';
+import type { DeployFacts } from '../deploys/devops-service.ts';
 import type { RunFacts } from '../pipelines/engineering-service.ts';
 import type { Project, ProjectStatus } from '../projects/project.ts';
 import { formatUsage, type UsageTotals } from '../usage/usage-ledger.ts';
@@ -35,7 +36,7 @@ export type ToolResultData =
   | { kind: 'secret_awaited'; project: ProjectName; key: string }
   | { kind: 'pipeline_not_available'; pipeline: 'engineering' | 'devops'; project: ProjectName }
   | { kind: 'run_started'; pipeline: 'engineering' | 'devops'; project: ProjectName; runName: string }
-  | { kind: 'run_status'; project: ProjectName; run: RunFacts }
+  | { kind: 'run_status'; project: ProjectName; run?: RunFacts; deploy?: DeployFacts }
   | { kind: 'escalation_answered'; project: ProjectName; decision: 'try_again' | 'give_up' }
   | { kind: 'no_runs'; project: ProjectName }
   | { kind: 'nothing_to_approve'; project: ProjectName }
@@ -102,6 +103,18 @@ export function describeRun(projectName: string, run: RunFacts): string {
   return `${parts.filter(Boolean).join(', ')}.`;
 }
 
+export function describeDeploy(projectName: string, deploy: DeployFacts): string {
+  const parts = [
+    `Deploy ${deploy.runName} of ${projectName}: ${deploy.status}`,
+    deploy.step ? `step "${deploy.step}"` : undefined,
+    deploy.commit ? `commit ${deploy.commit.slice(0, 7)}` : undefined,
+    `${deploy.elapsedSeconds} s`,
+    deploy.url ? `serving at ${deploy.url}` : undefined,
+    deploy.waitingForSecret ? `waiting for the owner to send ${deploy.waitingForSecret}` : undefined,
+  ];
+  return `${parts.filter(Boolean).join(', ')}.`;
+}
+
 /** The text the model reads for a result. */
 export function renderToolResult(data: ToolResultData): string {
   switch (data.kind) {
@@ -131,7 +144,12 @@ export function renderToolResult(data: ToolResultData): string {
         'The person will be told as it goes (started, built with the link, or failed); no need to poll.'
       );
     case 'run_status':
-      return describeRun(data.project.name, data.run);
+      return [
+        data.run ? describeRun(data.project.name, data.run) : undefined,
+        data.deploy ? describeDeploy(data.project.name, data.deploy) : undefined,
+      ]
+        .filter(Boolean)
+        .join('\n');
     case 'escalation_answered':
       return data.decision === 'try_again'
         ? `The run of ${data.project.name} tries again.`

@@ -29,8 +29,17 @@ export interface IntakeDeps {
   projects: ProjectService;
   chat: ChatChannel;
   botLookup: BotIdentityLookup;
+  /** Secrets a pipeline run waits for in this chat (a deploy's missing key), if pipelines exist. */
+  pipelineSecrets?: PipelineSecretWaits;
   telemetry?: Telemetry;
   now?: () => number;
+}
+
+export interface PipelineSecretWaits {
+  /** The key a run waits for in this chat, if any. */
+  awaited(chatId: number): Promise<{ projectId: string; key: string; expiresAt: number } | undefined>;
+  /** The value was stored: resumes the waiting run (if it still waits). */
+  stored(principal: Principal, chatId: number, projectId: string, key: string): Promise<boolean>;
 }
 
 /**
@@ -47,7 +56,11 @@ export async function takeSecrets(
 ): Promise<IntakeResult> {
   const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
   const conversation = await deps.leases.read(chatId);
-  const awaited = conversation.awaitedSecret;
+  // The agent's own question first (it is the newer one when both exist), then a waiting run's.
+  const awaited =
+    conversation.awaitedSecret && conversation.awaitedSecret.expiresAt >= now()
+      ? conversation.awaitedSecret
+      : await deps.pipelineSecrets?.awaited(chatId);
   if (awaited && awaited.expiresAt >= now() && looksLikeAValue(text)) {
     await deps.chat.delete(chatId, messageId);
     const value = text.trim();
@@ -65,6 +78,8 @@ export async function takeSecrets(
     }
     const project = await deps.projects.get(principal, awaited.projectId);
     await deps.vault.storeForProject(project.id, awaited.key, value);
+    await deps.projects.addSecretKey(principal, project.id, awaited.key);
+    await deps.pipelineSecrets?.stored(principal, chatId, project.id, awaited.key);
     deps.telemetry?.count('SecretStoredFromChat');
     return {
       kind: 'secret_stored',

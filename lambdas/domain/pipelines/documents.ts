@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '../../ports/key-value-store.ts';
 import { notFound } from '../errors.ts';
 
-export type DocumentKind = 'request' | 'spec' | 'report' | 'summary';
+export type DocumentKind = 'request' | 'spec' | 'report' | 'summary' | 'env';
 
 /**
  * The documents a run produces (the request, the spec, test reports, what was built), kept with
@@ -24,7 +24,7 @@ export class PipelineDocuments {
   }
 
   async get(projectId: string, ref: string): Promise<string> {
-    if (!/^doc:(request|spec|report|summary):[A-Za-z0-9_-]{1,80}:\d{1,3}$/.test(ref))
+    if (!/^doc:(request|spec|report|summary|env):[A-Za-z0-9_-]{1,80}:\d{1,3}$/.test(ref))
       throw notFound(`Document ${ref}`);
     const item = await this.store.get('projects', { pk: `PROJECT#${projectId}`, sk: ref });
     if (typeof item?.text !== 'string') throw notFound(`Document ${ref}`);

@@ -6,7 +6,16 @@ import * as z from 'zod';
  * Product Owner, which tells the person in its own words and keeps it in the conversation.
  */
 export const pipelineEventSchema = z.object({
-  kind: z.enum(['started', 'succeeded', 'failed', 'given_up', 'waiting']),
+  kind: z.enum([
+    'started',
+    'succeeded',
+    'failed',
+    'given_up',
+    'waiting',
+    'secret_needed',
+    'deployed',
+    'rolled_back',
+  ]),
   pipeline: z.enum(['engineering', 'devops']),
   runName: z.string().min(1).max(80),
   projectId: z.string().min(1).max(80),
@@ -17,6 +26,12 @@ export const pipelineEventSchema = z.object({
   attempts: z.number().int().optional(),
   /** A short, safe description of what failed (an error name and a cause), never a payload. */
   error: z.string().max(500).optional(),
+  /** Devops: the secret (its name) the run waits for. */
+  secretKey: z.string().max(64).optional(),
+  /** Devops: where the service answers. */
+  url: z.string().max(300).optional(),
+  /** Devops: what the release changed, short. */
+  changes: z.string().max(500).optional(),
 });
 
 export type PipelineEvent = z.infer<typeof pipelineEventSchema>;

@@ -16,6 +16,14 @@ export interface RunRecord {
   htmlUrl?: string;
   /** The escalation the run waits on, while it waits. */
   escalationId?: string;
+  /** How the run ended, once it has; engineering: the green commit it built. */
+  outcome?: 'succeeded' | 'failed' | 'given_up' | 'rolled_back';
+  builtCommit?: string;
+  /** Devops: the commit it deploys, and the URL it serves at. */
+  commit?: string;
+  url?: string;
+  repository?: string;
+  analysisRef?: string;
 }
 
 export interface AttemptRecord {
@@ -27,20 +35,30 @@ export interface AttemptRecord {
   at: string;
 }
 
-/** Run and attempt records in the projects table: `PROJECT#<id>` / `RUN#<name>` and `RUN#<name>#A<n>`. */
+/**
+ * Run and attempt records in the projects table: `PROJECT#<id>` / `RUN#<name>` and
+ * `RUN#<name>#A<n>` for engineering, `DEPLOY#<name>` for devops (each pipeline numbers its own runs).
+ */
 export class RunRecords {
-  constructor(private readonly store: KeyValueStore) {}
+  private readonly prefix: string;
+
+  constructor(
+    private readonly store: KeyValueStore,
+    pipeline: RunRecord['pipeline'] = 'engineering',
+  ) {
+    this.prefix = pipeline === 'engineering' ? 'RUN#' : 'DEPLOY#';
+  }
 
   async put(record: RunRecord): Promise<void> {
     await this.store.put('projects', {
       pk: `PROJECT#${record.projectId}`,
-      sk: `RUN#${record.runName}`,
+      sk: `${this.prefix}${record.runName}`,
       ...record,
     });
   }
 
   async get(projectId: string, runName: string): Promise<RunRecord | undefined> {
-    const item = await this.store.get('projects', { pk: `PROJECT#${projectId}`, sk: `RUN#${runName}` });
+    const item = await this.store.get('projects', { pk: `PROJECT#${projectId}`, sk: `${this.prefix}${runName}` });
     return item ? strip<RunRecord>(item) : undefined;
   }
 
@@ -50,7 +68,7 @@ export class RunRecords {
     let cursor: string | undefined;
     do {
       const page = await this.store.query('projects', `PROJECT#${projectId}`, {
-        skBeginsWith: 'RUN#',
+        skBeginsWith: this.prefix,
         ...(cursor ? { cursor } : {}),
       });
       for (const item of page.items) if (!item.sk.includes('#A')) runs.push(strip<RunRecord>(item));
@@ -66,7 +84,7 @@ export class RunRecords {
   }
 
   async putAttempt(projectId: string, runName: string, attempt: AttemptRecord): Promise<void> {
-    const sk = `RUN#${runName}#A${String(attempt.attempt).padStart(3, '0')}`;
+    const sk = `${this.prefix}${runName}#A${String(attempt.attempt).padStart(3, '0')}`;
     await this.store.put('projects', { pk: `PROJECT#${projectId}`, sk, ...attempt });
     const run = await this.get(projectId, runName);
     if (run) {

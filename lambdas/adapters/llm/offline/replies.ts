@@ -32,7 +32,9 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
     case 'pipeline_not_available':
       return `The ${data.pipeline} pipeline is not part of this installation yet, so nothing was started.`;
     case 'run_started':
-      return `Started building ${data.project.name} (run ${data.runName}). I will tell you when it is done.`;
+      return data.pipeline === 'devops'
+        ? `Started deploying ${data.project.name} (run ${data.runName}). I will send you its address when it is live.`
+        : `Started building ${data.project.name} (run ${data.runName}). I will tell you when it is done.`;
     case 'run_status':
     case 'escalation_answered':
       return rendered;
@@ -71,6 +73,7 @@ export function reportEvent(event: SystemEvent): string {
 }
 
 function reportPipelineEvent(e: Extract<SystemEvent, { kind: 'pipeline_event' }>['event']): string {
+  if (e.pipeline === 'devops') return reportDeployEvent(e);
   switch (e.kind) {
     case 'started':
       return `The build of ${e.projectId} started (run ${e.runName}).`;
@@ -82,6 +85,25 @@ function reportPipelineEvent(e: Extract<SystemEvent, { kind: 'pipeline_event' }>
       return `The build of ${e.projectId} was given up after ${e.attempts ?? 0} red attempts.`;
     case 'waiting':
       return `The build of ${e.projectId} waits for your decision.`;
+    default:
+      return `The build of ${e.projectId}: ${e.kind}.`;
+  }
+}
+
+function reportDeployEvent(e: Extract<SystemEvent, { kind: 'pipeline_event' }>['event']): string {
+  switch (e.kind) {
+    case 'started':
+      return `The deploy of ${e.projectId} started (run ${e.runName}).`;
+    case 'secret_needed':
+      return `The deploy of ${e.projectId} needs ${e.secretKey}. Send me its value as your next message: I will delete the message and store the value encrypted.`;
+    case 'deployed':
+      return `${e.projectId} is live at ${e.url} (commit ${e.commit?.slice(0, 7)}, health check passed). Changes: ${e.changes ?? 'not recorded'}.`;
+    case 'rolled_back':
+      return `The deploy of ${e.projectId} failed: ${e.error ?? 'see run status'}. The previous release (${e.commit?.slice(0, 7)}) was restored and still serves at ${e.url}.`;
+    case 'failed':
+      return `The deploy of ${e.projectId} failed: ${e.error ?? 'see run status'}.`;
+    default:
+      return `The deploy of ${e.projectId}: ${e.kind}.`;
   }
 }
 

@@ -2,9 +2,6 @@ import * as z from 'zod';
 import { defineTool } from '../agent-tool.ts';
 import { projectName } from '../tool-results.ts';
 
-// The devops pipeline arrives in its own issue; until then trigger_deploy is real (tenancy,
-// confirmation, journal) but reports plainly that nothing was started.
-
 const projectRef = z.object({ project: z.string().min(1).max(80) });
 
 export const startEngineering = defineTool({
@@ -53,10 +50,17 @@ export const triggerDeploy = defineTool({
     const target = await services.projects.get(principal, project);
     return `Deploy ${target.name} to its server now?`;
   },
-  async run({ project }, { principal, services }) {
+  async run({ project }, { principal, chatId, services }) {
     const target = await services.projects.get(principal, project);
+    if (!services.devops) {
+      return {
+        result: { kind: 'pipeline_not_available', pipeline: 'devops', project: projectName(target) },
+        projectId: target.id,
+      };
+    }
+    const run = await services.devops.start(target, chatId);
     return {
-      result: { kind: 'pipeline_not_available', pipeline: 'devops', project: projectName(target) },
+      result: { kind: 'run_started', pipeline: 'devops', project: projectName(target), runName: run.runName },
       projectId: target.id,
     };
   },
@@ -69,11 +73,20 @@ export const runStatus = defineTool({
   idempotent: true,
   async run({ project }, { principal, services }) {
     const target = await services.projects.get(principal, project);
-    const run = await services.engineering?.latest(target);
+    const [run, deploy] = await Promise.all([
+      services.engineering?.latest(target),
+      services.devops?.latest(target),
+    ]);
     return {
-      result: run
-        ? { kind: 'run_status', project: projectName(target), run }
-        : { kind: 'no_runs', project: projectName(target) },
+      result:
+        run || deploy
+          ? {
+              kind: 'run_status',
+              project: projectName(target),
+              ...(run ? { run } : {}),
+              ...(deploy ? { deploy } : {}),
+            }
+          : { kind: 'no_runs', project: projectName(target) },
       projectId: target.id,
     };
   },

@@ -53,12 +53,14 @@ export const setProjectSecret = defineTool({
     secretRef: z.string().max(32).optional(),
   }),
   idempotent: true,
-  async run({ project, key, secretRef }, { principal, services }) {
+  async run({ project, key, secretRef }, { principal, chatId, services }) {
     const target = await services.projects.get(principal, project);
     const updated = await services.projects.addSecretKey(principal, target.id, key);
     const storedKey = updated.secretKeys.find((k) => k === key.trim().toUpperCase()) ?? key;
     if (secretRef) {
       await services.vault.moveToProject(principal, secretRef, target.id, storedKey);
+      // A deploy waiting for this key in this chat goes on.
+      await services.devops?.secretStored(principal, chatId, target.id, storedKey);
       return {
         result: { kind: 'secret_stored', project: projectName(target), key: storedKey },
         projectId: target.id,

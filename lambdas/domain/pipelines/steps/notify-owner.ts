@@ -6,8 +6,12 @@ import type { RunRecords } from '../run-records.ts';
 import type { RunRef } from './run-ref.ts';
 
 export interface NotifyInput {
-  event: 'started' | 'succeeded' | 'failed' | 'given_up';
+  event: 'started' | 'succeeded' | 'failed' | 'given_up' | 'deployed' | 'rolled_back';
+  /** Which pipeline tells (default engineering): one function serves both state machines. */
+  pipeline?: 'engineering' | 'devops';
   run: RunRef;
+  url?: string;
+  changes?: string;
   htmlUrl?: string;
   commit?: string;
   attempts?: number;
@@ -20,12 +24,18 @@ export interface NotifyInput {
  * Product Owner tells them in its own words, and records what the event means on the project.
  */
 export async function notifyOwnerStep(
-  deps: { queue: QueueProducer; projects: ProjectService; runs: RunRecords; gitHost?: GitHost },
+  deps: {
+    queue: QueueProducer;
+    projects: ProjectService;
+    runs: RunRecords;
+    deploys?: RunRecords;
+    gitHost?: GitHost;
+  },
   input: NotifyInput,
 ): Promise<void> {
   const event: PipelineEvent = {
     kind: input.event,
-    pipeline: 'engineering',
+    pipeline: input.pipeline ?? 'engineering',
     runName: input.run.name,
     projectId: input.run.projectId,
     ownerId: input.run.ownerId,
@@ -34,10 +44,25 @@ export async function notifyOwnerStep(
     ...(input.commit ? { commit: input.commit } : {}),
     ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
     ...(input.error ? { error: describeError(input.error) } : {}),
+    ...(input.url ? { url: input.url } : {}),
+    ...(input.changes ? { changes: input.changes.slice(0, 500) } : {}),
   };
+  if (event.pipeline === 'devops') {
+    await recordDeployOutcome(deps, input);
+    await deps.queue.send({
+      groupId: String(input.run.chatId),
+      deduplicationId: pipelineEventDedupId(event),
+      body: pipelineEventBody(event),
+    });
+    return;
+  }
   if (input.event === 'succeeded') {
     await deps.projects.markStatus(input.run.projectId, 'ready');
-    await deps.runs.update(input.run.projectId, input.run.name, { escalationId: undefined });
+    await deps.runs.update(input.run.projectId, input.run.name, {
+      escalationId: undefined,
+      outcome: 'succeeded',
+      ...(input.commit ? { builtCommit: input.commit } : {}),
+    });
     // Protected once built, so later changes arrive as pull requests.
     const record = await deps.runs.get(input.run.projectId, input.run.name);
     if (record?.number === 1)
@@ -49,6 +74,20 @@ export async function notifyOwnerStep(
     deduplicationId: pipelineEventDedupId(event),
     body: pipelineEventBody(event),
   });
+}
+
+/** What a deploy's end means for the project: deployed, or back to ready when it failed. */
+async function recordDeployOutcome(
+  deps: { projects: ProjectService; deploys?: RunRecords },
+  input: NotifyInput,
+): Promise<void> {
+  const { projectId, name } = input.run;
+  if (input.event === 'started') await deps.projects.markStatus(projectId, 'deploying');
+  if (input.event === 'failed' || input.event === 'rolled_back') {
+    await deps.deploys?.update(projectId, name, { outcome: input.event === 'failed' ? 'failed' : 'rolled_back' });
+    // A failed deploy changes nothing that serves (or restored what did): the project is as built.
+    await deps.projects.markStatus(projectId, input.event === 'rolled_back' ? 'deployed' : 'ready');
+  }
 }
 
 /** The error name and the first line of its cause, short: a cause can be a whole stack. */
