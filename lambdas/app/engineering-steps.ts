@@ -67,6 +67,7 @@ export function buildEngineeringSteps(
           queue: runtime.queue,
           projects: projectService,
           runs,
+          deploys: new RunRecords(store, 'devops'),
           ...(ports.gitHost ? { gitHost: ports.gitHost } : {}),
         },
         payload as NotifyInput,
