@@ -12,9 +12,9 @@ import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
 import { CheckpointStore } from '../domain/conversations/checkpoint-store.ts';
 import { ConversationLeases } from '../domain/conversations/conversation-lease.ts';
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
-import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
+import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
@@ -96,7 +96,8 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       ? {
           pipelineSecrets: {
             awaited: (chatId: number) => secretRequests.forChat(chatId),
-            stored: (principal, chatId, projectId, key) => devops.secretStored(principal, chatId, projectId, key),
+            stored: (principal, chatId, projectId, key) =>
+              devops.secretStored(principal, chatId, projectId, key),
           },
         }
       : {}),
