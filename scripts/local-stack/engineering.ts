@@ -42,6 +42,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   RecordAttemptFunction: 'record-attempt',
   EscalateFunction: 'escalate',
   StopWorkersFunction: 'stop-workers',
+  StartDeployFunction: 'start-deploy',
   Cluster: 'local',
   CodingWorkerTaskDefinition: 'coding-worker',
   TesterTaskDefinition: 'tester',

@@ -113,7 +113,10 @@ function plan(command: Command, request: CompletionRequest): Decision {
     case 'status':
       return call('get_project', { project: command.project });
     case 'build':
-      return call('start_engineering', { project: command.project });
+      return call('start_engineering', {
+        project: command.project,
+        ...(command.deployAfter ? { deployAfter: true } : {}),
+      });
     case 'deploy':
       return call('trigger_deploy', { project: command.project });
     case 'run_status':

@@ -7,7 +7,7 @@ export type Command =
   | { kind: 'create'; name: string; description: string }
   | { kind: 'list_projects'; all: boolean }
   | { kind: 'status'; project: string }
-  | { kind: 'build'; project: string }
+  | { kind: 'build'; project: string; deployAfter?: boolean }
   | { kind: 'deploy'; project: string }
   | { kind: 'run_status'; project: string }
   | { kind: 'approve'; project: string }
@@ -46,6 +46,10 @@ const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
     (m) => ({ kind: 'status', project: m[1] ?? '' }),
   ],
   [new RegExp(`^build ${NAME}$`, 'i'), (m) => ({ kind: 'build', project: m[1] ?? '' })],
+  [
+    new RegExp(`^build and deploy ${NAME}$`, 'i'),
+    (m) => ({ kind: 'build', project: m[1] ?? '', deployAfter: true }),
+  ],
   [new RegExp(`^deploy ${NAME}$`, 'i'), (m) => ({ kind: 'deploy', project: m[1] ?? '' })],
   [new RegExp(`^approve ${NAME}$`, 'i'), (m) => ({ kind: 'approve', project: m[1] ?? '' })],
   [

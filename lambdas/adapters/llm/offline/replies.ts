@@ -112,7 +112,7 @@ export const HELP = [
   '- create project <name>: <what it does>, or make me a <something> bot [with ...]',
   '- list my projects',
   '- status of <project>',
-  '- build <project>, deploy <project>, run status of <project>, approve <project>',
+  '- build <project>, deploy <project>, build and deploy <project>, run status of <project>,\n  approve <project>',
   '  ("it" stands for the project we were just talking about)',
   '- set secret <KEY> for <project> (then send the value), or paste a token with "for <project>"',
   '- usage',
