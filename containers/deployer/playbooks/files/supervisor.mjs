@@ -141,7 +141,8 @@ async function run() {
     });
     if (stopping) {
       for (const name of ['supervisor.pid', 'app.pid', 'ready']) {
-        if (readPid(name) === (name === 'app.pid' ? child.pid : process.pid)) rmSync(file(name), { force: true });
+        if (readPid(name) === (name === 'app.pid' ? child.pid : process.pid))
+          rmSync(file(name), { force: true });
       }
       log('stopped');
       process.exit(0);
@@ -160,7 +161,11 @@ async function run() {
 async function start() {
   const out = openSync(file('app.log'), 'a');
   // Only the basics: the deploy's process environment carries the .env values (DEPLOY_ENV_*).
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8' };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    LANG: 'C.UTF-8',
+  };
   const self = fileURLToPath(import.meta.url);
   const child = spawn(process.execPath, [self, 'run', appDir, port], {
     cwd: appDir,
