@@ -206,11 +206,9 @@ describe('deployer (process runner, real ansible-playbook)', () => {
     expect(await finished).toBeNull();
     expect(seen.successes).toEqual([]);
     expect(seen.failures).toEqual([]);
-    await until(
-      'ansible to be gone',
-      () => processesMentioning('deploy.yml'),
-      (left) => left.length === 0,
-    );
+    // This run's play only (its extra vars name the base dir): other tests may run plays meanwhile.
+    const plays = () => processesMentioning(baseDir).filter((line) => line.includes('deploy.yml'));
+    await until('ansible to be gone', plays, (left) => left.length === 0);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await health(port)).toBe(200);
     expect(await readlink(join(appDir(), 'current'))).toBe(`releases/${good}`);
