@@ -98,6 +98,42 @@ describe('deployer playbooks and tools', () => {
     );
   });
 
+  it('a rollback with nothing to restore changes nothing and says so', { timeout: 60_000 }, async () => {
+    // Prepare: an app that was never deployed
+    const work = await tempDir('deploy-rollback-');
+    const baseDir = await tempDir('deploy-rollback-base-');
+    const play = playbookRun({
+      job: {
+        runName: 'r',
+        projectId: 'weather-1',
+        projectName: 'weather',
+        repository: 'org/weather',
+        commit: 'abcdef1',
+        action: 'rollback',
+        port: 20_000,
+        serverId: 'local',
+      },
+      context: {
+        token: 'unused',
+        cloneUrl: 'unused',
+        env: {},
+        server: { kind: 'local', host: '127.0.0.1', sshUser: 'x', sshPort: 22, baseDir },
+      },
+      runner: 'process',
+      playbookDir: PLAYBOOKS,
+      workDir: work,
+      ansiblePlaybook: 'ansible-playbook',
+      nodeBin: process.execPath,
+      parentEnv: process.env,
+    });
+    await writeFile(play.inventory.path, play.inventory.text);
+    // Act
+    const result = await runCommand(play.command, play.args, { cwd: work, env: play.env, timeoutMs: 50_000 });
+    // Assess
+    expect(result.exitCode, result.outputTail).toBe(0);
+    expect(JSON.parse(await readFile(play.resultFile, 'utf8'))).toEqual({ restored: '' });
+  });
+
   it('ssh-agent holds a key given on stdin', { timeout: 30_000 }, async () => {
     // Prepare: a throwaway key (the test's own file; the worker never writes one)
     const dir = await tempDir('deploy-agent-');
