@@ -12,6 +12,10 @@ import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
 import { CheckpointStore } from '../domain/conversations/checkpoint-store.ts';
 import { ConversationLeases } from '../domain/conversations/conversation-lease.ts';
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
+import { BotPool } from '../domain/deploys/bot-pool.ts';
+import { DeploymentResources } from '../domain/deploys/deployment-resources.ts';
+import { PortAllocator } from '../domain/deploys/port-allocator.ts';
+import { ServerInventory } from '../domain/deploys/server-inventory.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
@@ -27,8 +31,18 @@ import type { Runtime } from '../runtime/runtime.ts';
 export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDirectory): AgentFeatures {
   const { config, store, logger } = runtime;
   const chat = new TelegramChat(api);
-  const projects = new ProjectService(new ProjectRepository(store));
   const vault = new ChatSecretVault(runtime.secrets, config.projectSecretsPrefix);
+  const servers = new ServerInventory(store, runtime.secrets, { keyPrefix: config.serverKeysPrefix });
+  const botPool = new BotPool(store, runtime.secrets, { tokenPrefix: config.botPoolSecretsPrefix });
+  const resources = new DeploymentResources({
+    store,
+    inventory: servers,
+    ports: new PortAllocator(store),
+    pool: botPool,
+  });
+  // Deleting a project gives back its port and pool bot and deletes its secrets.
+  const projects = new ProjectService(new ProjectRepository(store), undefined, { resources, secrets: vault });
+  const botLookup = new TelegramBotLookup(config.telegramApiRoot);
   const usage = new UsageLedger(store, config.llm.prices);
   const leases = new ConversationLeases(store, config.agent.leaseSeconds);
   const models = buildModels(config, runtime.cachedSecrets, logger, runtime.telemetry);
@@ -47,7 +61,18 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
     leases,
     checkpoints: new CheckpointStore<AgentState>(store),
     journal: new ToolJournal(store),
-    services: { projects, chat, vault, users: directory, usage, ...(engineering ? { engineering } : {}) },
+    services: {
+      projects,
+      chat,
+      vault,
+      users: directory,
+      usage,
+      resources,
+      servers,
+      botPool,
+      botLookup,
+      ...(engineering ? { engineering } : {}),
+    },
     limits: {
       maxIterations: config.agent.maxIterations,
       maxTokensPerRequest: config.agent.maxTokensPerRequest,
@@ -72,7 +97,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
     leases,
     projects,
     chat,
-    botLookup: new TelegramBotLookup(config.telegramApiRoot),
+    botLookup,
   };
   const offline = models.agent.provider === 'offline';
   return { productOwner, intake, usage, offline, ...(engineering ? { engineering } : {}) };

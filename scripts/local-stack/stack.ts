@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { Api } from 'grammy';
 import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
+import { ServerInventory } from '../../lambdas/domain/deploys/server-inventory.ts';
 import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
 import { buildAdapters } from '../../lambdas/runtime/build-adapters.ts';
@@ -85,6 +86,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     await ensureTables(dynamo.endpoint, config.tableNames);
     await ensureLocalSecrets(runtime.secrets, config);
+    // Projects deploy to this machine locally: it is the `local` server, its apps under dataDir.
+    await new ServerInventory(runtime.store, runtime.secrets, {
+      keyPrefix: config.serverKeysPrefix,
+    }).ensureLocal(`${options.dataDir}/apps`);
     const botToken = await runtime.secrets.get(config.secretIds.botToken);
     const webhookSecret = await runtime.secrets.get(config.secretIds.webhookSecret);
 

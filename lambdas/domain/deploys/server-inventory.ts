@@ -80,6 +80,11 @@ export class ServerInventory {
     return server;
   }
 
+  /** Whether the request with this key added the server (a replayed tool call asks). */
+  async addedBy(id: string, requestKey: string): Promise<boolean> {
+    return (await this.store.get('projects', serverKey(id)))?.requestKey === requestKey;
+  }
+
   async list(): Promise<Server[]> {
     const items = await queryAll(this.store, SERVERS_PK, 'SERVER#');
     return items.map(toServer).sort((a, b) => a.addedAt.localeCompare(b.addedAt) || a.id.localeCompare(b.id));
@@ -94,17 +99,21 @@ export class ServerInventory {
   async remove(id: string): Promise<Server> {
     const server = await this.get(id);
     if (!server) throw notFound(`Server "${id}"`);
-    const holders = await portClaimsOn(this.store, id);
+    const holders = await this.projectsOn(id);
     if (holders.length > 0) {
-      const projects = [...new Set(holders.map((c) => c.projectId))].join(', ');
       throw new DomainError(
-        `Server ${id} still hosts ${holders.length} project(s) (${projects}): delete them or move them first.`,
+        `Server ${id} still hosts ${holders.length} project(s) (${holders.join(', ')}): delete them or move them first.`,
         'conflict',
       );
     }
     await this.store.delete('projects', serverKey(id));
     if (server.kind === 'ssh') await this.secrets.delete(this.keyName(id)).catch(ignoreMissing);
     return server;
+  }
+
+  /** The projects holding a port on the server. */
+  async projectsOn(id: string): Promise<string[]> {
+    return [...new Set((await portClaimsOn(this.store, id)).map((c) => c.projectId))];
   }
 
   /** The server's SSH private key, for the deploy step only; never log or return it. */

@@ -1,3 +1,4 @@
+import { describeAllocation, describePoolBot, describeServer } from '../../../domain/agent/resource-facts.ts';
 import type { SystemEvent } from '../../../domain/agent/system-events.ts';
 import type { ProjectFacts, ToolResultData } from '../../../domain/agent/tool-results.ts';
 import { formatUsage } from '../../../domain/usage/usage-ledger.ts';
@@ -24,7 +25,10 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
         ? 'You have no projects yet. Say "create project <name>: <what it does>".'
         : [`Projects (${data.projects.length}):`, ...data.projects.map((p) => `- ${describe(p)}`)].join('\n');
     case 'project_shown':
-      return `${describe(data.project)}. What it is: "${data.project.description}"`;
+      return [
+        `${describe(data.project)}. What it is: "${data.project.description}"`,
+        ...(data.allocation ? [`It ${describeAllocation(data.allocation)}.`] : []),
+      ].join('\n');
     case 'secret_stored':
       return `Stored ${data.key} for ${data.project.name}. It is kept encrypted; I never see the value.`;
     case 'secret_awaited':
@@ -45,7 +49,25 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
         ? 'No admitted users besides the configured admins.'
         : data.users.map((u) => `- ${u.userId}${u.displayName ? ` (${u.displayName})` : ''}`).join('\n');
     case 'servers_listed':
-      return data.servers.length === 0 ? 'No servers are registered.' : data.servers.join('\n');
+      return data.servers.length === 0
+        ? 'No servers are registered. Paste a server\'s SSH private key, then say "add server <host> user <name>".'
+        : [`Servers (${data.servers.length}):`, ...data.servers.map((s) => `- ${describeServer(s)}`)].join(
+            '\n',
+          );
+    case 'server_added':
+      return `Added server ${data.server.id} (${data.server.host}, ports ${data.server.portRange.from}-${data.server.portRange.to}). Its SSH key is stored encrypted.`;
+    case 'server_removed':
+      return `Removed server ${data.serverId} (${data.host}) and its SSH key.`;
+    case 'bot_pool_listed':
+      return data.bots.length === 0
+        ? 'The bot pool is empty. Paste a bot token, then say "add pool bot".'
+        : [`Pool bots (${data.bots.length}):`, ...data.bots.map((b) => `- ${describePoolBot(b)}`)].join('\n');
+    case 'pool_bot_added':
+      return `Added @${data.bot.username} to the bot pool. Its token is stored encrypted.`;
+    case 'pool_bot_removed':
+      return `Removed @${data.username} from the bot pool and deleted its token.`;
+    case 'project_deleted':
+      return `Deleted ${data.project.name}: its secrets are gone and its server port and bot are free again. Its repository is kept.`;
     case 'usage_report':
       return formatUsage(data.scope === 'all' ? 'Everyone this month' : 'You this month', data.totals);
     case 'declined':
