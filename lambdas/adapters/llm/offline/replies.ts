@@ -85,8 +85,16 @@ export function reportEvent(event: SystemEvent): string {
   switch (event.kind) {
     case 'secret_stored':
       return `Stored ${event.key} for ${event.projectId}. It is kept encrypted; I never see the value.`;
-    case 'secrets_withheld':
-      return `Which project is this for? Say "store secrets for <project>".`;
+    case 'secrets_withheld': {
+      const kinds = new Set(event.secrets.map((s) => s.kind));
+      if (kinds.size === 1 && kinds.has('PRIVATE_KEY')) {
+        return 'I took the SSH key out of the chat and stored it encrypted. Say "add server <host> user <name>" to register the server with it, or "store secrets for <project>".';
+      }
+      const pool = kinds.has('TELEGRAM_BOT_TOKEN')
+        ? ' Admins: "add pool bot" puts a bot token in the bot pool.'
+        : '';
+      return `Which project is this for? Say "store secrets for <project>".${pool}`;
+    }
     case 'pipeline_event':
       return reportPipelineEvent(event.event);
   }
@@ -116,8 +124,17 @@ export const HELP = [
   '  ("it" stands for the project we were just talking about)',
   '- set secret <KEY> for <project> (then send the value), or paste a token with "for <project>"',
   '- usage',
+  '- delete <project> (asks first)',
   '- admins: list all projects, users, servers, usage of everyone',
+  "- admins: paste a server's SSH private key, then add server <host> user <name> [port <n>] [ports <from>-<to>];",
+  '  remove server <id>; paste a bot token, then add pool bot; bot pool; remove pool bot <id>',
 ].join('\n');
+
+export const PASTE_KEY_FIRST =
+  'Paste the server\'s SSH private key first (I delete the message and keep the key encrypted), then say "add server <host> user <name>" again.';
+
+export const PASTE_TOKEN_FIRST =
+  'Paste the bot token first (I delete the message and keep it encrypted), then say "add pool bot" again.';
 
 export const USE_THE_BUTTONS = 'Nothing is waiting for a typed answer: use the buttons under a question.';
 
