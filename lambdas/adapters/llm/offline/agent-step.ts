@@ -158,17 +158,20 @@ function plan(command: Command, request: CompletionRequest): Decision {
       return call('list_users');
     case 'list_servers':
       return call('list_servers');
+    // Without a pasted secret there is nothing to add; but whether the person may use the tool
+    // at all is told first (ensureAvailable), so a user is not asked for a key in vain.
     case 'add_server': {
       const secretRef = unclaimedSecretOf(request.messages, 'PRIVATE_KEY');
-      if (!secretRef) return say(PASTE_KEY_FIRST);
+      if (!secretRef && hasTool(request.tools, 'add_server')) return say(PASTE_KEY_FIRST);
       const { kind: _kind, ...server } = command;
-      return call('add_server', { ...server, secretRef });
+      return call('add_server', { ...server, secretRef: secretRef ?? '' });
     }
     case 'remove_server':
       return call('remove_server', { server: command.server });
     case 'add_pool_bot': {
       const secretRef = unclaimedSecretOf(request.messages, 'TELEGRAM_BOT_TOKEN');
-      return secretRef ? call('add_pool_bot', { secretRef }) : say(PASTE_TOKEN_FIRST);
+      if (!secretRef && hasTool(request.tools, 'add_pool_bot')) return say(PASTE_TOKEN_FIRST);
+      return call('add_pool_bot', { secretRef: secretRef ?? '' });
     }
     case 'bot_pool':
       return call('list_bot_pool');
