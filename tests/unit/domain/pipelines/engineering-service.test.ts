@@ -61,7 +61,7 @@ describe('EngineeringService.start', () => {
     expect(JSON.stringify(run?.input)).not.toContain('daily notifications');
   });
 
-  it('carries the owner\'s wish to deploy once built into the run', async () => {
+  it("carries the owner's wish to deploy once built into the run", async () => {
     await service.start(project, OWNER, undefined, { deployAfter: true });
     const run = [...pipelines.runs.values()][0];
     expect((run?.input as { run: { deployAfter: boolean } }).run.deployAfter).toBe(true);
