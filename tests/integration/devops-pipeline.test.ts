@@ -135,6 +135,13 @@ describe('devops pipeline on the local stack', () => {
     const failed = deploys.find((d) => d.status === 'FAILED');
     const history = await harness.stack.engineering.pipelines.history(failed?.runId ?? '');
     const entered = history.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName);
+    // The new release was switched in and started; its smoke test failed, after its retries.
+    expect(
+      entered.slice(entered.indexOf('Deploy the release'), entered.indexOf('Describe the rollback')),
+    ).toEqual(['Deploy the release', 'Check the health']);
+    expect(
+      history.filter((e) => e.type === 'TaskFailed' || e.type === 'LambdaFunctionFailed').length,
+    ).toBeGreaterThan(1);
     expect(entered).toContain('Roll back to the previous release');
     expect(entered).toContain('Check the previous release');
     expect(entered.at(-1)).toBe('Rolled back');
