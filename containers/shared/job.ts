@@ -49,6 +49,11 @@ export const DeployJob = z.object({
   action: z.enum(['deploy', 'rollback']),
   port: z.number().int().min(1024).max(65535),
   serverId: z.string().min(1),
+  /**
+   * Rollback: the release that served before this run (the last good deploy), restored whatever
+   * the failed deploy got to; null or absent: the newest older release on the server.
+   */
+  restore: commit.nullable().optional(),
 });
 export type DeployJob = z.infer<typeof DeployJob>;
 

@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_ID, StackHarness } from '../support/local-stack-harness.ts';
+
+const run = promisify(execFile);
 
 /**
  * The devops pipeline end to end on the local stack: offline model, scripted engine, the real
@@ -146,4 +150,48 @@ describe('devops pipeline on the local stack', () => {
     expect(entered).toContain('Check the previous release');
     expect(entered.at(-1)).toBe('Rolled back');
   }, 480_000);
+
+  it('fails the deploy cleanly when its deployer is killed: the previous release keeps serving, and the person is told', async () => {
+    // Prepare: deployed once, then a second (good) build to deploy
+    harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2' });
+    const h = harness;
+    const url = await buildAndDeploy(h, 'wk_live_9f8e7d6c5b4a39281706');
+    const firstRelease = (await h.stack.engineering.pipelines.list('devops'))[0];
+    await h.say(ADMIN_ID, 'build it');
+    await confirm(h, /^Start building weather-bot\?/, 2);
+    await waitForText(h, /^Built weather-bot/, 120_000, 2);
+
+    // Act: the deployer process dies with SIGKILL while it deploys
+    await h.say(ADMIN_ID, 'deploy it');
+    await confirm(h, /^Deploy weather-bot/, 2);
+    const deployer = await until(async () => {
+      const { stdout } = await run('pgrep', ['-P', String(process.pid), '-f', 'deployer/src/main.ts']).catch(
+        () => ({ stdout: '' }),
+      );
+      return stdout.trim().split('\n').filter(Boolean)[0];
+    });
+    process.kill(Number(deployer), 'SIGKILL');
+    const told = await waitForText(h, /The deploy of weather-bot.* (failed|was restored)/, 120_000, 1);
+
+    // Assess
+    expect(told).toMatch(/failed/);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const deploys = await h.stack.engineering.pipelines.list('devops');
+    const failed = deploys.find((d) => d.runId !== firstRelease?.runId);
+    expect(failed?.status).toBe('FAILED');
+    const history = await h.stack.engineering.pipelines.history(failed?.runId ?? '');
+    const entered = history.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName);
+    expect(entered).toContain('Stop the deploy task');
+    expect(entered).toContain('Roll back to the previous release');
+  }, 480_000);
 });
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -61,7 +61,7 @@ export function playbookRun(input: PlaybookInput): PlaybookRun {
           env_names: Object.keys(context.env).sort(),
           keep_releases: input.keepReleases ?? 5,
         }
-      : {}),
+      : { restore_release: job.restore ?? '' }),
     ...(input.runner === 'process' ? { node_bin: server.kind === 'local' ? input.nodeBin : 'node' } : {}),
     ...(input.runner === 'docker'
       ? {

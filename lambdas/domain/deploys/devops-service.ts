@@ -41,6 +41,8 @@ export class DevopsService {
     if (!built?.builtCommit) throw invalid(`${project.name} has no tested build yet: build it first`);
     const previous = await deploys.list(project.id);
     const number = previous.length + 1;
+    // What a rollback restores: the release of the last deploy that went live.
+    const serving = previous.filter((d) => d.outcome === 'succeeded' && d.commit).at(-1)?.commit ?? null;
     const runName = devopsRunName(project.id, number);
     const input = {
       run: {
@@ -50,6 +52,7 @@ export class DevopsService {
         chatId,
         number,
         commit: built.builtCommit,
+        serving,
         taskGroup: taskGroupOf(runName),
       },
     };
