@@ -105,11 +105,11 @@ describe('playbookRun', () => {
     // Act
     const run = playbookRun({
       ...COMMON,
-      job: { ...JOB, action: 'rollback' },
+      job: { ...JOB, action: 'rollback', restore: 'c0ffee1' },
       context: { ...SSH_CONTEXT, registry: undefined, server: { ...SSH_CONTEXT.server, kind: 'local' } },
       runner: 'process',
     });
-    // Assess: a rollback needs no release, no .env names and no values
+    // Assess: a rollback needs no release, no .env names and no values; it names what to restore
     expect(run.args.at(-1)).toBe('/app/playbooks/rollback.yml');
     expect(JSON.parse(run.args[3] ?? '')).toEqual({
       app_name: 'weather-1a2b3c',
@@ -118,6 +118,7 @@ describe('playbookRun', () => {
       runner: 'process',
       result_file: '/tmp/deployer-x/result.json',
       node_bin: '/usr/local/bin/node',
+      restore_release: 'c0ffee1',
     });
     expect(JSON.parse(run.inventory.text).all.hosts.target).toEqual({
       ansible_connection: 'local',
