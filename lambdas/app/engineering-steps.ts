@@ -71,6 +71,7 @@ export function buildEngineeringSteps(
           projects: projectService,
           runs,
           deploys: new RunRecords(store, 'devops'),
+          secretRequests: new SecretRequests(store),
           ...(ports.gitHost ? { gitHost: ports.gitHost } : {}),
         },
         payload as NotifyInput,

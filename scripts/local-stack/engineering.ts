@@ -62,6 +62,7 @@ export function loadDefinition(
   file: string,
   substitutions: Record<string, string>,
   heartbeatLimitSeconds?: number,
+  humanWaitLimitSeconds?: number,
 ): object {
   const text = readFileSync(file, 'utf8').replace(/\$\{(\w+)\}/g, (match, name: string) => {
     const value = substitutions[name];
@@ -69,7 +70,7 @@ export function loadDefinition(
     return value;
   });
   const definition = JSON.parse(text) as {
-    States: Record<string, { HeartbeatSeconds?: number; Resource?: string }>;
+    States: Record<string, { HeartbeatSeconds?: number; TimeoutSeconds?: number; Resource?: string }>;
   };
   // Tests only (LOCAL_HEARTBEAT_LIMIT_SECONDS): a worker that stops heartbeating is noticed in
   // seconds instead of the deployed minutes; the definition is otherwise the deployed one.
@@ -77,6 +78,17 @@ export function loadDefinition(
     for (const state of Object.values(definition.States)) {
       if (state.Resource?.startsWith('arn:aws:states:::ecs:') && state.HeartbeatSeconds !== undefined) {
         state.HeartbeatSeconds = Math.min(state.HeartbeatSeconds, heartbeatLimitSeconds);
+      }
+    }
+  }
+  // Tests only (LOCAL_HUMAN_WAIT_LIMIT_SECONDS): a wait on a person (a secret, a decision) times
+  // out in seconds instead of a day.
+  if (humanWaitLimitSeconds !== undefined) {
+    for (const state of Object.values(definition.States)) {
+      if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+        state.TimeoutSeconds = Math.min(state.TimeoutSeconds ?? humanWaitLimitSeconds, humanWaitLimitSeconds);
+        if (state.HeartbeatSeconds !== undefined)
+          state.HeartbeatSeconds = Math.min(state.HeartbeatSeconds, state.TimeoutSeconds);
       }
     }
   }
@@ -91,6 +103,7 @@ export async function startLocalEngineering(options: {
   /** For the worker processes: CODING_ENGINE, SCRIPTED_ENGINE_FAIL_ATTEMPTS, HEARTBEAT_SECONDS... */
   workerEnv?: Record<string, string>;
   heartbeatLimitSeconds?: number;
+  humanWaitLimitSeconds?: number;
   /** Stop the apps deployed to the local server when the stack stops (default true). */
   stopDeployedServices?: boolean;
   log?: (line: string) => void;
@@ -201,6 +214,7 @@ export async function startLocalEngineering(options: {
           new URL('../../state-machines/engineering.asl.json', import.meta.url).pathname,
           LOCAL_SUBSTITUTIONS,
           options.heartbeatLimitSeconds,
+          options.humanWaitLimitSeconds,
         ),
       },
       devops: {
@@ -208,6 +222,7 @@ export async function startLocalEngineering(options: {
           new URL('../../state-machines/devops.asl.json', import.meta.url).pathname,
           LOCAL_SUBSTITUTIONS,
           options.heartbeatLimitSeconds,
+          options.humanWaitLimitSeconds,
         ),
       },
     } as never,

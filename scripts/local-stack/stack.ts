@@ -188,7 +188,14 @@ function workerEnvFrom(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name] as string]] : [])));
 }
 
-function heartbeatLimit(env: NodeJS.ProcessEnv): { heartbeatLimitSeconds?: number } {
+function heartbeatLimit(env: NodeJS.ProcessEnv): {
+  heartbeatLimitSeconds?: number;
+  humanWaitLimitSeconds?: number;
+} {
   const value = Number(env.LOCAL_HEARTBEAT_LIMIT_SECONDS);
-  return Number.isInteger(value) && value > 0 ? { heartbeatLimitSeconds: value } : {};
+  const human = Number(env.LOCAL_HUMAN_WAIT_LIMIT_SECONDS);
+  return {
+    ...(Number.isInteger(value) && value > 0 ? { heartbeatLimitSeconds: value } : {}),
+    ...(Number.isInteger(human) && human > 0 ? { humanWaitLimitSeconds: human } : {}),
+  };
 }

@@ -186,6 +186,46 @@ describe('devops pipeline on the local stack', () => {
   }, 480_000);
 });
 
+describe('devops pipeline: a secret that never comes', () => {
+  let harness: StackHarness | undefined;
+  afterEach(async () => {
+    await harness?.dispose();
+    harness = undefined;
+  });
+
+  it('ends the wait with a clear message naming the secret, and frees the chat', async () => {
+    // Prepare: waits on a person last 4 s here instead of 24 h
+    harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2', LOCAL_HUMAN_WAIT_LIMIT_SECONDS: '4' });
+    const h = harness;
+    const texts = () => h.replies(ADMIN_ID).map((r) => r.text);
+    const waitFor = async (pattern: RegExp, timeoutMs = 120_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!texts().some((t) => pattern.test(t))) {
+        if (Date.now() > deadline)
+          throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts())}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return texts().find((t) => pattern.test(t)) ?? '';
+    };
+    await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
+    await waitFor(/^Created project weather-bot/);
+    await h.say(ADMIN_ID, 'build and deploy it');
+    await waitFor(/^Start building weather-bot and deploy it/);
+    await h.press(ADMIN_ID, h.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '');
+    await waitFor(/needs WEATHER_API_KEY/);
+
+    // Act: nothing is sent
+    const failed = await waitFor(/The deploy of weather-bot.* failed/);
+
+    // Assess: the reason names the secret; the next message is an ordinary message again
+    expect(failed).toContain('No value for WEATHER_API_KEY arrived');
+    const [deploy] = await h.stack.engineering.pipelines.list('devops');
+    expect(deploy?.status).toBe('FAILED');
+    await h.say(ADMIN_ID, 'list my projects');
+    await waitFor(/^Projects \(1\)/);
+  }, 300_000);
+});
+
 async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -52,6 +52,12 @@ export class SecretRequests {
     return request;
   }
 
+  /** Withdraws the chat's request of a run that ended (timed out, failed): the chat is free again. */
+  async close(chatId: number, runName: string): Promise<void> {
+    const item = await this.store.get('sessions', key(chatId));
+    if (item && item.runName === runName) await this.store.delete('sessions', key(chatId));
+  }
+
   /**
    * Takes the chat's request once: the caller stored the value and now resumes the run with the
    * token. Undefined when it was already taken (a duplicate) or is gone.

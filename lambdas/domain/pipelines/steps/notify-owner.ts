@@ -1,5 +1,6 @@
 import type { GitHost } from '../../../ports/git-host.ts';
 import type { QueueProducer } from '../../../ports/queue.ts';
+import type { SecretRequests } from '../../deploys/secret-requests.ts';
 import type { ProjectService } from '../../projects/project-service.ts';
 import { type PipelineEvent, pipelineEventBody, pipelineEventDedupId } from '../pipeline-event.ts';
 import type { RunRecords } from '../run-records.ts';
@@ -29,6 +30,7 @@ export async function notifyOwnerStep(
     projects: ProjectService;
     runs: RunRecords;
     deploys?: RunRecords;
+    secretRequests?: SecretRequests;
     gitHost?: GitHost;
   },
   input: NotifyInput,
@@ -78,12 +80,14 @@ export async function notifyOwnerStep(
 
 /** What a deploy's end means for the project: deployed, or back to ready when it failed. */
 async function recordDeployOutcome(
-  deps: { projects: ProjectService; deploys?: RunRecords },
+  deps: { projects: ProjectService; deploys?: RunRecords; secretRequests?: SecretRequests },
   input: NotifyInput,
 ): Promise<void> {
   const { projectId, name } = input.run;
   if (input.event === 'started') await deps.projects.markStatus(projectId, 'deploying');
   if (input.event === 'failed' || input.event === 'rolled_back') {
+    // A question the run asked (a secret) is no longer asked: the chat's next message is the person's.
+    await deps.secretRequests?.close(input.run.chatId, name);
     await deps.deploys?.update(projectId, name, {
       outcome: input.event === 'failed' ? 'failed' : 'rolled_back',
     });
