@@ -79,6 +79,8 @@ export class EngineeringPipeline extends Construct {
   readonly steps: Record<EngineeringStep, OrchestratorFunction>;
   readonly workers: WorkerCluster;
   readonly githubAppKey: Secret;
+  /** The GitHub App the key belongs to, if the operator configured one (the devops steps use it too). */
+  readonly github: GitHubAppSettings | undefined;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: EngineeringPipelineProps) {
@@ -86,6 +88,7 @@ export class EngineeringPipeline extends Construct {
     const stack = Stack.of(this);
     this.stateMachineName = `${props.namePrefix}-engineering`;
     const byName = {
+      pipeline: 'engineering' as const,
       stateMachineArn: stack.formatArn({
         service: 'states',
         resource: 'stateMachine',
@@ -100,6 +103,7 @@ export class EngineeringPipeline extends Construct {
       }),
     };
 
+    this.github = props.github;
     this.githubAppKey = new Secret(this, 'GitHubAppPrivateKey', {
       secretName: githubAppKeySecretName(props.namePrefix),
       description:
