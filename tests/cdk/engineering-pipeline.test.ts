@@ -357,12 +357,16 @@ describe('consumer: startsPipeline', () => {
   });
 
   it('starts, lists and reads runs of this state machine and answers escalations with SendTaskSuccess', () => {
-    const onStates = consumer.filter((st) => st.actions.some((a) => a.startsWith('states:')));
+    // Without the devops pipeline's own (devops-pipeline.test.ts), whose SendTaskSuccess is the last.
+    const onStates = consumer
+      .filter((st) => st.actions.some((a) => a.startsWith('states:')))
+      .filter((st) => !st.resources.some((r) => joined(r).includes('CodegenOrchestrator-devops')));
     expect(
       onStates.map((st) => ({ actions: [...st.actions].sort(), resources: st.resources.map(joined) })),
     ).toEqual([
       { actions: ['states:ListExecutions', 'states:StartExecution'], resources: [STATE_MACHINE_ARN] },
       { actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [EXECUTION_ARNS] },
+      { actions: ['states:SendTaskSuccess'], resources: ['*'] },
       { actions: ['states:SendTaskSuccess'], resources: ['*'] },
     ]);
   });
@@ -455,6 +459,8 @@ describe('Fargate workers', () => {
     const images = Object.entries(manifest.dockerImages);
     expect(images.map(([, image]) => image.source.dockerFile).sort()).toEqual([
       'containers/coding-worker/Dockerfile',
+      // The devops pipeline's deployer, built the same way (devops-pipeline.test.ts).
+      'containers/deployer/Dockerfile',
       'containers/tester/Dockerfile',
     ]);
     for (const [hash, image] of images) {
@@ -641,7 +647,12 @@ describe('without a GitHub App', () => {
         ref(other.logicalId(other.stack.engineering.githubAppKey)),
       );
     }
-    other.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    // With the devops pipeline, whose env analysis and deployer's broker have no git host either.
+    other.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    for (const step of ['analyse-env', 'deploy-context'] as const) {
+      const fn = other.template.toJSON().Resources[other.logicalId(other.stack.devops.steps[step].fn)];
+      expect(fn.Properties.Environment.Variables.GIT_HOST_DRIVER, step).toBe('none');
+    }
     expect(listInfos(other)).toContainEqual(expect.stringMatching(/^No GitHub App/));
     expect(listInfos(s)).toEqual([]);
   });
