@@ -18,9 +18,9 @@ export interface OrchestratorStackProps extends StackProps {
 
 /**
  * Telegram -> HTTP API -> webhook Lambda -> SQS FIFO -> consumer Lambda, with the tables, secrets,
- * key, alarms and dashboard around them; the consumer starts engineering pipeline runs (Step
- * Functions with step Lambdas and Fargate workers). Environment-agnostic: synth needs no AWS
- * account.
+ * key, alarms and dashboard around them; the consumer starts engineering pipeline runs and
+ * deploys (two Step Functions state machines with step Lambdas and Fargate workers, the deployer
+ * among them). Environment-agnostic: synth needs no AWS account.
  */
 export class OrchestratorStack extends Stack {
   readonly secrets: BotSecrets;
