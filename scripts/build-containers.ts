@@ -2,9 +2,10 @@ import { build } from 'esbuild';
 
 /**
  * Bundles each worker's main.ts into `containers/<worker>/dist/main.mjs`, the one file its
- * Dockerfile copies (no node_modules in the image). Run: `npx tsx scripts/build-containers.ts`.
+ * Dockerfile copies (no node_modules in the image; the deployer's image also copies its
+ * `playbooks/`, read from `../playbooks` beside `dist/`). Run: `npx tsx scripts/build-containers.ts`.
  */
-const WORKERS = ['coding-worker', 'tester'];
+const WORKERS = ['coding-worker', 'tester', 'deployer'];
 
 for (const worker of WORKERS) {
   await build({

@@ -16,6 +16,8 @@ export interface Git {
   /** Commits every change; returns HEAD (unchanged when there was nothing to commit). */
   commitAll(dir: string, message: string): Promise<string>;
   push(options: { dir: string; branch: string; token: string }): Promise<void>;
+  /** Writes the tree at `commit` (no .git) as a gzipped tarball to `file`. */
+  archive(dir: string, commit: string, file: string): Promise<void>;
 }
 
 export class GitError extends Error {
@@ -114,6 +116,9 @@ export function createGitCli(options: GitCliOptions = {}): Git {
     },
     push: ({ dir, branch, token }) =>
       withToken(token, (env) => git(['push', '-q', 'origin', `HEAD:refs/heads/${branch}`], dir, env)).then(),
+    async archive(dir, commit, file) {
+      await git(['archive', '--format=tar.gz', '-o', file, commit], dir);
+    },
   };
 }
 

@@ -6,13 +6,14 @@ import type { RepositoryAccess, WorkerCallbacks } from './types.ts';
  * process (`spawn(..., { stdio: [..., 'ipc'] })`, env `TASK_CALLBACKS=ipc`). The parent (the local
  * pipelines runner) answers each request; the token travels over the channel, never in env.
  *
- * worker -> parent: { id, type: 'token' | 'heartbeat' | 'success' | 'failure', output?, error?, cause? }
+ * worker -> parent: { id, type: 'token' | 'context' | 'heartbeat' | 'success' | 'failure', output?, error?, cause? }
  * parent -> worker: { id, ok: true, value? } | { id, ok: false, error: 'timed_out' | 'invalid' | <message> }
- * `token` answers `value: { token, cloneUrl }`.
+ * `token` answers `value: { token, cloneUrl }`; `context` the deployer's DeployContext (validated
+ * by the caller).
  */
 export interface IpcRequest {
   id: number;
-  type: 'token' | 'heartbeat' | 'success' | 'failure';
+  type: 'token' | 'context' | 'heartbeat' | 'success' | 'failure';
   output?: unknown;
   error?: string;
   cause?: string;
@@ -30,6 +31,8 @@ export class IpcError extends Error {
 export function ipcChannel(channel: NodeJS.Process = process): {
   callbacks: WorkerCallbacks;
   repositoryAccess: RepositoryAccess;
+  /** The parent's answer to `context`, unvalidated. */
+  context(): Promise<unknown>;
   close(): void;
 } {
   const send = channel.send?.bind(channel);
@@ -61,6 +64,7 @@ export function ipcChannel(channel: NodeJS.Process = process): {
     repositoryAccess: {
       token: () => request({ type: 'token' }) as Promise<{ token: string; cloneUrl: string }>,
     },
+    context: () => request({ type: 'context' }),
     close() {
       channel.off('message', onMessage);
       channel.disconnect?.();

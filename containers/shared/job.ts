@@ -30,8 +30,27 @@ export const CodingJob = z
   .refine((job) => job.spec !== undefined || job.specRef !== undefined, 'spec or specRef is required');
 export type CodingJob = z.infer<typeof CodingJob>;
 
-export const TestJob = z.object({ ...common, commit: z.string().regex(/^[0-9a-f]{7,64}$/) });
+const commit = z.string().regex(/^[0-9a-f]{7,64}$/);
+
+export const TestJob = z.object({ ...common, commit });
 export type TestJob = z.infer<typeof TestJob>;
+
+/**
+ * The deployer's job: which commit to put live (or to roll back from) on which server. The server's
+ * address, key and the app's .env come from the job-context broker (DeployContext), never from here.
+ */
+export const DeployJob = z.object({
+  runName: common.runName,
+  projectId: z.string().min(1),
+  /** Names the app's directory on the server: letters, digits, `.`, `_`, `-` only. */
+  projectName: z.string().regex(/^[A-Za-z0-9][\w.-]{0,99}$/),
+  repository: common.repository,
+  commit,
+  action: z.enum(['deploy', 'rollback']),
+  port: z.number().int().min(1024).max(65535),
+  serverId: z.string().min(1),
+});
+export type DeployJob = z.infer<typeof DeployJob>;
 
 export function parseJob<T>(schema: z.ZodType<T>, text: string | undefined): T {
   if (!text) throw new InvalidJobError('JOB is not set');

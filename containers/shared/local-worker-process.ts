@@ -11,10 +11,14 @@ import type { IpcRequest } from './ipc-channel.ts';
 export const WORKER_ENTRIES = {
   coding: fileURLToPath(new URL('../coding-worker/src/main.ts', import.meta.url)),
   tester: fileURLToPath(new URL('../tester/src/main.ts', import.meta.url)),
+  deployer: fileURLToPath(new URL('../deployer/src/main.ts', import.meta.url)),
 } as const;
 
 export interface LocalWorkerHandlers {
-  token(): Promise<{ token: string; cloneUrl: string }>;
+  /** The coding worker's and tester's repository token (the deployer's comes with its context). */
+  token?(): Promise<{ token: string; cloneUrl: string }>;
+  /** The deployer's DeployContext (token, clone URL, .env, server); the child validates it. */
+  context?(): Promise<unknown>;
   /** Throw `new Error('timed_out')` or `new Error('invalid')` to refuse the heartbeat. */
   heartbeat(): Promise<void>;
   success(output: unknown): Promise<void>;
@@ -52,8 +56,11 @@ export function runLocalWorker(options: {
     };
     try {
       const { handlers } = options;
-      if (message.type === 'token') answer({ ok: true, value: await handlers.token() });
-      else if (message.type === 'heartbeat') answer({ ok: true, value: await handlers.heartbeat() });
+      if (message.type === 'token' || message.type === 'context') {
+        const handler = handlers[message.type];
+        if (!handler) throw new Error(`No ${message.type} handler for this worker`);
+        answer({ ok: true, value: await handler() });
+      } else if (message.type === 'heartbeat') answer({ ok: true, value: await handlers.heartbeat() });
       else if (message.type === 'success')
         answer({ ok: true, value: await handlers.success(message.output) });
       else answer({ ok: true, value: await handlers.failure(message.error ?? '', message.cause ?? '') });

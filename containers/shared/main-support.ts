@@ -1,7 +1,9 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { TokenAccess } from '../../lambdas/ports/git-host.ts';
+import { type DeployContext, DeployContextError, parseDeployContext } from './deploy-context.ts';
 import { failureCause, failureName, isStop } from './errors.ts';
 import { ipcChannel } from './ipc-channel.ts';
+import { lambdaDeployContext } from './lambda-deploy-context.ts';
 import { lambdaTokenBroker } from './lambda-token-broker.ts';
 import { sfnCallbacks } from './sfn-callbacks.ts';
 import { httpTokenBroker } from './token-broker-client.ts';
@@ -25,13 +27,19 @@ export function jsonLogger(worker: string): Logger {
 export function wireCallbacks(env: NodeJS.ProcessEnv): {
   callbacks: WorkerCallbacks;
   repositoryAccess(job: { runName: string; repository: string }, access: TokenAccess): RepositoryAccess;
+  /** The deployer's context source (IPC parent or the job-context Lambda), validated. */
+  deployContext(job: { runName: string; projectId: string }): () => Promise<DeployContext>;
   close(): void;
 } {
   const taskToken = env.TASK_TOKEN ?? '';
   delete env.TASK_TOKEN;
   if (env.TASK_CALLBACKS === 'ipc') {
     const channel = ipcChannel();
-    return { ...channel, repositoryAccess: () => channel.repositoryAccess };
+    return {
+      ...channel,
+      repositoryAccess: () => channel.repositoryAccess,
+      deployContext: () => async () => parseDeployContext(await channel.context()),
+    };
   }
   if (!taskToken) throw new Error('TASK_TOKEN is not set');
   // Deployed: the job-context Lambda (JOB_CONTEXT_FUNCTION, set by CDK); else an HTTP broker.
@@ -41,6 +49,7 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
     return {
       callbacks: sfnCallbacks(taskToken),
       repositoryAccess: (job, access) => lambdaTokenBroker({ client, functionName, ...job, access }),
+      deployContext: (job) => lambdaDeployContext({ client, functionName, ...job }),
       close() {},
     };
   }
@@ -49,6 +58,10 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
   return {
     callbacks: sfnCallbacks(taskToken),
     repositoryAccess: (job, access) => httpTokenBroker({ url: brokerUrl, taskToken, ...job, access }),
+    deployContext: () => async () => {
+      // The HTTP broker hands out repository tokens only; a .env and an SSH key need the Lambda.
+      throw new DeployContextError('The deploy context needs JOB_CONTEXT_FUNCTION (or TASK_CALLBACKS=ipc)');
+    },
     close() {},
   };
 }

@@ -19,7 +19,29 @@ export interface RunCommandOptions {
   /** The whole environment of the command. */
   env: Record<string, string>;
   tailChars?: number;
+  /**
+   * End the command (and its process group) when this process dies, even by SIGKILL. Without
+   * it a detached command outlives its worker: an orphaned `ansible-playbook` would go on
+   * switching a release nobody reports. The command then runs under a small node watchdog.
+   */
+  tetherToParent?: boolean;
 }
+
+/**
+ * The watchdog: runs the command in its own (the watchdog's) process group and kills the whole
+ * group when stdin ends. The worker holds the other end of that pipe and never writes to it, so
+ * EOF means the worker is gone; the kernel closes the pipe even after a SIGKILL.
+ */
+const TETHER = `const { spawn } = require('node:child_process');
+const [command, ...args] = process.argv.slice(1);
+const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+const killGroup = () => process.kill(0, 'SIGKILL');
+process.stdin.on('end', killGroup);
+process.stdin.on('error', killGroup);
+process.stdin.resume();
+child.on('error', (error) => { process.stderr.write(error.message + '\\n'); process.exit(127); });
+child.on('exit', (code) => process.exit(code ?? 128));
+`;
 
 const PROJECT_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR'];
 
@@ -41,12 +63,18 @@ export function runCommand(
   const tailChars = options.tailChars ?? 4_000;
   return new Promise((resolve, reject) => {
     options.signal?.throwIfAborted();
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const tethered = options.tetherToParent === true;
+    const child = spawn(
+      tethered ? process.execPath : command,
+      tethered ? ['-e', TETHER, command, ...args] : args,
+      {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        // The tether's stdin is a pipe this process never writes to; see TETHER.
+        stdio: [tethered ? 'pipe' : 'ignore', 'pipe', 'pipe'] as ['pipe', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const append = (chunk: Buffer) => {
       output = (output + chunk.toString('utf8')).slice(-tailChars);

@@ -13,6 +13,6 @@ export function buildDeploymentResources(runtime: Pick<Runtime, 'store' | 'secre
   const { store, secrets, config } = runtime;
   const inventory = new ServerInventory(store, secrets, { keyPrefix: config.serverKeysPrefix });
   const pool = new BotPool(store, secrets, { tokenPrefix: config.botPoolSecretsPrefix });
-  const resources = new DeploymentResources({ inventory, ports: new PortAllocator(store), pool });
+  const resources = new DeploymentResources({ store, inventory, ports: new PortAllocator(store), pool });
   return { inventory, pool, resources };
 }

@@ -73,7 +73,11 @@ export function buildDevopsSteps(
       ),
     'prepare-secrets': (payload) =>
       prepareSecretsStep(
-        { documents, secrets: projectSecrets, botPool: { canProvide: (id) => ports.resources.canProvideBot(id) } },
+        {
+          documents,
+          secrets: projectSecrets,
+          botPool: { canProvide: (id) => ports.resources.canProvideBot(id) },
+        },
         payload as { run: RunRef; analysisRef: string },
       ),
     'ask-for-secret': (payload) =>

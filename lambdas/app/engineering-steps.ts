@@ -1,3 +1,5 @@
+import { DevopsService } from '../domain/deploys/devops-service.ts';
+import { SecretRequests } from '../domain/deploys/secret-requests.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
@@ -26,7 +28,8 @@ export type EngineeringStepName =
   | 'record-attempt'
   | 'escalate'
   | 'stop-workers'
-  | 'job-context';
+  | 'job-context'
+  | 'start-deploy';
 
 export type StepHandler = (payload: unknown) => Promise<unknown>;
 
@@ -97,6 +100,19 @@ export function buildEngineeringSteps(
     'stop-workers': async (payload) => {
       const { taskGroup } = payload as { taskGroup: string };
       return { stopped: await ports.workerTasks.stopGroup(taskGroup, 'the run failed or timed out') };
+    },
+    'start-deploy': async (payload) => {
+      const { run } = payload as { run: RunRef };
+      const project = await projects.get(run.projectId);
+      if (!project) throw new Error(`Project ${run.projectId} not found`);
+      const devops = new DevopsService({
+        pipelines: ports.pipelines,
+        deploys: new RunRecords(store, 'devops'),
+        builds: runs,
+        requests: new SecretRequests(store),
+      });
+      const deploy = await devops.start(project, run.chatId);
+      return { runName: deploy.runName };
     },
     'job-context': (payload) =>
       jobContextStep(

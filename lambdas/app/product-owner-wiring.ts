@@ -12,9 +12,9 @@ import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
 import { CheckpointStore } from '../domain/conversations/checkpoint-store.ts';
 import { ConversationLeases } from '../domain/conversations/conversation-lease.ts';
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
-import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
+import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
@@ -24,13 +24,17 @@ import { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import { buildModels } from '../runtime/build-models.ts';
 import { remainingMs } from '../runtime/invocation-deadline.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { buildDeploymentResources } from './deployment-resources-wiring.ts';
 
 /** Assembles the Product Owner agent and its services from a runtime's ports. */
 export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDirectory): AgentFeatures {
   const { config, store, logger } = runtime;
   const chat = new TelegramChat(api);
-  const projects = new ProjectService(new ProjectRepository(store));
   const vault = new ChatSecretVault(runtime.secrets, config.projectSecretsPrefix);
+  const { inventory: servers, pool: botPool, resources } = buildDeploymentResources(runtime);
+  // Deleting a project gives back its port and pool bot and deletes its secrets.
+  const projects = new ProjectService(new ProjectRepository(store), undefined, { resources, secrets: vault });
+  const botLookup = new TelegramBotLookup(config.telegramApiRoot);
   const usage = new UsageLedger(store, config.llm.prices);
   const leases = new ConversationLeases(store, config.agent.leaseSeconds);
   const models = buildModels(config, runtime.cachedSecrets, logger, runtime.telemetry);
@@ -64,6 +68,10 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       vault,
       users: directory,
       usage,
+      resources,
+      servers,
+      botPool,
+      botLookup,
       ...(engineering ? { engineering } : {}),
       ...(devops ? { devops } : {}),
     },
@@ -91,12 +99,13 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
     leases,
     projects,
     chat,
-    botLookup: new TelegramBotLookup(config.telegramApiRoot),
+    botLookup,
     ...(devops
       ? {
           pipelineSecrets: {
             awaited: (chatId: number) => secretRequests.forChat(chatId),
-            stored: (principal, chatId, projectId, key) => devops.secretStored(principal, chatId, projectId, key),
+            stored: (principal, chatId, projectId, key) =>
+              devops.secretStored(principal, chatId, projectId, key),
           },
         }
       : {}),

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { TableName } from '../ports/key-value-store.ts';
-import { SECRET_NAMES } from './secret-names.ts';
+import { resourceSecretPrefixes, SECRET_NAMES } from './secret-names.ts';
 import { TABLES } from './tables.ts';
 
 /**
@@ -72,6 +72,8 @@ const tableNames = Object.fromEntries(
   TABLES.map((t) => [t.envVar, z.string().min(3, 'must be a DynamoDB table name').optional()]),
 );
 
+const secretPrefix = z.string().regex(/^([A-Za-z0-9_+=.@-]+\/)+$/, 'must be path segments ending in /');
+
 export const envSchema = z.object({
   ADMIN_TELEGRAM_IDS: idList,
   TELEGRAM_BOT_USERNAME: z
@@ -87,6 +89,8 @@ export const envSchema = z.object({
     .string()
     .regex(/^([A-Za-z0-9_+=.@-]+\/)*$/, 'must be empty or path segments ending in /')
     .default(''),
+  SERVER_KEYS_SECRETS_PREFIX: secretPrefix.optional(),
+  BOT_POOL_SECRETS_PREFIX: secretPrefix.optional(),
   SECRETS_KMS_KEY_ID: z.string().min(1).optional(),
   LOCAL_SECRETS_DIR: z.string().optional(),
   QUEUE_DRIVER: z.enum(['sqs', 'local-file']).default('sqs'),
@@ -193,6 +197,10 @@ export interface Config {
   secrets: { driver: 'aws'; kmsKeyId?: string } | { driver: 'local-file'; dir: string };
   /** Prefix of the names of secrets people send (project secrets), e.g. `codegen/`. */
   projectSecretsPrefix: string;
+  /** Prefix of the deployment servers' SSH key secrets: `<prefix><server id>/ssh-key`. */
+  serverKeysPrefix: string;
+  /** Prefix of the pool bots' token secrets: `<prefix><bot id>/token`. */
+  botPoolSecretsPrefix: string;
   /** `deadLetterUrl` (sqs): where the consumer moves a message itself after its last real failure. */
   queue:
     | { driver: 'sqs'; url: string; deadLetterUrl?: string }
@@ -310,6 +318,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         ? { driver: 'aws', ...(env.SECRETS_KMS_KEY_ID ? { kmsKeyId: env.SECRETS_KMS_KEY_ID } : {}) }
         : { driver: 'local-file', dir: env.LOCAL_SECRETS_DIR! },
     projectSecretsPrefix: env.PROJECT_SECRETS_PREFIX,
+    serverKeysPrefix:
+      env.SERVER_KEYS_SECRETS_PREFIX ?? resourceSecretPrefixes(env.PROJECT_SECRETS_PREFIX).serverKeys,
+    botPoolSecretsPrefix:
+      env.BOT_POOL_SECRETS_PREFIX ?? resourceSecretPrefixes(env.PROJECT_SECRETS_PREFIX).botPool,
     queue:
       env.QUEUE_DRIVER === 'sqs'
         ? {

@@ -16,3 +16,13 @@ export const SECRET_NAMES = {
   botToken: 'orchestrator/telegram/bot-token',
   webhookSecret: 'orchestrator/telegram/webhook-secret',
 } as const satisfies ReturnType<typeof secretNamesUnder>;
+
+/**
+ * Defaults of SERVER_KEYS_SECRETS_PREFIX and BOT_POOL_SECRETS_PREFIX: beside the project secrets,
+ * under the same prefix (the deployed stack's `<stack name>/`, whose families it may write), or
+ * under `orchestrator/` like the names above when there is none (local stack).
+ */
+export function resourceSecretPrefixes(projectSecretsPrefix: string) {
+  const root = projectSecretsPrefix || 'orchestrator/';
+  return { serverKeys: `${root}servers/`, botPool: `${root}bot-pool/` } as const;
+}

@@ -8,50 +8,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RunHistoryEvent } from '../../lambdas/ports/pipelines.ts';
 import { startLocalStack } from '../local-stack/stack.ts';
+import { estimateRunCost, until } from './local-run-costs.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 const ADMIN = 1001;
 const RUNS = Number(process.env.BENCH_PIPELINE_RUNS ?? 3);
-// us-east-1 list prices, December 2026 (see the README's pipeline cost note).
-const PRICE = {
-  transition: 0.000025,
-  fargateVcpuSecond: 0.03238 / 3600,
-  fargateGbSecond: 0.00356 / 3600,
-  lambdaGbSecond: 0.0000133334,
-  lambdaRequest: 0.2 / 1_000_000,
-};
-const TASKS = {
-  'Write the code': { vcpu: 1, gb: 2 },
-  'Test on a fresh clone': { vcpu: 0.5, gb: 1 },
-} as const;
-const LAMBDA_GB = 0.5;
-
-async function until<T>(probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function durations(history: RunHistoryEvent[]) {
-  const byState = new Map<string, number>();
-  const opened = new Map<string, number>();
-  for (const e of history) {
-    if (!e.stateName) continue;
-    if (e.type === 'TaskStateEntered') opened.set(e.stateName, Date.parse(e.timestamp));
-    if (e.type === 'TaskStateExited') {
-      const start = opened.get(e.stateName);
-      if (start !== undefined)
-        byState.set(e.stateName, (byState.get(e.stateName) ?? 0) + Date.parse(e.timestamp) - start);
-    }
-  }
-  return byState;
-}
 
 async function oneRun(): Promise<{
   wallMs: number;
@@ -96,25 +58,7 @@ async function oneRun(): Promise<{
     const wallMs = performance.now() - started;
     const [run] = await stack.engineering.pipelines.list('engineering');
     const history = await stack.engineering.pipelines.history(run?.runId ?? '');
-    const transitions = history.filter((e) => e.type.endsWith('StateEntered')).length;
-    const byState = durations(history);
-    let fargate = 0;
-    for (const [state, size] of Object.entries(TASKS)) {
-      const seconds = Math.max(60, (byState.get(state) ?? 0) / 1000);
-      fargate += seconds * (size.vcpu * PRICE.fargateVcpuSecond + size.gb * PRICE.fargateGbSecond);
-    }
-    const lambdaStates = [...byState.entries()].filter(([state]) => !(state in TASKS));
-    const lambda = lambdaStates.reduce(
-      (sum, [, ms]) =>
-        sum + PRICE.lambdaRequest + (Math.max(1, ms) / 1000) * LAMBDA_GB * PRICE.lambdaGbSecond,
-      0,
-    );
-    return {
-      wallMs,
-      transitions,
-      costUsd: transitions * PRICE.transition + fargate + lambda,
-      lambdaSteps: lambdaStates.length,
-    };
+    return { wallMs, ...estimateRunCost(history) };
   } finally {
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });

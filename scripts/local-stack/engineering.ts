@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Api } from 'grammy';
+import { stopLocalServices } from '../../containers/deployer/src/local-services.ts';
 import { runLocalWorker } from '../../containers/shared/local-worker-process.ts';
 import { type LocalGitServer, startLocalGitServer } from '../../lambdas/adapters/local/git-http-server.ts';
 import { LocalGitHost } from '../../lambdas/adapters/local/local-git-host.ts';
@@ -10,6 +11,8 @@ import {
   startSfnEndpoint,
 } from '../../lambdas/adapters/local/local-step-functions.ts';
 import { TelegramChat } from '../../lambdas/adapters/telegram/telegram-chat.ts';
+import { buildDeploymentResources } from '../../lambdas/app/deployment-resources-wiring.ts';
+import { buildDevopsSteps } from '../../lambdas/app/devops-steps.ts';
 import { buildEngineeringSteps, type StepHandler } from '../../lambdas/app/engineering-steps.ts';
 import { PipelineDocuments } from '../../lambdas/domain/pipelines/documents.ts';
 import { TaskTokenError } from '../../lambdas/ports/pipelines.ts';
@@ -18,7 +21,7 @@ import { buildModels } from '../../lambdas/runtime/build-models.ts';
 import type { Runtime } from '../../lambdas/runtime/runtime.ts';
 
 /**
- * The engineering pipeline on one machine: the ASL file run by the local Step Functions runner,
+ * The pipelines on one machine (engineering and devops): the ASL file run by the local Step Functions runner,
  * its Lambda steps in-process (the same step code as the deployed functions), its Fargate workers
  * as child processes (their main.ts), the local git server as GitHub. Runs survive a restart.
  */
@@ -39,12 +42,20 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   RecordAttemptFunction: 'record-attempt',
   EscalateFunction: 'escalate',
   StopWorkersFunction: 'stop-workers',
+  StartDeployFunction: 'start-deploy',
   Cluster: 'local',
   CodingWorkerTaskDefinition: 'coding-worker',
   TesterTaskDefinition: 'tester',
   SubnetA: 'local',
   SubnetB: 'local',
   WorkerSecurityGroup: 'local',
+  AnalyseEnvFunction: 'analyse-env',
+  PrepareSecretsFunction: 'prepare-secrets',
+  AskForSecretFunction: 'ask-for-secret',
+  AllocateResourcesFunction: 'allocate-resources',
+  SmokeTestFunction: 'smoke-test',
+  RecordReleaseFunction: 'record-release',
+  DeployerTaskDefinition: 'deployer',
 };
 
 export function loadDefinition(
@@ -80,6 +91,8 @@ export async function startLocalEngineering(options: {
   /** For the worker processes: CODING_ENGINE, SCRIPTED_ENGINE_FAIL_ATTEMPTS, HEARTBEAT_SECONDS... */
   workerEnv?: Record<string, string>;
   heartbeatLimitSeconds?: number;
+  /** Stop the apps deployed to the local server when the stack stops (default true). */
+  stopDeployedServices?: boolean;
   log?: (line: string) => void;
 }): Promise<LocalEngineering> {
   const { runtime } = options;
@@ -106,8 +119,23 @@ export async function startLocalEngineering(options: {
     workerTasks,
   });
   const documents = new PipelineDocuments(runtime.store);
+  const { inventory, resources } = buildDeploymentResources(runtime);
+  // The local "server": a directory under the data directory, deployed to with connection local.
+  const serversDir = join(options.dataDir, 'servers', 'local');
+  await inventory.ensureLocal(serversDir);
+  const devopsSteps = buildDevopsSteps(runtime, {
+    model: () => buildModels(runtime.config, runtime.cachedSecrets, runtime.logger, runtime.telemetry).agent,
+    gitHost,
+    get pipelines() {
+      if (!pipelines) throw new Error('local pipelines not started');
+      return pipelines;
+    },
+    workerTasks,
+    resources,
+    inventory,
+  });
   const launcher =
-    (worker: 'coding' | 'tester'): LocalTaskLauncher =>
+    (worker: 'coding' | 'tester' | 'deployer'): LocalTaskLauncher =>
     (request) => {
       const token = request.environment.TASK_TOKEN ?? '';
       const job = JSON.parse(request.environment.JOB ?? '{}') as Record<string, unknown>;
@@ -137,10 +165,11 @@ export async function startLocalEngineering(options: {
               const context = (await steps['job-context']({
                 runName,
                 projectId,
-                access: worker === 'tester' ? 'read' : 'write',
+                access: worker === 'coding' ? 'write' : 'read',
               })) as { token: string; cloneUrl: string };
               return { token: context.token, cloneUrl: context.cloneUrl };
             },
+            context: () => devopsSteps['deploy-context']({ runName, projectId }),
             heartbeat: () => local.sendTaskHeartbeat(token).catch(tokenErrors),
             success: (output) => local.sendTaskSuccess(token, output).catch(tokenErrors),
             failure: (error, cause) => local.sendTaskFailure(token, error, cause).catch(tokenErrors),
@@ -160,7 +189,9 @@ export async function startLocalEngineering(options: {
       return { exited, kill: handle.kill };
     };
   const lambdas = Object.fromEntries(
-    Object.entries(steps).filter(([name]) => name !== 'job-context'),
+    Object.entries({ ...steps, ...devopsSteps }).filter(
+      ([name]) => name !== 'job-context' && name !== 'deploy-context',
+    ),
   ) as Record<string, StepHandler>;
   pipelines = new LocalStepFunctions({
     dataDir: join(options.dataDir, 'stepfunctions'),
@@ -172,9 +203,20 @@ export async function startLocalEngineering(options: {
           options.heartbeatLimitSeconds,
         ),
       },
+      devops: {
+        definition: loadDefinition(
+          new URL('../../state-machines/devops.asl.json', import.meta.url).pathname,
+          LOCAL_SUBSTITUTIONS,
+          options.heartbeatLimitSeconds,
+        ),
+      },
     } as never,
     lambdas,
-    tasks: { 'coding-worker': launcher('coding'), tester: launcher('tester') },
+    tasks: {
+      'coding-worker': launcher('coding'),
+      tester: launcher('tester'),
+      deployer: launcher('deployer'),
+    },
     log: (message, fields) => options.log?.(`${message} ${fields ? JSON.stringify(fields) : ''}`),
   });
   const endpoint = await startSfnEndpoint(pipelines, options.sfnPort ?? 0);
@@ -188,6 +230,8 @@ export async function startLocalEngineering(options: {
       for (const group of [...running.keys()]) await workerTasks.stopGroup(group, 'stack stopping');
       await endpoint.close();
       await gitServer.stop();
+      // The local server lives with the stack: its supervised apps stop with it.
+      if (options.stopDeployedServices !== false) await stopLocalServices(serversDir);
     },
   };
 }

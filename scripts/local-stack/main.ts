@@ -1,5 +1,6 @@
 import { ConfigError } from '../../lambdas/config/config.ts';
 import { loadLocalSettings } from './local-config.ts';
+import { missingTools } from './required-tools.ts';
 import { startLocalStack } from './stack.ts';
 import { startTerminalChat } from './terminal-chat.ts';
 
@@ -10,6 +11,11 @@ import { startTerminalChat } from './terminal-chat.ts';
 async function main(): Promise<void> {
   const startedAt = Date.now();
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  const missing = missingTools();
+  if (missing.length > 0) {
+    console.error(['The local stack needs programs that are not installed:', ...missing].join('\n  '));
+    process.exit(1);
+  }
   const settings = loadLocalSettings();
   const stack = await startLocalStack({
     dataDir: settings.dataDir,

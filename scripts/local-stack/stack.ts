@@ -173,6 +173,7 @@ function workerEnvFrom(env: NodeJS.ProcessEnv): Record<string, string> {
     'CODING_ENGINE',
     'SCRIPTED_ENGINE_FAIL_ATTEMPTS',
     'SCRIPTED_ENGINE_HANG',
+    'SCRIPTED_ENGINE_BROKEN_START_BRANCH',
     'HEARTBEAT_SECONDS',
     'CLAUDE_CODE_BIN',
     'CLAUDE_CODE_DIR',

@@ -158,7 +158,7 @@ describe('consumer role', () => {
     expect(actionsOn(consumer, ids.webhookSecret)).toEqual([]);
   });
 
-  it("keeps project secrets with exactly SecretsManagerStore's calls, under this stack's two prefixes only", () => {
+  it("keeps project secrets with exactly SecretsManagerStore's calls, under this stack's four prefixes only", () => {
     const onSecrets = consumer.filter((st) => st.actions.some((a) => a.startsWith('secretsmanager:')));
     const projectSecrets = onSecrets.filter((st) => !isDeepStrictEqual(st.resources, [ref(ids.botToken)]));
     expect(projectSecrets).toHaveLength(1);
@@ -172,8 +172,10 @@ describe('consumer role', () => {
       'secretsmanager:TagResource',
     ]);
     expect(statement?.resources.map(joined).sort()).toEqual([
+      'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/bot-pool/*',
       'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/chat-secrets/*',
       'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/projects/*',
+      'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/servers/*',
     ]);
     // The bot token stays read-only.
     expect(actionsOn(consumer, ids.botToken).sort()).toEqual([

@@ -130,8 +130,10 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/UpdateQueue/Consumer/EngineeringPipeline AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/EngineeringPipeline AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-engineering:*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/Function AwsSolutions-L1',
+      'CodegenOrchestrator/UpdateQueue/Consumer/ProjectSecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/bot-pool/*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/ProjectSecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/chat-secrets/*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/ProjectSecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/projects/*]',
+      'CodegenOrchestrator/UpdateQueue/Consumer/ProjectSecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/servers/*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
     ]);
   });

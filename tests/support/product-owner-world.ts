@@ -1,4 +1,5 @@
 import { UserDirectory } from '../../lambdas/domain/access/user-directory.ts';
+import type { AgentServices } from '../../lambdas/domain/agent/agent-services.ts';
 import type { AgentState } from '../../lambdas/domain/agent/agent-state.ts';
 import { productOwnerCapabilities } from '../../lambdas/domain/agent/capabilities.ts';
 import { type CrashPoints, NO_CRASHES } from '../../lambdas/domain/agent/crash-points.ts';
@@ -9,6 +10,10 @@ import type { IntakeDeps } from '../../lambdas/domain/chat-secrets/secret-intake
 import { CheckpointStore } from '../../lambdas/domain/conversations/checkpoint-store.ts';
 import { ConversationLeases } from '../../lambdas/domain/conversations/conversation-lease.ts';
 import { ToolJournal } from '../../lambdas/domain/conversations/tool-journal.ts';
+import { BotPool } from '../../lambdas/domain/deploys/bot-pool.ts';
+import { DeploymentResources } from '../../lambdas/domain/deploys/deployment-resources.ts';
+import { PortAllocator } from '../../lambdas/domain/deploys/port-allocator.ts';
+import { ServerInventory } from '../../lambdas/domain/deploys/server-inventory.ts';
 import { ProjectRepository } from '../../lambdas/domain/projects/project-repository.ts';
 import { ProjectService } from '../../lambdas/domain/projects/project-service.ts';
 import type { PriceTable } from '../../lambdas/domain/usage/price-table.ts';
@@ -35,6 +40,10 @@ export interface AgentWorld {
   leases: ConversationLeases;
   checkpoints: CheckpointStore<AgentState>;
   journal: ToolJournal;
+  /** Deployment resources, as product-owner-wiring.ts builds them. */
+  servers: ServerInventory;
+  botPool: BotPool;
+  resources: DeploymentResources;
   date: () => Date;
 }
 
@@ -62,14 +71,26 @@ export function agentWorld(options: {
   const store = options.store ?? new MemoryStore({ now: clock.now });
   const secrets = new MemorySecrets();
   const date = () => new Date(clock.now() * 1000);
+  const vault = new ChatSecretVault(secrets);
+  const servers = new ServerInventory(store, secrets, { keyPrefix: 'orchestrator/servers/', now: date });
+  const botPool = new BotPool(store, secrets, { tokenPrefix: 'orchestrator/bot-pool/', now: date });
+  const resources = new DeploymentResources({
+    store,
+    inventory: servers,
+    ports: new PortAllocator(store),
+    pool: botPool,
+  });
   return {
     clock,
     store,
     secrets,
     chat: options.chat,
     directory: new UserDirectory(store),
-    projects: new ProjectService(new ProjectRepository(store), date),
-    vault: new ChatSecretVault(secrets),
+    projects: new ProjectService(new ProjectRepository(store), date, { resources, secrets: vault }),
+    vault,
+    servers,
+    botPool,
+    resources,
     usage: new UsageLedger(store, options.prices ?? {}, date),
     leases: new ConversationLeases(store, LEASE_SECONDS, clock.now),
     checkpoints: new CheckpointStore<AgentState>(store, CHECKPOINT_TTL_SECONDS, clock.now),
@@ -85,6 +106,8 @@ export function productOwnerIn(
     limits?: Partial<AgentLimits>;
     crashPoints?: CrashPoints;
     remainingMs?: () => number | undefined;
+    /** Services besides the world's, e.g. the botLookup add_pool_bot asks. */
+    services?: Partial<AgentServices>;
   } = {},
 ): ProductOwner {
   return new ProductOwner({
@@ -100,6 +123,10 @@ export function productOwnerIn(
       vault: world.vault,
       users: world.directory,
       usage: world.usage,
+      resources: world.resources,
+      servers: world.servers,
+      botPool: world.botPool,
+      ...options.services,
     },
     limits: { ...TEST_LIMITS, ...options.limits },
     crashPoints: options.crashPoints ?? NO_CRASHES,

@@ -50,6 +50,10 @@ const SECRET_STORE_ACTIONS = [
 export const PROJECT_SECRET_FAMILIES = {
   projects: 'one secret per project and key: projects/<projectId>/<KEY>',
   'chat-secrets': 'values sent in chat before they are claimed: chat-secrets/<userId>/<ref>',
+  // Same prefix as the defaults of SERVER_KEYS_SECRETS_PREFIX and BOT_POOL_SECRETS_PREFIX
+  // (resourceSecretPrefixes), so the consumer may keep what admins add.
+  servers: 'one SSH private key per deployment server an admin adds: servers/<serverId>/ssh-key',
+  'bot-pool': 'one token per pool bot an admin adds: bot-pool/<botId>/token',
 } as const;
 
 /**

@@ -24,7 +24,7 @@ try {
   wiring = wireCallbacks(env);
   const job = parseJob(CodingJob, env.JOB);
   const worker = createWorker({
-    engine: engineFromEnv(env),
+    engine: engineFromEnv(env, job),
     repositoryAccess: wiring.repositoryAccess(job, 'write'),
     callbacks: wiring.callbacks,
     git: createGitCli(),

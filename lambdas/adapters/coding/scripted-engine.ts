@@ -13,11 +13,14 @@ import { type ProjectEndpoint, projectFiles } from './scripted-project.ts';
  * Fault setting, for rework tests: `failAttempts: n` (env SCRIPTED_ENGINE_FAIL_ATTEMPTS=n in the
  * workers) makes attempts 1..n write a project whose /health answers 500, so its own tests fail;
  * attempt n+1 writes the correct project. `hang: true` (SCRIPTED_ENGINE_HANG=1) makes it work until
- * it is aborted, as a stuck engine would, for the heartbeat and kill tests.
+ * it is aborted, as a stuck engine would, for the heartbeat and kill tests. `brokenStart: true`
+ * (SCRIPTED_ENGINE_BROKEN_START_BRANCH=<branch>, for jobs on that branch) writes a project whose
+ * tests pass but which exits when started, for the deploy's rollback tests.
  */
 export interface ScriptedEngineOptions {
   failAttempts?: number;
   hang?: boolean;
+  brokenStart?: boolean;
 }
 
 export const SCRIPTED_ENGINE_MODEL_ID = 'scripted-engine';
@@ -27,10 +30,12 @@ export class ScriptedEngine implements CodingEngine {
   readonly name = 'scripted';
   private readonly failAttempts: number;
   private readonly hang: boolean;
+  private readonly brokenStart: boolean;
 
   constructor(options: ScriptedEngineOptions = {}) {
     this.failAttempts = options.failAttempts ?? 0;
     this.hang = options.hang ?? false;
+    this.brokenStart = options.brokenStart ?? false;
   }
 
   async run(task: CodingTask): Promise<CodingResult> {
@@ -48,6 +53,7 @@ export class ScriptedEngine implements CodingEngine {
       endpoints,
       env: envContractFor(task.spec),
       broken,
+      brokenStart: this.brokenStart,
     });
     for (const [path, text] of Object.entries(files)) {
       task.signal?.throwIfAborted();

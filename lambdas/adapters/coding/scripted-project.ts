@@ -19,6 +19,11 @@ export interface ProjectInput {
   env: EnvVariable[];
   /** The fault setting: /health answers 500, so the project's own tests fail. */
   broken: boolean;
+  /**
+   * The other fault setting: tests pass, but started as a program it exits at once (a start-up
+   * bug no unit test sees), so only a deploy's smoke test catches it.
+   */
+  brokenStart?: boolean;
 }
 
 export function projectFiles(input: ProjectInput): Record<string, string> {
@@ -54,7 +59,12 @@ function packageJson({ packageName }: ProjectInput) {
   };
 }
 
-function appSource({ projectName, endpoints, broken }: ProjectInput): string {
+function appSource({ projectName, endpoints, broken, brokenStart }: ProjectInput): string {
+  const start = brokenStart
+    ? `  // Reads a file the release does not ship: fine in tests, fatal on start.
+  throw new Error('Cannot start: config/production.json is missing');`
+    : `  const port = Number(process.env.PORT ?? 3000);
+  createApp().listen(port, () => console.log(\`listening on \${port}\`));`;
   const routes = Object.fromEntries(
     endpoints.map(({ keyword, story }) => [
       `/${keyword}`,
@@ -88,8 +98,7 @@ function send(response, status, body) {
 
 // Started as a program (npm start), not when a test imports it.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const port = Number(process.env.PORT ?? 3000);
-  createApp().listen(port, () => console.log(\`listening on \${port}\`));
+${start}
 }
 `;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CLASSIFY_TOOL } from '../../domain/deploys/env-analysis.ts';
 import type {
   CompletionRequest,
   CompletionResponse,
@@ -7,6 +8,7 @@ import type {
   TokenUsage,
 } from '../../ports/language-model.ts';
 import { type Decision, decideAgentStep, groupsForMessage } from './offline/agent-step.ts';
+import { classifyEnv } from './offline/env-classifier.ts';
 import { clamp } from './offline/replies.ts';
 import { writeSpec } from './offline/spec-writer.ts';
 import { summarise } from './offline/summary.ts';
@@ -44,6 +46,8 @@ export class OfflineModel implements LanguageModel {
     }
     if (request.purpose === 'summary') return [{ type: 'text', text: summarise(request.messages) }];
     if (request.purpose === 'spec') return [{ type: 'text', text: writeSpec(request.messages) }];
+    if (request.purpose === 'env_classification')
+      return [toolUse(request, 0, CLASSIFY_TOOL.name, classifyEnv(request.messages))];
     return render(decideAgentStep(request), request);
   }
 }

@@ -113,7 +113,14 @@ async function route(context: RestContext, request: RestRequest): Promise<Reply>
     if (!content) return [404, { message: 'Not Found' }];
     return [
       200,
-      { type: 'file', encoding: 'base64', path, name: rest.at(-1), size: content.length, content: content.toString('base64') },
+      {
+        type: 'file',
+        encoding: 'base64',
+        path,
+        name: rest.at(-1),
+        size: content.length,
+        content: content.toString('base64'),
+      },
     ];
   }
   if (method === 'PUT' && rest.length === 3 && rest[0] === 'branches' && rest[2] === 'protection') {

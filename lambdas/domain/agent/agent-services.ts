@@ -1,7 +1,11 @@
 import type { ChatChannel } from '../../ports/chat.ts';
 import type { UserDirectory } from '../access/user-directory.ts';
+import type { BotIdentityLookup } from '../chat-secrets/bot-token-verifier.ts';
 import type { ChatSecretVault } from '../chat-secrets/chat-secret-vault.ts';
+import type { BotPool } from '../deploys/bot-pool.ts';
+import type { DeploymentResources } from '../deploys/deployment-resources.ts';
 import type { DevopsService } from '../deploys/devops-service.ts';
+import type { ServerInventory } from '../deploys/server-inventory.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { ProjectService } from '../projects/project-service.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
@@ -16,4 +20,10 @@ export interface AgentServices {
   /** Absent where no pipeline is configured: the tools then say plainly that nothing ran. */
   engineering?: EngineeringService;
   devops?: DevopsService;
+  /** Deployment resources; absent where none are configured: the tools then say so. */
+  resources?: DeploymentResources;
+  servers?: ServerInventory;
+  botPool?: BotPool;
+  /** Asks Telegram whose a bot token is (getMe) before a pool bot is added. */
+  botLookup?: BotIdentityLookup;
 }

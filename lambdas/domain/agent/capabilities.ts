@@ -7,7 +7,7 @@ import { PROJECT_TOOLS } from './tools/project-tools.ts';
 export const CAPABILITY_GROUPS: CapabilityGroup[] = [
   {
     name: 'projects',
-    description: 'create, list and inspect projects; set project secrets',
+    description: 'create, list, inspect and delete projects; set project secrets',
     tools: PROJECT_TOOLS,
   },
   {
@@ -19,7 +19,7 @@ export const CAPABILITY_GROUPS: CapabilityGroup[] = [
   { name: 'usage', description: 'model token usage and cost', tools: USAGE_TOOLS },
   {
     name: 'admin',
-    description: 'users and servers (administrators only)',
+    description: 'users, deployment servers and the bot pool (administrators only)',
     adminOnly: true,
     tools: ADMIN_TOOLS,
   },

@@ -3,6 +3,14 @@ import type { DeployFacts } from '../deploys/devops-service.ts';
 import type { RunFacts } from '../pipelines/engineering-service.ts';
 import type { Project, ProjectStatus } from '../projects/project.ts';
 import { formatUsage, type UsageTotals } from '../usage/usage-ledger.ts';
+import {
+  type AllocationFacts,
+  describeAllocation,
+  describePoolBot,
+  describeServer,
+  type PoolBotFacts,
+  type ServerFacts,
+} from './resource-facts.ts';
 
 /** A project as a tool reports it. */
 export interface ProjectFacts {
@@ -31,7 +39,9 @@ export type ToolResultData =
   | { kind: 'turn_finished' }
   | { kind: 'project_created'; project: ProjectFacts }
   | { kind: 'projects_listed'; projects: ProjectFacts[] }
-  | { kind: 'project_shown'; project: ProjectFacts }
+  /** `allocation`: where the project runs, when it holds deployment resources. */
+  | { kind: 'project_shown'; project: ProjectFacts; allocation?: AllocationFacts }
+  | { kind: 'project_deleted'; project: ProjectName }
   | { kind: 'secret_stored'; project: ProjectName; key: string }
   | { kind: 'secret_awaited'; project: ProjectName; key: string }
   | { kind: 'pipeline_not_available'; pipeline: 'engineering' | 'devops'; project: ProjectName }
@@ -41,7 +51,12 @@ export type ToolResultData =
   | { kind: 'no_runs'; project: ProjectName }
   | { kind: 'nothing_to_approve'; project: ProjectName }
   | { kind: 'users_listed'; users: Array<{ userId: number; displayName?: string }> }
-  | { kind: 'servers_listed'; servers: string[] }
+  | { kind: 'servers_listed'; servers: ServerFacts[] }
+  | { kind: 'server_added'; server: ServerFacts }
+  | { kind: 'server_removed'; serverId: string; host: string }
+  | { kind: 'bot_pool_listed'; bots: PoolBotFacts[] }
+  | { kind: 'pool_bot_added'; bot: PoolBotFacts }
+  | { kind: 'pool_bot_removed'; botId: string; username: string }
   | { kind: 'usage_report'; scope: 'mine' | 'all'; totals: UsageTotals }
   | { kind: 'declined' }
   // The errors: the call did nothing, or failed.
@@ -131,7 +146,11 @@ export function renderToolResult(data: ToolResultData): string {
         ? 'No projects yet.'
         : `Projects (${data.projects.length}):\n${data.projects.map(describeProject).join('\n')}`;
     case 'project_shown':
-      return describeProject(data.project);
+      return data.allocation
+        ? `${describeProject(data.project)}; ${describeAllocation(data.allocation)}`
+        : describeProject(data.project);
+    case 'project_deleted':
+      return `Project ${data.project.name} (id ${data.project.id}) is deleted: its secrets are gone and its server port and pool bot are free again. Its repository is kept.`;
     case 'secret_stored':
       return `Secret ${data.key} stored for ${data.project.name}.`;
     case 'secret_awaited':
@@ -163,7 +182,21 @@ export function renderToolResult(data: ToolResultData): string {
         ? 'No admitted users besides the configured admins.'
         : data.users.map((u) => `${u.userId}${u.displayName ? ` (${u.displayName})` : ''}`).join('\n');
     case 'servers_listed':
-      return 'No servers are registered: server management arrives with the devops pipeline.';
+      return data.servers.length === 0
+        ? 'No servers are registered. An admin adds one with add_server.'
+        : `Servers (${data.servers.length}):\n${data.servers.map(describeServer).join('\n')}`;
+    case 'server_added':
+      return `Server added: ${describeServer(data.server)}. Its SSH key is stored encrypted.`;
+    case 'server_removed':
+      return `Server ${data.serverId} (${data.host}) is removed, with its SSH key.`;
+    case 'bot_pool_listed':
+      return data.bots.length === 0
+        ? 'The bot pool is empty.'
+        : `Pool bots (${data.bots.length}):\n${data.bots.map(describePoolBot).join('\n')}`;
+    case 'pool_bot_added':
+      return `Pool bot added: ${describePoolBot(data.bot)}. Its token is stored encrypted.`;
+    case 'pool_bot_removed':
+      return `Pool bot @${data.username} (id ${data.botId}) is removed, with its token.`;
     case 'usage_report':
       return formatUsage(
         data.scope === 'all' ? 'All users this month' : 'Your usage this month',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SecretStore } from '../../ports/secrets.ts';
+import { SecretNotFoundError, type SecretStore } from '../../ports/secrets.ts';
 import type { Principal } from '../access/access-policy.ts';
 import { notFound } from '../errors.ts';
 import { projectSecretName } from '../projects/project.ts';
@@ -24,6 +24,15 @@ export class ChatSecretVault {
 
   /** Moves a stashed value to a project's secret; only its sender can claim it. */
   async moveToProject(principal: Principal, ref: string, projectId: string, key: string): Promise<void> {
+    await this.claim(principal, ref, (value) => this.storeForProject(projectId, key, value));
+  }
+
+  /**
+   * Hands a stashed value to `use`, which stores it where it belongs (a server's SSH key, a pool
+   * bot's token), and forgets the stash once `use` succeeded; only its sender can claim it. The
+   * value goes no further than `use`: tool results and the transcript keep the ref only.
+   */
+  async claim<T>(principal: Principal, ref: string, use: (value: string) => Promise<T>): Promise<T> {
     if (!/^[0-9a-f]{12}$/.test(ref)) throw notFound(`Secret reference "${ref}"`);
     let value: string;
     try {
@@ -31,12 +40,19 @@ export class ChatSecretVault {
     } catch {
       throw notFound(`Secret reference "${ref}"`);
     }
-    await this.secrets.put(this.prefix + projectSecretName(projectId, key), value);
+    const result = await use(value);
     await this.secrets.delete(this.prefix + stashName(principal.userId, ref));
+    return result;
   }
 
   async storeForProject(projectId: string, key: string, value: string): Promise<void> {
     await this.secrets.put(this.prefix + projectSecretName(projectId, key), value);
+  }
+
+  async deleteForProject(projectId: string, key: string): Promise<void> {
+    await this.secrets.delete(this.prefix + projectSecretName(projectId, key)).catch((error: unknown) => {
+      if (!(error instanceof SecretNotFoundError)) throw error;
+    });
   }
 }
 

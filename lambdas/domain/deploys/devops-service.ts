@@ -35,7 +35,9 @@ export class DevopsService {
    */
   async start(project: Project, chatId: number): Promise<RunRecord> {
     const { pipelines, deploys, builds } = this.deps;
-    const built = (await builds.list(project.id)).filter((b) => b.outcome === 'succeeded' && b.builtCommit).at(-1);
+    const built = (await builds.list(project.id))
+      .filter((b) => b.outcome === 'succeeded' && b.builtCommit)
+      .at(-1);
     if (!built?.builtCommit) throw invalid(`${project.name} has no tested build yet: build it first`);
     const previous = await deploys.list(project.id);
     const number = previous.length + 1;
@@ -84,7 +86,9 @@ export class DevopsService {
       ...(record.commit ? { commit: record.commit } : {}),
       ...(record.url ? { url: record.url } : {}),
       elapsedSeconds: Math.max(0, Math.round((end.getTime() - new Date(run.startedAt).getTime()) / 1000)),
-      ...(request?.runName === record.runName && run.status === 'RUNNING' ? { waitingForSecret: request.key } : {}),
+      ...(request?.runName === record.runName && run.status === 'RUNNING'
+        ? { waitingForSecret: request.key }
+        : {}),
     };
   }
 

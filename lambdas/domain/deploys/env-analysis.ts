@@ -95,10 +95,18 @@ export function reconcile(contract: EnvContract, advice: Map<string, VariableCla
 }
 
 function ruleFor(variable: EnvContract[number]): ClassifiedVariable {
-  const base = { name: variable.name, ...(variable.description ? { description: variable.description } : {}) };
+  const base = {
+    name: variable.name,
+    ...(variable.description ? { description: variable.description } : {}),
+  };
   if (variable.kind === 'config')
-    return { ...base, class: 'config', ...(variable.default !== undefined ? { default: variable.default } : {}) };
-  if (variable.name !== BOT_TOKEN_VARIABLE && GENERATED.test(variable.name)) return { ...base, class: 'generate' };
+    return {
+      ...base,
+      class: 'config',
+      ...(variable.default !== undefined ? { default: variable.default } : {}),
+    };
+  if (variable.name !== BOT_TOKEN_VARIABLE && GENERATED.test(variable.name))
+    return { ...base, class: 'generate' };
   return { ...base, class: 'ask' };
 }
 

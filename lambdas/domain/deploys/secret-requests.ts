@@ -27,7 +27,9 @@ export class SecretRequests {
   ) {}
 
   /** Opens (or replaces: a newer run's question wins) the chat's request. */
-  async open(request: Omit<SecretRequest, 'expiresAt'> & { taskToken: string; ttlSeconds: number }): Promise<void> {
+  async open(
+    request: Omit<SecretRequest, 'expiresAt'> & { taskToken: string; ttlSeconds: number },
+  ): Promise<void> {
     const { ttlSeconds, ...rest } = request;
     const expiresAt = this.nowSeconds() + ttlSeconds;
     await this.store.put('sessions', { ...key(request.chatId), ...rest, expiresAt, version: 0 });
@@ -37,7 +39,13 @@ export class SecretRequests {
   async forChat(chatId: number): Promise<SecretRequest | undefined> {
     const item = await this.store.get('sessions', key(chatId));
     if (!item || item.consumed) return undefined;
-    const { pk: _pk, sk: _sk, taskToken: _t, version: _v, ...request } = item as unknown as StoredRequest & {
+    const {
+      pk: _pk,
+      sk: _sk,
+      taskToken: _t,
+      version: _v,
+      ...request
+    } = item as unknown as StoredRequest & {
       pk: string;
       sk: string;
     };
@@ -48,7 +56,11 @@ export class SecretRequests {
    * Takes the chat's request once: the caller stored the value and now resumes the run with the
    * token. Undefined when it was already taken (a duplicate) or is gone.
    */
-  async consume(chatId: number, projectId: string, secretKey: string): Promise<{ taskToken: string; runName: string } | undefined> {
+  async consume(
+    chatId: number,
+    projectId: string,
+    secretKey: string,
+  ): Promise<{ taskToken: string; runName: string } | undefined> {
     const item = (await this.store.get('sessions', key(chatId))) as unknown as
       | (StoredRequest & { pk: string; sk: string })
       | undefined;

@@ -36,7 +36,12 @@ export class EngineeringService {
    * branch of it. The run name is the idempotency key: a repeated start (a tool call replayed after
    * a crash) finds the same number, so the same name and input, and gets the same run.
    */
-  async start(project: Project, chatId: number, request?: string): Promise<RunRecord> {
+  async start(
+    project: Project,
+    chatId: number,
+    request?: string,
+    options: { deployAfter?: boolean } = {},
+  ): Promise<RunRecord> {
     const { pipelines, runs, documents } = this.deps;
     const previous = await runs.list(project.id);
     const number = previous.length + 1;
@@ -51,6 +56,7 @@ export class EngineeringService {
         number,
         requestRef,
         taskGroup: taskGroupOf(runName),
+        deployAfter: options.deployAfter === true,
       },
     };
     const started = await pipelines.start({ pipeline: 'engineering', name: runName, input });

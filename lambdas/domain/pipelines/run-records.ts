@@ -58,7 +58,10 @@ export class RunRecords {
   }
 
   async get(projectId: string, runName: string): Promise<RunRecord | undefined> {
-    const item = await this.store.get('projects', { pk: `PROJECT#${projectId}`, sk: `${this.prefix}${runName}` });
+    const item = await this.store.get('projects', {
+      pk: `PROJECT#${projectId}`,
+      sk: `${this.prefix}${runName}`,
+    });
     return item ? strip<RunRecord>(item) : undefined;
   }
 

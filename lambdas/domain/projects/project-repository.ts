@@ -36,6 +36,25 @@ export class ProjectRepository {
     await this.store.put('projects', { pk: `PROJECT#${project.id}`, sk: 'META', ...project });
   }
 
+  /**
+   * Forgets the project: every item of its partition (runs, documents, what it holds), its
+   * listing references, and its META item last, so a delete cut short can simply be repeated.
+   */
+  async delete(project: Pick<Project, 'id' | 'ownerId'>): Promise<void> {
+    const pk = `PROJECT#${project.id}`;
+    let cursor: string | undefined;
+    const keys: string[] = [];
+    do {
+      const page = await this.store.query('projects', pk, cursor ? { cursor } : {});
+      keys.push(...page.items.map((i) => i.sk).filter((sk) => sk !== 'META'));
+      cursor = page.cursor;
+    } while (cursor);
+    for (const sk of keys) await this.store.delete('projects', { pk, sk });
+    await this.store.delete('projects', { pk: `OWNER#${project.ownerId}`, sk: pk });
+    await this.store.delete('projects', { pk: 'ALL', sk: pk });
+    await this.store.delete('projects', { pk, sk: 'META' });
+  }
+
   async listByOwner(ownerId: number): Promise<Project[]> {
     return this.listRefs(`OWNER#${ownerId}`);
   }

@@ -15,10 +15,19 @@ import type { ProjectRepository } from './project-repository.ts';
  * their own projects only; admins on all. Another user's project is reported as not found, so
  * its existence does not leak either.
  */
+/** What deleting a project gives back besides its records; absent parts are skipped. */
+export interface ProjectCleanup {
+  /** Its port and pool bot (DeploymentResources). */
+  resources?: { releaseAll(projectId: string): Promise<void> };
+  /** Its secrets (ChatSecretVault), by the keys the project lists. */
+  secrets?: { deleteForProject(projectId: string, key: string): Promise<void> };
+}
+
 export class ProjectService {
   constructor(
     private readonly repository: ProjectRepository,
     private readonly now: () => Date = () => new Date(),
+    private readonly cleanup: ProjectCleanup = {},
   ) {}
 
   async create(principal: Principal, input: { name: string; description: string }, idempotencyKey: string) {
@@ -70,6 +79,19 @@ export class ProjectService {
     };
     await this.repository.save(updated);
     return updated;
+  }
+
+  /**
+   * Deletes a project the principal owns (admins: any): its resources go back, its secrets and
+   * records are deleted, the record itself last, so a delete cut short can be repeated. The
+   * repository the pipeline made is left alone.
+   */
+  async delete(principal: Principal, idOrName: string): Promise<Project> {
+    const project = await this.get(principal, idOrName);
+    await this.cleanup.resources?.releaseAll(project.id);
+    for (const key of project.secretKeys) await this.cleanup.secrets?.deleteForProject(project.id, key);
+    await this.repository.delete(project);
+    return project;
   }
 
   /** Records what a pipeline did to the project (no principal: the caller already checked). */

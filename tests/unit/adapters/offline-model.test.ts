@@ -48,6 +48,23 @@ describe('offline command grammar', () => {
     ['usage of everyone', { kind: 'usage', all: true }],
     ['list users', { kind: 'list_users' }],
     ['servers', { kind: 'list_servers' }],
+    ['add server 203.0.113.5 user deploy', { kind: 'add_server', host: '203.0.113.5', user: 'deploy' }],
+    [
+      'add server deploy.example.com user deploy port 2222 ports 20000-20099',
+      {
+        kind: 'add_server',
+        host: 'deploy.example.com',
+        user: 'deploy',
+        sshPort: 2222,
+        ports: { from: 20000, to: 20099 },
+      },
+    ],
+    ['remove server 203-0-113-5', { kind: 'remove_server', server: '203-0-113-5' }],
+    ['add pool bot', { kind: 'add_pool_bot' }],
+    ['bot pool', { kind: 'bot_pool' }],
+    ['remove pool bot @pool_one_bot', { kind: 'remove_pool_bot', bot: '@pool_one_bot' }],
+    ['delete weather-bot', { kind: 'delete', project: 'weather-bot' }],
+    ['delete project weather-bot', { kind: 'delete', project: 'weather-bot' }],
     ['yes', { kind: 'answer', yes: true }],
     ['No.', { kind: 'answer', yes: false }],
     [

@@ -48,6 +48,8 @@ describe('loadConfig defaults', () => {
       pipelines: { driver: 'none' },
       gitHost: { driver: 'none' },
       projectSecretsPrefix: '',
+      serverKeysPrefix: 'orchestrator/servers/',
+      botPoolSecretsPrefix: 'orchestrator/bot-pool/',
       llm: {
         intent: { provider: 'offline' },
         agent: { provider: 'offline' },

@@ -102,14 +102,20 @@ describe('the Product Owner capabilities', () => {
     expect(new Set(toolNames).size).toBe(toolNames.length);
     expect(toolNames.sort()).toEqual(
       [
+        'add_pool_bot',
+        'add_server',
         'approve_escalation',
         'create_project',
+        'delete_project',
         'finish',
         'get_project',
         'get_usage',
+        'list_bot_pool',
         'list_projects',
         'list_servers',
         'list_users',
+        'remove_pool_bot',
+        'remove_server',
         'request_capabilities',
         'respond_to_user',
         'run_status',

@@ -42,7 +42,22 @@ const bob: Principal = { userId: BOB, role: 'user' };
 const admin: Principal = { userId: ADMIN, role: 'admin' };
 
 const BASE_TOOLS = ['respond_to_user', 'request_capabilities', 'finish'];
-const PROJECT_TOOLS = ['create_project', 'list_projects', 'get_project', 'set_project_secret'];
+const PROJECT_TOOLS = [
+  'create_project',
+  'list_projects',
+  'get_project',
+  'set_project_secret',
+  'delete_project',
+];
+const ADMIN_TOOLS = [
+  'list_users',
+  'list_servers',
+  'add_server',
+  'remove_server',
+  'add_pool_bot',
+  'list_bot_pool',
+  'remove_pool_bot',
+];
 const PRICES = {
   'intent-model': { inputPerMTok: 1, outputPerMTok: 1 },
   'agent-model': { inputPerMTok: 3, outputPerMTok: 15 },
@@ -219,7 +234,7 @@ describe('ProductOwner: capability groups', () => {
 
   it.each([
     { who: 'a user', principal: alice, adminTools: [] },
-    { who: 'an admin', principal: admin, adminTools: ['list_users', 'list_servers'] },
+    { who: 'an admin', principal: admin, adminTools: ADMIN_TOOLS },
   ])(
     'gives $who admin tools only if admin, even when the intent model names the admin group',
     async ({ principal, adminTools }) => {
@@ -263,7 +278,7 @@ describe('ProductOwner: capability groups', () => {
   it.each([
     { who: 'a user', principal: alice, asks: ['deploy'], gains: ['trigger_deploy', 'run_status'] },
     { who: 'a user', principal: alice, asks: ['admin'], gains: [] },
-    { who: 'an admin', principal: admin, asks: ['admin'], gains: ['list_users', 'list_servers'] },
+    { who: 'an admin', principal: admin, asks: ['admin'], gains: ADMIN_TOOLS },
   ])(
     'adds what request_capabilities asks for ($asks by $who) to the next model call',
     async ({ principal, asks, gains }) => {

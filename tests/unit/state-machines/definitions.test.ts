@@ -27,7 +27,7 @@ const load = (name: string) =>
     States: Record<string, State>;
   };
 
-describe.each(['engineering'])('state-machines/%s.asl.json', (name) => {
+describe.each(['engineering', 'devops'])('state-machines/%s.asl.json', (name) => {
   const definition = load(name);
   const states = Object.entries(definition.States);
   const tasks = states.filter(([, s]) => s.Type === 'Task');
@@ -80,25 +80,31 @@ describe.each(['engineering'])('state-machines/%s.asl.json', (name) => {
       const before = states.filter(([, s]) => s.Next === end || s.Catch?.some((c) => c.Next === end));
       expect(before.length, end).toBeGreaterThan(0);
       for (const [stateName, state] of before) {
-        expect(String((state.Parameters?.FunctionName as string) ?? ''), `${stateName} -> ${end}`).toBe(
-          '${NotifyOwnerFunction}',
+        // Starting the deploy hands the telling on to the devops run, which says it started.
+        expect(String((state.Parameters?.FunctionName as string) ?? ''), `${stateName} -> ${end}`).toMatch(
+          /^\$\{(NotifyOwnerFunction|StartDeployFunction)\}$/,
         );
       }
     }
   });
 
   it('passes tokens only through the task token, never a credential or a document field', () => {
-    const text = JSON.stringify(definition);
-    for (const field of [
-      'password',
-      'secret',
-      'privateKey',
-      'githubToken',
-      'botToken',
-      '"spec"',
-      '"report"',
-    ]) {
-      expect(text, field).not.toContain(field);
-    }
+    // Every key a state hands on (Parameters, Payload, ResultSelector) names an id or a reference.
+    const keys: string[] = [];
+    const collect = (value: unknown) => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (value && typeof value === 'object')
+        for (const [key, inner] of Object.entries(value)) {
+          keys.push(key.replace(/\.\$$/, ''));
+          collect(inner);
+        }
+    };
+    for (const [, state] of states)
+      collect([state.Parameters, (state as { ResultSelector?: unknown }).ResultSelector]);
+    const forbidden = /password|secret|private|token|credential|^spec$|^report$|^env$/i;
+    // The task token itself and a boolean about the app's needs are allowed.
+    const allowed = new Set(['taskToken', 'needsBotToken']);
+    expect(keys.filter((key) => forbidden.test(key) && !allowed.has(key))).toEqual([]);
+    expect(JSON.stringify(definition)).not.toMatch(/"(githubToken|botToken|privateKey)"/);
   });
 });

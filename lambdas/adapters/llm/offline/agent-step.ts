@@ -1,12 +1,29 @@
 import { resultData } from '../../../domain/agent/tool-results.ts';
 import type { ChatMessage, CompletionRequest, ToolDefinition } from '../../../ports/language-model.ts';
-import { type Command, GROUPS_FOR, parseCommand, projectNamedWith, THIS_PROJECT } from './commands.ts';
-import { HELP, NOTHING_PENDING, reportEvent, reportResult, USE_THE_BUTTONS, unavailable } from './replies.ts';
+import {
+  type Command,
+  GROUPS_FOR,
+  parseCommand,
+  projectNamedWith,
+  THIS_PROJECT,
+  withoutSecretMarks,
+} from './commands.ts';
+import {
+  HELP,
+  NOTHING_PENDING,
+  PASTE_KEY_FIRST,
+  PASTE_TOKEN_FIRST,
+  reportEvent,
+  reportResult,
+  USE_THE_BUTTONS,
+  unavailable,
+} from './replies.ts';
 import {
   hasTool,
   latestPersonMessage,
   latestProjectIn,
   toolUses,
+  unclaimedSecretOf,
   unclaimedSecrets,
 } from './transcript-data.ts';
 
@@ -37,6 +54,7 @@ const TOOL_GROUP: Readonly<Record<string, string>> = {
   list_projects: 'projects',
   get_project: 'projects',
   set_project_secret: 'projects',
+  delete_project: 'projects',
   start_engineering: 'engineering',
   run_status: 'engineering',
   approve_escalation: 'engineering',
@@ -44,6 +62,11 @@ const TOOL_GROUP: Readonly<Record<string, string>> = {
   get_usage: 'usage',
   list_users: 'admin',
   list_servers: 'admin',
+  add_server: 'admin',
+  remove_server: 'admin',
+  add_pool_bot: 'admin',
+  list_bot_pool: 'admin',
+  remove_pool_bot: 'admin',
 };
 
 export function decideAgentStep(request: CompletionRequest): Decision {
@@ -76,6 +99,11 @@ function fromMessage(request: CompletionRequest, askedForTools: boolean): Decisi
   if (stored) return say(reportEvent(stored));
   const withheld = events.find((e) => e.kind === 'secrets_withheld');
   if (withheld) {
+    // "add server ... user ..." with the key pasted in the same message: the command claims it.
+    const command = parseCommand(withoutSecretMarks(text));
+    if (command.kind === 'add_server' || command.kind === 'add_pool_bot') {
+      return ensureAvailable(plan(command, request), request.tools, askedForTools);
+    }
     // Kept until the person names the project: a secret stored under the wrong one is a leak.
     const project = projectNamedWith(text);
     if (!project) return say(reportEvent(withheld));
@@ -113,7 +141,10 @@ function plan(command: Command, request: CompletionRequest): Decision {
     case 'status':
       return call('get_project', { project: command.project });
     case 'build':
-      return call('start_engineering', { project: command.project });
+      return call('start_engineering', {
+        project: command.project,
+        ...(command.deployAfter ? { deployAfter: true } : {}),
+      });
     case 'deploy':
       return call('trigger_deploy', { project: command.project });
     case 'run_status':
@@ -130,6 +161,27 @@ function plan(command: Command, request: CompletionRequest): Decision {
       return call('list_users');
     case 'list_servers':
       return call('list_servers');
+    // Without a pasted secret there is nothing to add; but whether the person may use the tool
+    // at all is told first (ensureAvailable), so a user is not asked for a key in vain.
+    case 'add_server': {
+      const secretRef = unclaimedSecretOf(request.messages, 'PRIVATE_KEY');
+      if (!secretRef && hasTool(request.tools, 'add_server')) return say(PASTE_KEY_FIRST);
+      const { kind: _kind, ...server } = command;
+      return call('add_server', { ...server, secretRef: secretRef ?? '' });
+    }
+    case 'remove_server':
+      return call('remove_server', { server: command.server });
+    case 'add_pool_bot': {
+      const secretRef = unclaimedSecretOf(request.messages, 'TELEGRAM_BOT_TOKEN');
+      if (!secretRef && hasTool(request.tools, 'add_pool_bot')) return say(PASTE_TOKEN_FIRST);
+      return call('add_pool_bot', { secretRef: secretRef ?? '' });
+    }
+    case 'bot_pool':
+      return call('list_bot_pool');
+    case 'remove_pool_bot':
+      return call('remove_pool_bot', { bot: command.bot });
+    case 'delete':
+      return call('delete_project', { project: command.project });
     case 'answer':
       return say(USE_THE_BUTTONS);
     case 'help':
@@ -159,6 +211,9 @@ export function groupsForMessage(messages: ChatMessage[], offered: readonly stri
   const { text, events } = latestPersonMessage(messages);
   const wanted = new Set<string>();
   if (events.some((e) => e.kind === 'secrets_withheld')) wanted.add('projects');
-  if (events.length === 0) for (const group of GROUPS_FOR[parseCommand(text).kind]) wanted.add(group);
+  // A command typed with a pasted secret ("add server ...", the key below it) needs its tools too.
+  if (events.every((e) => e.kind === 'secrets_withheld')) {
+    for (const group of GROUPS_FOR[parseCommand(withoutSecretMarks(text)).kind]) wanted.add(group);
+  }
   return offered.filter((g) => wanted.has(g));
 }

@@ -7,7 +7,7 @@ export type Command =
   | { kind: 'create'; name: string; description: string }
   | { kind: 'list_projects'; all: boolean }
   | { kind: 'status'; project: string }
-  | { kind: 'build'; project: string }
+  | { kind: 'build'; project: string; deployAfter?: boolean }
   | { kind: 'deploy'; project: string }
   | { kind: 'run_status'; project: string }
   | { kind: 'approve'; project: string }
@@ -16,6 +16,12 @@ export type Command =
   | { kind: 'usage'; all: boolean }
   | { kind: 'list_users' }
   | { kind: 'list_servers' }
+  | { kind: 'add_server'; host: string; user: string; sshPort?: number; ports?: { from: number; to: number } }
+  | { kind: 'remove_server'; server: string }
+  | { kind: 'add_pool_bot' }
+  | { kind: 'bot_pool' }
+  | { kind: 'remove_pool_bot'; bot: string }
+  | { kind: 'delete'; project: string }
   | { kind: 'answer'; yes: boolean }
   | { kind: 'help' };
 
@@ -46,6 +52,10 @@ const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
     (m) => ({ kind: 'status', project: m[1] ?? '' }),
   ],
   [new RegExp(`^build ${NAME}$`, 'i'), (m) => ({ kind: 'build', project: m[1] ?? '' })],
+  [
+    new RegExp(`^build and deploy ${NAME}$`, 'i'),
+    (m) => ({ kind: 'build', project: m[1] ?? '', deployAfter: true }),
+  ],
   [new RegExp(`^deploy ${NAME}$`, 'i'), (m) => ({ kind: 'deploy', project: m[1] ?? '' })],
   [new RegExp(`^approve ${NAME}$`, 'i'), (m) => ({ kind: 'approve', project: m[1] ?? '' })],
   [
@@ -60,6 +70,25 @@ const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
   [/^(?:all usage|usage of (?:everyone|all))$/i, () => ({ kind: 'usage', all: true })],
   [/^(?:list )?users$/i, () => ({ kind: 'list_users' })],
   [/^(?:list )?servers$/i, () => ({ kind: 'list_servers' })],
+  // The SSH key is never part of the command: it is pasted (and taken out of the chat) on its own.
+  [
+    /^add server ([A-Za-z0-9.:-]+) user ([a-z_][a-z0-9_-]*)(?: port (\d{1,5}))?(?: ports (\d{1,5})\s*-\s*(\d{1,5}))?$/i,
+    (m) => ({
+      kind: 'add_server',
+      host: m[1] ?? '',
+      user: m[2] ?? '',
+      ...(m[3] ? { sshPort: Number(m[3]) } : {}),
+      ...(m[4] && m[5] ? { ports: { from: Number(m[4]), to: Number(m[5]) } } : {}),
+    }),
+  ],
+  [
+    /^remove server ([a-z0-9][a-z0-9-]*)$/i,
+    (m) => ({ kind: 'remove_server', server: (m[1] ?? '').toLowerCase() }),
+  ],
+  [/^add (?:a )?(?:pool bot|bot to the pool)$/i, () => ({ kind: 'add_pool_bot' })],
+  [/^(?:list )?(?:the )?(?:bot pool|pool bots)$/i, () => ({ kind: 'bot_pool' })],
+  [/^remove pool bot (@?[A-Za-z0-9_]+)$/i, (m) => ({ kind: 'remove_pool_bot', bot: m[1] ?? '' })],
+  [new RegExp(`^delete(?: project)? ${NAME}$`, 'i'), (m) => ({ kind: 'delete', project: m[1] ?? '' })],
   [/^(?:yes|y|confirm)$/i, () => ({ kind: 'answer', yes: true })],
   [/^(?:no|n|cancel)$/i, () => ({ kind: 'answer', yes: false })],
 ];
@@ -83,6 +112,11 @@ export function parseCommand(text: string): Command {
   return { kind: 'help' };
 }
 
+/** The text a person typed around the secrets taken out of it (their `[secret:<ref> KIND]` marks). */
+export function withoutSecretMarks(text: string): string {
+  return text.replace(/\[secret:[0-9a-f]+ [A-Z_]+\]/g, ' ').trim();
+}
+
 /** The project a message with pasted secrets names ("the token for weather-bot: ..."), if any. */
 export function projectNamedWith(text: string): string | undefined {
   return new RegExp(String.raw`\bfor ${NAME}`, 'i').exec(text)?.[1];
@@ -102,6 +136,12 @@ export const GROUPS_FOR: Record<Command['kind'], string[]> = {
   usage: ['usage'],
   list_users: ['admin'],
   list_servers: ['admin'],
+  add_server: ['admin'],
+  remove_server: ['admin'],
+  add_pool_bot: ['admin'],
+  bot_pool: ['admin'],
+  remove_pool_bot: ['admin'],
+  delete: ['projects'],
   answer: [],
   help: [],
 };

@@ -1,3 +1,4 @@
+import { describeAllocation, describePoolBot, describeServer } from '../../../domain/agent/resource-facts.ts';
 import type { SystemEvent } from '../../../domain/agent/system-events.ts';
 import type { ProjectFacts, ToolResultData } from '../../../domain/agent/tool-results.ts';
 import { formatUsage } from '../../../domain/usage/usage-ledger.ts';
@@ -24,7 +25,10 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
         ? 'You have no projects yet. Say "create project <name>: <what it does>".'
         : [`Projects (${data.projects.length}):`, ...data.projects.map((p) => `- ${describe(p)}`)].join('\n');
     case 'project_shown':
-      return `${describe(data.project)}. What it is: "${data.project.description}"`;
+      return [
+        `${describe(data.project)}. What it is: "${data.project.description}"`,
+        ...(data.allocation ? [`It ${describeAllocation(data.allocation)}.`] : []),
+      ].join('\n');
     case 'secret_stored':
       return `Stored ${data.key} for ${data.project.name}. It is kept encrypted; I never see the value.`;
     case 'secret_awaited':
@@ -47,7 +51,25 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
         ? 'No admitted users besides the configured admins.'
         : data.users.map((u) => `- ${u.userId}${u.displayName ? ` (${u.displayName})` : ''}`).join('\n');
     case 'servers_listed':
-      return data.servers.length === 0 ? 'No servers are registered.' : data.servers.join('\n');
+      return data.servers.length === 0
+        ? 'No servers are registered. Paste a server\'s SSH private key, then say "add server <host> user <name>".'
+        : [`Servers (${data.servers.length}):`, ...data.servers.map((s) => `- ${describeServer(s)}`)].join(
+            '\n',
+          );
+    case 'server_added':
+      return `Added server ${data.server.id} (${data.server.host}, ports ${data.server.portRange.from}-${data.server.portRange.to}). Its SSH key is stored encrypted.`;
+    case 'server_removed':
+      return `Removed server ${data.serverId} (${data.host}) and its SSH key.`;
+    case 'bot_pool_listed':
+      return data.bots.length === 0
+        ? 'The bot pool is empty. Paste a bot token, then say "add pool bot".'
+        : [`Pool bots (${data.bots.length}):`, ...data.bots.map((b) => `- ${describePoolBot(b)}`)].join('\n');
+    case 'pool_bot_added':
+      return `Added @${data.bot.username} to the bot pool. Its token is stored encrypted.`;
+    case 'pool_bot_removed':
+      return `Removed @${data.username} from the bot pool and deleted its token.`;
+    case 'project_deleted':
+      return `Deleted ${data.project.name}: its secrets are gone and its server port and bot are free again. Its repository is kept.`;
     case 'usage_report':
       return formatUsage(data.scope === 'all' ? 'Everyone this month' : 'You this month', data.totals);
     case 'declined':
@@ -65,8 +87,16 @@ export function reportEvent(event: SystemEvent): string {
   switch (event.kind) {
     case 'secret_stored':
       return `Stored ${event.key} for ${event.projectId}. It is kept encrypted; I never see the value.`;
-    case 'secrets_withheld':
-      return `Which project is this for? Say "store secrets for <project>".`;
+    case 'secrets_withheld': {
+      const kinds = new Set(event.secrets.map((s) => s.kind));
+      if (kinds.size === 1 && kinds.has('PRIVATE_KEY')) {
+        return 'I took the SSH key out of the chat and stored it encrypted. Say "add server <host> user <name>" to register the server with it, or "store secrets for <project>".';
+      }
+      const pool = kinds.has('TELEGRAM_BOT_TOKEN')
+        ? ' Admins: "add pool bot" puts a bot token in the bot pool.'
+        : '';
+      return `Which project is this for? Say "store secrets for <project>".${pool}`;
+    }
     case 'pipeline_event':
       return reportPipelineEvent(event.event);
   }
@@ -112,12 +142,21 @@ export const HELP = [
   '- create project <name>: <what it does>, or make me a <something> bot [with ...]',
   '- list my projects',
   '- status of <project>',
-  '- build <project>, deploy <project>, run status of <project>, approve <project>',
+  '- build <project>, deploy <project>, build and deploy <project>, run status of <project>,\n  approve <project>',
   '  ("it" stands for the project we were just talking about)',
   '- set secret <KEY> for <project> (then send the value), or paste a token with "for <project>"',
   '- usage',
+  '- delete <project> (asks first)',
   '- admins: list all projects, users, servers, usage of everyone',
+  "- admins: paste a server's SSH private key, then add server <host> user <name> [port <n>] [ports <from>-<to>];",
+  '  remove server <id>; paste a bot token, then add pool bot; bot pool; remove pool bot <id>',
 ].join('\n');
+
+export const PASTE_KEY_FIRST =
+  'Paste the server\'s SSH private key first (I delete the message and keep the key encrypted), then say "add server <host> user <name>" again.';
+
+export const PASTE_TOKEN_FIRST =
+  'Paste the bot token first (I delete the message and keep it encrypted), then say "add pool bot" again.';
 
 export const USE_THE_BUTTONS = 'Nothing is waiting for a typed answer: use the buttons under a question.';
 

@@ -21,9 +21,12 @@ export function latestPersonMessage(messages: ChatMessage[]): { text: string; ev
   return { text: '', events: [] };
 }
 
+// Results of the calls that claim a pasted secret by its ref (secretRef).
+const CLAIMING_RESULTS: ReadonlySet<string> = new Set(['secret_stored', 'server_added', 'pool_bot_added']);
+
 /**
- * Secrets the person pasted (system notes) that no successful set_project_secret call has
- * claimed yet, each once.
+ * Secrets the person pasted (system notes) that no successful call (set_project_secret,
+ * add_server, add_pool_bot) has claimed yet, each once, oldest first.
  */
 export function unclaimedSecrets(messages: ChatMessage[]): Array<{ ref: string; kind: string }> {
   const withheld = new Map<string, string>();
@@ -34,7 +37,7 @@ export function unclaimedSecrets(messages: ChatMessage[]): Array<{ ref: string; 
         const event = systemEventOf(block);
         if (event?.kind === 'secrets_withheld') for (const s of event.secrets) withheld.set(s.ref, s.kind);
       } else if (block.type === 'tool_use') calls.set(block.id, block);
-      else if (block.type === 'tool_result' && resultData(block)?.kind === 'secret_stored') {
+      else if (block.type === 'tool_result' && CLAIMING_RESULTS.has(resultData(block)?.kind ?? '')) {
         const ref = calls.get(block.toolUseId)?.input.secretRef;
         if (typeof ref === 'string') withheld.delete(ref);
       }
@@ -64,9 +67,18 @@ export function latestProjectIn(messages: ChatMessage[]): string | undefined {
       const block = blocks[j];
       const data = block?.type === 'tool_result' ? resultData(block) : undefined;
       if (!data) continue;
+      // A deleted project is no longer one "it" can mean.
+      if (data.kind === 'project_deleted') return undefined;
       if ('project' in data && typeof data.project === 'object') return data.project.name;
       if (data.kind === 'projects_listed' && data.projects.length === 1) return data.projects[0]?.name;
     }
   }
   return undefined;
+}
+
+/** The latest pasted secret of this kind that nothing has claimed yet. */
+export function unclaimedSecretOf(messages: ChatMessage[], kind: string): string | undefined {
+  return unclaimedSecrets(messages)
+    .filter((s) => s.kind === kind)
+    .at(-1)?.ref;
 }

@@ -13,13 +13,19 @@ export const startEngineering = defineTool({
   input: z.object({
     project: z.string().min(1).max(80),
     request: z.string().min(3).max(4000).optional(),
+    deployAfter: z
+      .boolean()
+      .optional()
+      .describe('Deploy it as soon as it is built and tested (the person asked to build and deploy).'),
   }),
   idempotent: true,
-  async confirmation({ project }, { principal, services }) {
+  async confirmation({ project, deployAfter }, { principal, services }) {
     const target = await services.projects.get(principal, project);
-    return `Start building ${target.name}? This runs the AI engineering pipeline and costs model tokens.`;
+    return deployAfter
+      ? `Start building ${target.name} and deploy it when its tests pass? This runs the AI engineering pipeline, costs model tokens, and changes a running server.`
+      : `Start building ${target.name}? This runs the AI engineering pipeline and costs model tokens.`;
   },
-  async run({ project, request }, { principal, chatId, services }) {
+  async run({ project, request, deployAfter }, { principal, chatId, services }) {
     const target = await services.projects.get(principal, project);
     if (!services.engineering) {
       return {
@@ -27,7 +33,9 @@ export const startEngineering = defineTool({
         projectId: target.id,
       };
     }
-    const run = await services.engineering.start(target, chatId, request);
+    const run = await services.engineering.start(target, chatId, request, {
+      deployAfter: deployAfter === true,
+    });
     await services.projects.markStatus(target.id, 'engineering');
     return {
       result: {

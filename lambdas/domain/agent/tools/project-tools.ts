@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../agent-tool.ts';
+import { allocationFacts } from '../resource-facts.ts';
 import { projectFacts, projectName } from '../tool-results.ts';
 
 const projectRef = z.string().min(1).max(80).describe('Project id or name');
@@ -37,7 +38,33 @@ export const getProject = defineTool({
   idempotent: true,
   async run({ project }, { principal, services }) {
     const found = await services.projects.get(principal, project);
-    return { result: { kind: 'project_shown', project: projectFacts(found) }, projectId: found.id };
+    // Where it runs: the project was resolved for this principal, so it is theirs (or they admin).
+    const allocation = await services.resources?.of(found.id);
+    return {
+      result: {
+        kind: 'project_shown',
+        project: projectFacts(found),
+        ...(allocation ? { allocation: allocationFacts(allocation) } : {}),
+      },
+      projectId: found.id,
+    };
+  },
+});
+
+export const deleteProject = defineTool({
+  name: 'delete_project',
+  description:
+    'Delete a project for good: its secrets and records are deleted, its server port and pool bot freed. ' +
+    'Its repository is kept.',
+  input: z.object({ project: projectRef }),
+  idempotent: true,
+  async confirmation({ project }, { principal, services }) {
+    const target = await services.projects.get(principal, project);
+    return `Delete ${target.name} (id ${target.id}) for good? Its secrets are deleted and its server port and bot freed; the repository is kept.`;
+  },
+  async run({ project }, { principal, services }) {
+    const deleted = await services.projects.delete(principal, project);
+    return { result: { kind: 'project_deleted', project: projectName(deleted) } };
   },
 });
 
@@ -74,4 +101,4 @@ export const setProjectSecret = defineTool({
   },
 });
 
-export const PROJECT_TOOLS = [createProject, listProjects, getProject, setProjectSecret];
+export const PROJECT_TOOLS = [createProject, listProjects, getProject, setProjectSecret, deleteProject];

@@ -57,7 +57,9 @@ export async function analyseEnvStep(
       purpose: 'env_classification',
       system: ENV_PROMPT,
       messages: [{ role: 'user', content: [{ type: 'text', text: JSON.stringify({ contract }) }] }],
-      tools: [{ ...CLASSIFY_TOOL, inputSchema: CLASSIFY_TOOL.inputSchema as unknown as Record<string, unknown> }],
+      tools: [
+        { ...CLASSIFY_TOOL, inputSchema: CLASSIFY_TOOL.inputSchema as unknown as Record<string, unknown> },
+      ],
       toolChoice: { tool: CLASSIFY_TOOL.name },
       maxTokens: 1000,
     });

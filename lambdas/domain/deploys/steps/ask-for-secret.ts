@@ -1,6 +1,10 @@
-import { invalid } from '../../errors.ts';
 import type { QueueProducer } from '../../../ports/queue.ts';
-import { type PipelineEvent, pipelineEventBody, pipelineEventDedupId } from '../../pipelines/pipeline-event.ts';
+import { invalid } from '../../errors.ts';
+import {
+  type PipelineEvent,
+  pipelineEventBody,
+  pipelineEventDedupId,
+} from '../../pipelines/pipeline-event.ts';
 import type { RunRef } from '../../pipelines/steps/run-ref.ts';
 import { SECRET_KEY } from '../../projects/project.ts';
 import type { SecretRequests } from '../secret-requests.ts';

@@ -18,15 +18,15 @@ export async function recordReleaseStep(
 ): Promise<{ changes: string }> {
   const { projectId } = input.run;
   await deps.projects.markStatus(projectId, 'deployed');
-  await deps.deploys.update(projectId, input.run.name, { outcome: 'succeeded', commit: input.commit, url: input.url });
+  await deps.deploys.update(projectId, input.run.name, {
+    outcome: 'succeeded',
+    commit: input.commit,
+    url: input.url,
+  });
   if (input.previousRelease === input.commit) return { changes: 'the same commit again' };
   const builds = await deps.builds.list(projectId);
-  const since = input.previousRelease
-    ? builds.findIndex((b) => b.builtCommit === input.previousRelease)
-    : -1;
-  const newer = builds
-    .slice(since + 1)
-    .filter((b) => b.outcome === 'succeeded' && b.builtCommit);
+  const since = input.previousRelease ? builds.findIndex((b) => b.builtCommit === input.previousRelease) : -1;
+  const newer = builds.slice(since + 1).filter((b) => b.outcome === 'succeeded' && b.builtCommit);
   const summaries: string[] = [];
   for (const build of newer.slice(-3)) {
     const summary = await deps.documents

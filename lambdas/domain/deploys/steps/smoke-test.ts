@@ -28,7 +28,9 @@ export async function smokeTestStep(
   try {
     answer = await deps.probe.get(url.href, 5000);
   } catch (error) {
-    throw new SmokeTestFailed(`${url.href} did not answer (${error instanceof Error ? error.message : 'error'})`);
+    throw new SmokeTestFailed(
+      `${url.href} did not answer (${error instanceof Error ? error.message : 'error'})`,
+    );
   }
   if (answer.status !== 200) throw new SmokeTestFailed(`${url.href} answered ${answer.status}`);
   return { status: answer.status };

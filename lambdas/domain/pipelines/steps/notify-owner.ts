@@ -84,7 +84,9 @@ async function recordDeployOutcome(
   const { projectId, name } = input.run;
   if (input.event === 'started') await deps.projects.markStatus(projectId, 'deploying');
   if (input.event === 'failed' || input.event === 'rolled_back') {
-    await deps.deploys?.update(projectId, name, { outcome: input.event === 'failed' ? 'failed' : 'rolled_back' });
+    await deps.deploys?.update(projectId, name, {
+      outcome: input.event === 'failed' ? 'failed' : 'rolled_back',
+    });
     // A failed deploy changes nothing that serves (or restored what did): the project is as built.
     await deps.projects.markStatus(projectId, input.event === 'rolled_back' ? 'deployed' : 'ready');
   }

@@ -55,9 +55,16 @@ describe('EngineeringService.start', () => {
         number: 1,
         requestRef: 'doc:request:eng-weather-bot-55da0d-1:0',
         taskGroup: expect.stringMatching(/^run-[0-9a-f]{24}$/),
+        deployAfter: false,
       },
     });
     expect(JSON.stringify(run?.input)).not.toContain('daily notifications');
+  });
+
+  it("carries the owner's wish to deploy once built into the run", async () => {
+    await service.start(project, OWNER, undefined, { deployAfter: true });
+    const run = [...pipelines.runs.values()][0];
+    expect((run?.input as { run: { deployAfter: boolean } }).run.deployAfter).toBe(true);
   });
 
   it('gives the next run of the project the next number, on a change request', async () => {
