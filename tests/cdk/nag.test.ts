@@ -105,6 +105,9 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/Engineering/NotifyOwner/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/RecordAttempt/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/RecordAttempt/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Engineering/StartDeploy/DevopsStarts AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-devops:*]',
+      'CodegenOrchestrator/Engineering/StartDeploy/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Engineering/StartDeploy/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/StopWorkers/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/StopWorkers/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -184,8 +187,8 @@ describe('synth with the minimal inputs (CI)', () => {
     const envs = resources
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties.Environment);
-    // The webhook, the consumer, the seven engineering steps and the seven devops steps.
-    expect(envs).toHaveLength(16);
+    // The webhook, the consumer, the eight engineering steps and the seven devops steps.
+    expect(envs).toHaveLength(17);
     for (const env of envs) {
       expect(env?.Variables).toMatchObject({
         ADMIN_TELEGRAM_IDS: '111',

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -13,7 +13,11 @@ import type { TableName } from '../../../lambdas/ports/key-value-store.ts';
 import { METRICS_NAMESPACE } from '../../../lambdas/ports/telemetry.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { DeployerTask } from './deployer-task.ts';
-import type { EngineeringPipeline } from './engineering-pipeline.ts';
+import {
+  devopsStateMachineName,
+  type EngineeringPipeline,
+  stateMachineByName,
+} from './engineering-pipeline.ts';
 import { OrchestratorFunction, type PipelineStateMachine } from './orchestrator-function.ts';
 
 /** The ASL the state machine is deployed from (the local runner executes the same file). */
@@ -93,24 +97,9 @@ export class DevopsPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: DevopsPipelineProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const { engineering, tables, key } = props;
-    this.stateMachineName = `${props.namePrefix}-devops`;
-    const byName = {
-      pipeline: 'devops' as const,
-      stateMachineArn: stack.formatArn({
-        service: 'states',
-        resource: 'stateMachine',
-        resourceName: this.stateMachineName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-      executionArns: stack.formatArn({
-        service: 'states',
-        resource: 'execution',
-        resourceName: `${this.stateMachineName}:*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-    };
+    this.stateMachineName = devopsStateMachineName(props.namePrefix);
+    const byName = stateMachineByName(this, 'devops', this.stateMachineName);
     const secretsPrefix = `${props.namePrefix}/`;
 
     // Every step names the update queue (the config requires QUEUE_URL) and where the deploy's

@@ -472,6 +472,32 @@ export class OrchestratorFunction extends Construct {
   }
 
   /**
+   * Lets the function start runs of a pipeline (states:StartExecution on its state machine) and
+   * read one back (DescribeExecution on its executions: a repeated start answers with the run it
+   * already started), nothing else. Sets PIPELINES_DRIVER=sfn and `<PIPELINE>_STATE_MACHINE_ARN`.
+   */
+  startsRuns(stateMachine: PipelineStateMachine): this {
+    const policy = new Policy(this, `${pascalCase(stateMachine.pipeline)}Starts`, {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'StartRuns',
+          actions: ['states:StartExecution'],
+          resources: [stateMachine.stateMachineArn],
+        }),
+        new PolicyStatement({
+          sid: 'ReadStartedRuns',
+          actions: ['states:DescribeExecution'],
+          resources: [stateMachine.executionArns],
+        }),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    acknowledgeExecutionWildcard(policy, stateMachine);
+    return this.withPipeline(stateMachine);
+  }
+
+  /**
    * Points the git host at the GitHub App: reads its private key (`useSecret`, in
    * GITHUB_APP_KEY_SECRET_ID) and, when the operator configured the App, sets
    * GIT_HOST_DRIVER=github, GITHUB_ORG, GITHUB_APP_ID and GITHUB_INSTALLATION_ID; without it,
