@@ -1,8 +1,10 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { Alarms } from './constructs/alarms.ts';
 import { BotSecrets } from './constructs/bot-secrets.ts';
 import { OperationsDashboard } from './constructs/dashboard.ts';
+import { DevopsPipeline } from './constructs/devops-pipeline.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EngineeringPipeline } from './constructs/engineering-pipeline.ts';
 import { OrchestratorTables } from './constructs/tables.ts';
@@ -16,9 +18,9 @@ export interface OrchestratorStackProps extends StackProps {
 
 /**
  * Telegram -> HTTP API -> webhook Lambda -> SQS FIFO -> consumer Lambda, with the tables, secrets,
- * key, alarms and dashboard around them; the consumer starts engineering pipeline runs (Step
- * Functions with step Lambdas and Fargate workers). Environment-agnostic: synth needs no AWS
- * account.
+ * key, alarms and dashboard around them; the consumer starts engineering pipeline runs and
+ * deploys (two Step Functions state machines with step Lambdas and Fargate workers, the deployer
+ * among them). Environment-agnostic: synth needs no AWS account.
  */
 export class OrchestratorStack extends Stack {
   readonly secrets: BotSecrets;
@@ -26,6 +28,7 @@ export class OrchestratorStack extends Stack {
   readonly frontDoor: TelegramFrontDoor;
   readonly updateQueue: UpdateQueue;
   readonly engineering: EngineeringPipeline;
+  readonly devops: DevopsPipeline;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
@@ -98,6 +101,30 @@ export class OrchestratorStack extends Stack {
     const { engineering } = this;
     updates.consumer.startsPipeline(engineering.ref);
 
+    // The devops pipeline: a tested commit deployed to a server of the inventory by the deployer
+    // (Fargate, Ansible over SSH), checked, rolled back if unhealthy. It shares the engineering
+    // pipeline's notify-owner, stop-workers, worker cluster and GitHub App. The consumer starts
+    // deploys and resumes the ones waiting for a secret the owner sends (SendTaskSuccess).
+    this.devops = new DevopsPipeline(this, 'Devops', {
+      key,
+      logRetention,
+      namePrefix: this.stackName,
+      environment,
+      tables,
+      updateQueue: updates.queue,
+      agentModelId: inputs.bedrockAgentModelId,
+      modelPrices: inputs.modelPrices,
+      userMonthlyBudgetUsd: inputs.userMonthlyBudgetUsd,
+      engineering,
+    });
+    const { devops } = this;
+    updates.consumer.startsPipeline(devops.ref);
+    // No label on the alarm's metric: with one, CloudWatch needs a metric math form of it.
+    const deploysRolledBack = devops.rolledBackFilter.metric({
+      period: Duration.minutes(5),
+      statistic: Stats.SUM,
+    });
+
     this.alarms = new Alarms(this, 'Alarms', {
       key,
       ...(inputs.alarmEmail ? { alarmEmail: inputs.alarmEmail } : {}),
@@ -111,6 +138,7 @@ export class OrchestratorStack extends Stack {
       deadLetterQueue: updates.deadLetterQueue,
       api: frontDoor.api,
       engineeringStateMachine: engineering.stateMachine,
+      devops: { stateMachine: devops.stateMachine, rolledBack: deploysRolledBack },
     });
     const { dashboard } = new OperationsDashboard(this, 'Operations', {
       dashboardName: `${this.stackName}-operations`,
@@ -122,6 +150,11 @@ export class OrchestratorStack extends Stack {
       bedrockModelIds: [inputs.bedrockIntentModelId, inputs.bedrockAgentModelId],
       serviceNames: { webhook: frontDoor.webhook.serviceName, consumer: updates.consumer.serviceName },
       engineering: { stateMachine: engineering.stateMachine, clusterName: engineering.workers.clusterName },
+      devops: {
+        stateMachine: devops.stateMachine,
+        rolledBack: deploysRolledBack.with({ label: 'rolled back' }),
+        steps: Object.fromEntries(Object.entries(devops.steps).map(([name, step]) => [name, step.fn])),
+      },
     });
 
     new CfnOutput(this, 'WebhookUrl', {
@@ -156,6 +189,14 @@ export class OrchestratorStack extends Stack {
     new CfnOutput(this, 'EngineeringStateMachineArn', {
       description: 'The engineering pipeline (Step Functions): its runs, history and redrive',
       value: engineering.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'DevopsStateMachineArn', {
+      description: 'The devops pipeline (Step Functions): deploys, their history and redrive',
+      value: devops.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'DeployerLogGroupName', {
+      description: "The deployer's logs (Ansible output, no secret values): stream deployer/worker/<task id>",
+      value: devops.deployer.logGroup.logGroupName,
     });
     new CfnOutput(this, 'GitHubAppKeySecretArn', {
       description:

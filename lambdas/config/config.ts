@@ -115,6 +115,10 @@ export const envSchema = z.object({
     .string()
     .regex(/^arn:aws[\w-]*:states:/, 'must be a state machine ARN')
     .optional(),
+  DEVOPS_STATE_MACHINE_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:states:/, 'must be a state machine ARN')
+    .optional(),
   GIT_HOST_DRIVER: z.enum(['none', 'github', 'local']).default('none'),
   GITHUB_ORG: z
     .string()
@@ -158,8 +162,14 @@ function crossFieldProblems(source: NodeJS.ProcessEnv): string[] {
   if (queueDriver === 'local-file' && !source.LOCAL_QUEUE_DIR) {
     problems.push('LOCAL_QUEUE_DIR: is required when QUEUE_DRIVER=local-file');
   }
-  if (source.PIPELINES_DRIVER === 'sfn' && !source.ENGINEERING_STATE_MACHINE_ARN) {
-    problems.push('ENGINEERING_STATE_MACHINE_ARN: is required when PIPELINES_DRIVER=sfn');
+  if (
+    source.PIPELINES_DRIVER === 'sfn' &&
+    !source.ENGINEERING_STATE_MACHINE_ARN &&
+    !source.DEVOPS_STATE_MACHINE_ARN
+  ) {
+    problems.push(
+      'ENGINEERING_STATE_MACHINE_ARN (or DEVOPS_STATE_MACHINE_ARN): at least one is required when PIPELINES_DRIVER=sfn',
+    );
   }
   if (source.GIT_HOST_DRIVER === 'github') {
     for (const name of [
@@ -208,7 +218,7 @@ export interface Config {
   pipelines:
     | { driver: 'none' }
     | { driver: 'local' }
-    | { driver: 'sfn'; stateMachineArns: { engineering: string } };
+    | { driver: 'sfn'; stateMachineArns: { engineering?: string; devops?: string } };
   gitHost:
     | { driver: 'none' }
     | { driver: 'local' }
@@ -340,7 +350,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsDriver: env.METRICS_DRIVER,
     pipelines:
       env.PIPELINES_DRIVER === 'sfn'
-        ? { driver: 'sfn', stateMachineArns: { engineering: env.ENGINEERING_STATE_MACHINE_ARN! } }
+        ? {
+            driver: 'sfn',
+            // Each function names the state machines it may use: the deployer's broker only devops.
+            stateMachineArns: {
+              ...(env.ENGINEERING_STATE_MACHINE_ARN
+                ? { engineering: env.ENGINEERING_STATE_MACHINE_ARN }
+                : {}),
+              ...(env.DEVOPS_STATE_MACHINE_ARN ? { devops: env.DEVOPS_STATE_MACHINE_ARN } : {}),
+            },
+          }
         : { driver: env.PIPELINES_DRIVER },
     gitHost:
       env.GIT_HOST_DRIVER === 'github'

@@ -1,6 +1,5 @@
 import { Api } from 'grammy';
 import { EcsWorkerTasks } from '../adapters/aws/ecs-worker-tasks.ts';
-import { StepFunctionsPipelines } from '../adapters/aws/step-functions-pipelines.ts';
 import { GitHubAppHost } from '../adapters/github/github-app-host.ts';
 import { TelegramChat } from '../adapters/telegram/telegram-chat.ts';
 import type { EngineeringStepPorts } from '../app/engineering-steps.ts';
@@ -8,6 +7,7 @@ import type { GitHost } from '../ports/git-host.ts';
 import type { Pipelines } from '../ports/pipelines.ts';
 import type { WorkerTasks } from '../ports/worker-tasks.ts';
 import { buildModels } from './build-models.ts';
+import { pipelinesFromConfig } from './pipelines-from-config.ts';
 import type { Runtime } from './runtime.ts';
 
 /**
@@ -45,12 +45,7 @@ export function engineeringPortsFromEnv(runtime: Runtime): EngineeringStepPorts 
           baseUrl: config.gitHost.apiUrl,
         })
       : undefined;
-  const pipelines: Pipelines | undefined =
-    config.pipelines.driver === 'sfn'
-      ? new StepFunctionsPipelines({
-          stateMachineArns: { engineering: config.pipelines.stateMachineArns.engineering, devops: '' },
-        })
-      : undefined;
+  const pipelines: Pipelines | undefined = runtime.pipelines ?? pipelinesFromConfig(config);
   const workerTasks: WorkerTasks | undefined = config.workerClusterArn
     ? new EcsWorkerTasks(config.workerClusterArn)
     : undefined;

@@ -1,13 +1,23 @@
 import { loadConfig } from '../config/config.ts';
 import { lambdaAdapters } from './lambda-adapters.ts';
 import type { LambdaObservability } from './lambda-observability.ts';
+import { pipelinesFromConfig } from './pipelines-from-config.ts';
 import { assembleRuntime, type Runtime } from './runtime.ts';
 
 /**
- * The Lambda composition root: configuration from the environment, adapters chosen by it, and
- * the logger and metrics the handler's Middy middlewares flush and stamp with the request.
+ * The Lambda composition root: configuration from the environment, adapters chosen by it (the
+ * pipelines too, where configured), and the logger and metrics the handler's Middy middlewares
+ * flush and stamp with the request.
  */
 export function runtimeFromEnv(observability: LambdaObservability): Runtime {
   const config = loadConfig(process.env);
-  return assembleRuntime(config, lambdaAdapters(config, observability.telemetry), observability.logger);
+  const runtime = assembleRuntime(
+    config,
+    lambdaAdapters(config, observability.telemetry),
+    observability.logger,
+  );
+  // The consumer starts and reads runs through it (PIPELINES_DRIVER=sfn and the state machines it
+  // was given); without it the agent's pipeline tools would say nothing can run.
+  const pipelines = pipelinesFromConfig(config);
+  return pipelines ? { ...runtime, pipelines } : runtime;
 }

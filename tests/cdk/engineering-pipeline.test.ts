@@ -42,6 +42,7 @@ const STEPS = [
   'escalate',
   'stop-workers',
   'job-context',
+  'start-deploy',
 ] as const;
 
 beforeAll(() => {
@@ -101,6 +102,7 @@ describe('state machine', () => {
         'RecordAttemptFunction',
         'EscalateFunction',
         'StopWorkersFunction',
+        'StartDeployFunction',
         'Cluster',
         'CodingWorkerTaskDefinition',
         'TesterTaskDefinition',
@@ -118,6 +120,7 @@ describe('state machine', () => {
       RecordAttemptFunction: fn('record-attempt'),
       EscalateFunction: fn('escalate'),
       StopWorkersFunction: fn('stop-workers'),
+      StartDeployFunction: fn('start-deploy'),
       Cluster: arnOf(s.logicalId(workers.cluster)),
       CodingWorkerTaskDefinition: ref(s.logicalId(workers.codingWorker)),
       TesterTaskDefinition: ref(s.logicalId(workers.tester)),
@@ -145,12 +148,20 @@ describe('state machine', () => {
     );
   });
 
-  it('invokes exactly the six step functions it names, by their unqualified ARNs', () => {
+  it('invokes exactly the seven step functions it names, by their unqualified ARNs', () => {
     const invoke = smStatements().filter((st) => st.actions.includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
     expect(invoke[0]?.actions).toEqual(['lambda:InvokeFunction']);
     const expected = (
-      ['notify-owner', 'analyst', 'architect', 'record-attempt', 'escalate', 'stop-workers'] as const
+      [
+        'notify-owner',
+        'analyst',
+        'architect',
+        'record-attempt',
+        'escalate',
+        'stop-workers',
+        'start-deploy',
+      ] as const
     ).map((step) => arnOf(s.logicalId(pipeline().steps[step].fn)));
     expect(sorted(invoke[0]?.resources ?? [])).toEqual(sorted(expected));
     expect(actionsOn(smStatements(), s.logicalId(pipeline().steps['job-context'].fn))).toEqual([]);
@@ -214,6 +225,7 @@ describe('step Lambdas', () => {
       escalate: ['projects', 'sessions'],
       'stop-workers': ['projects'],
       'job-context': ['projects'],
+      'start-deploy': ['projects'],
     };
     for (const step of STEPS) {
       const statements = statementsOf(step);
@@ -282,7 +294,7 @@ describe('step Lambdas', () => {
     ]);
     expect(envOf('job-context').PIPELINES_DRIVER).toBe('sfn');
     expect(joined(envOf('job-context').ENGINEERING_STATE_MACHINE_ARN)).toBe(STATE_MACHINE_ARN);
-    for (const step of STEPS.filter((x) => x !== 'job-context')) {
+    for (const step of STEPS.filter((x) => x !== 'job-context' && x !== 'start-deploy')) {
       expect(
         statementsOf(step)
           .flatMap((st) => st.actions)
@@ -290,6 +302,28 @@ describe('step Lambdas', () => {
         step,
       ).toEqual([]);
     }
+  });
+
+  it('lets start-deploy start devops runs and read them back, and nothing else of Step Functions', () => {
+    const devops = 'CodegenOrchestrator-devops';
+    const onStates = statementsOf('start-deploy').filter((st) =>
+      st.actions.some((a) => a.startsWith('states:')),
+    );
+    expect(onStates.map((st) => ({ actions: st.actions, resources: st.resources.map(joined) }))).toEqual([
+      {
+        actions: ['states:StartExecution'],
+        resources: [`arn:aws:states:eu-west-1:<AWS::AccountId>:stateMachine:${devops}`],
+      },
+      {
+        actions: ['states:DescribeExecution'],
+        resources: [`arn:aws:states:eu-west-1:<AWS::AccountId>:execution:${devops}:*`],
+      },
+    ]);
+    expect(envOf('start-deploy').PIPELINES_DRIVER).toBe('sfn');
+    expect(joined(envOf('start-deploy').DEVOPS_STATE_MACHINE_ARN)).toBe(
+      `arn:aws:states:eu-west-1:<AWS::AccountId>:stateMachine:${devops}`,
+    );
+    expect(envOf('start-deploy').ENGINEERING_STATE_MACHINE_ARN).toBeUndefined();
   });
 
   it('lets notify-owner send to the update queue, escalate read the bot token, the analyst call the agent model', () => {
@@ -357,12 +391,16 @@ describe('consumer: startsPipeline', () => {
   });
 
   it('starts, lists and reads runs of this state machine and answers escalations with SendTaskSuccess', () => {
-    const onStates = consumer.filter((st) => st.actions.some((a) => a.startsWith('states:')));
+    // Without the devops pipeline's own (devops-pipeline.test.ts), whose SendTaskSuccess is the last.
+    const onStates = consumer
+      .filter((st) => st.actions.some((a) => a.startsWith('states:')))
+      .filter((st) => !st.resources.some((r) => joined(r).includes('CodegenOrchestrator-devops')));
     expect(
       onStates.map((st) => ({ actions: [...st.actions].sort(), resources: st.resources.map(joined) })),
     ).toEqual([
       { actions: ['states:ListExecutions', 'states:StartExecution'], resources: [STATE_MACHINE_ARN] },
       { actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [EXECUTION_ARNS] },
+      { actions: ['states:SendTaskSuccess'], resources: ['*'] },
       { actions: ['states:SendTaskSuccess'], resources: ['*'] },
     ]);
   });
@@ -455,6 +493,8 @@ describe('Fargate workers', () => {
     const images = Object.entries(manifest.dockerImages);
     expect(images.map(([, image]) => image.source.dockerFile).sort()).toEqual([
       'containers/coding-worker/Dockerfile',
+      // The devops pipeline's deployer, built the same way (devops-pipeline.test.ts).
+      'containers/deployer/Dockerfile',
       'containers/tester/Dockerfile',
     ]);
     for (const [hash, image] of images) {
@@ -641,7 +681,12 @@ describe('without a GitHub App', () => {
         ref(other.logicalId(other.stack.engineering.githubAppKey)),
       );
     }
-    other.template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    // With the devops pipeline, whose env analysis and deployer's broker have no git host either.
+    other.template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    for (const step of ['analyse-env', 'deploy-context'] as const) {
+      const fn = other.template.toJSON().Resources[other.logicalId(other.stack.devops.steps[step].fn)];
+      expect(fn.Properties.Environment.Variables.GIT_HOST_DRIVER, step).toBe('none');
+    }
     expect(listInfos(other)).toContainEqual(expect.stringMatching(/^No GitHub App/));
     expect(listInfos(s)).toEqual([]);
   });

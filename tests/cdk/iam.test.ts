@@ -276,7 +276,7 @@ describe('consumer role', () => {
     ]);
   });
 
-  it('starts, lists and reads engineering runs and answers escalations (startsPipeline), nothing more of Step Functions', () => {
+  it('starts, lists and reads engineering and devops runs and answers waiting tasks (startsPipeline), nothing more of Step Functions', () => {
     const name = 'CodegenOrchestrator-engineering';
     const onStates = consumer.filter((st) => st.actions.some((a) => a.startsWith('states:')));
     expect(
@@ -291,6 +291,16 @@ describe('consumer role', () => {
         resources: [`arn:aws:states:eu-west-1:<AWS::AccountId>:execution:${name}:*`],
       },
       // A task token is its own credential: SendTaskSuccess takes no resource.
+      { actions: ['states:SendTaskSuccess'], resources: ['*'] },
+      // The same for the devops pipeline: deploys started, and resumed with a secret the owner sent.
+      {
+        actions: ['states:ListExecutions', 'states:StartExecution'],
+        resources: ['arn:aws:states:eu-west-1:<AWS::AccountId>:stateMachine:CodegenOrchestrator-devops'],
+      },
+      {
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: ['arn:aws:states:eu-west-1:<AWS::AccountId>:execution:CodegenOrchestrator-devops:*'],
+      },
       { actions: ['states:SendTaskSuccess'], resources: ['*'] },
     ]);
     // It never fails a task, stops a run or starts one elsewhere.

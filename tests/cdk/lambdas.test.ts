@@ -293,6 +293,46 @@ describe('Lambda functions', () => {
     }
   });
 
+  it.each([
+    'analyse-env',
+    'prepare-secrets',
+    'ask-for-secret',
+    'allocate-resources',
+    'smoke-test',
+    'record-release',
+    'deploy-context',
+  ] as const)("sets an environment the devops %s step's config schema accepts", (step) => {
+    const config = loadConfig(deployedEnv(s.logicalId(s.stack.devops.steps[step].fn)));
+    // Each step is told the physical name of the tables it may use (smoke-test uses none).
+    if (step === 'ask-for-secret') {
+      expect(config.tableNames).toMatchObject({ sessions: `${ids.sessions}-physical` });
+    } else if (step !== 'smoke-test') {
+      expect(config.tableNames).toMatchObject({ projects: `${ids.projects}-physical` });
+    }
+    expect(config.projectSecretsPrefix).toBe('CodegenOrchestrator/');
+    // The deployer's broker checks the run is still going: the devops state machine, and only it.
+    expect(config.pipelines).toEqual(
+      step === 'deploy-context'
+        ? {
+            driver: 'sfn',
+            stateMachineArns: {
+              devops: 'arn:aws:states:eu-west-1:123456789012:stateMachine:CodegenOrchestrator-devops',
+            },
+          }
+        : { driver: 'none' },
+    );
+  });
+
+  it('gives the consumer both state machines', () => {
+    expect(loadConfig(deployedEnv(ids.consumer)).pipelines).toEqual({
+      driver: 'sfn',
+      stateMachineArns: {
+        engineering: 'arn:aws:states:eu-west-1:123456789012:stateMachine:CodegenOrchestrator-engineering',
+        devops: 'arn:aws:states:eu-west-1:123456789012:stateMachine:CodegenOrchestrator-devops',
+      },
+    });
+  });
+
   it('sets GitHub App settings the architect and the token broker config schema accept', () => {
     const other = synthesize({
       context: { ...TEST_CONTEXT, githubOrg: 'acme', githubAppId: '42', githubInstallationId: '4242' },

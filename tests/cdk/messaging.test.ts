@@ -417,8 +417,9 @@ describe('dashboard', () => {
     expect(charted('Updates given up')).toEqual(
       consumer('UpdateFailedPermanently', 'UpdateDeadLettered', 'ModelThrottled'),
     );
-    // Every metric the Lambdas count is on the dashboard, and only those.
-    expect(product).toHaveLength(7);
+    // Every metric the Lambdas count is on the dashboard, and only those (beside the devops
+    // rolled-back count, a log metric filter with no service: devops-pipeline.test.ts).
+    expect(product.filter((w) => !w.properties.title?.startsWith('Rolled back'))).toHaveLength(7);
     for (const name of METRIC_NAMES) {
       expect(body, name).toContain(`\\"${name}\\"`);
     }

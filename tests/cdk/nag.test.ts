@@ -65,6 +65,31 @@ describe('cdk-nag AwsSolutions', () => {
     const core = listAcknowledgements(built.app).filter(isCdkCoreAck);
     expect(core.map((a) => `${a.path} ${a.id}`).sort()).toEqual(CDK_CORE_ACKS);
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual([
+      'CodegenOrchestrator/Devops/AllocateResources/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Devops/AllocateResources/ProjectSecretKey AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/projects/*/TELEGRAM_BOT_TOKEN-??????]',
+      'CodegenOrchestrator/Devops/AllocateResources/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Devops/AnalyseEnv/BedrockModels AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0]',
+      'CodegenOrchestrator/Devops/AnalyseEnv/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Devops/AnalyseEnv/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Devops/AskForSecret/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Devops/AskForSecret/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Devops/DeployContext/DeploySecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/bot-pool/*/token-??????]',
+      'CodegenOrchestrator/Devops/DeployContext/DeploySecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/projects/*]',
+      'CodegenOrchestrator/Devops/DeployContext/DeploySecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/servers/*/ssh-key-??????]',
+      'CodegenOrchestrator/Devops/DeployContext/DevopsRuns AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-devops:*]',
+      'CodegenOrchestrator/Devops/DeployContext/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Devops/DeployContext/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Devops/Deployer/TaskDefinition AwsSolutions-ECS2',
+      'CodegenOrchestrator/Devops/Deployer/TaskDefinition/ExecutionRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Devops/Deployer/TaskDefinition/TaskRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Devops/PrepareSecrets/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Devops/PrepareSecrets/ProjectSecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/projects/*]',
+      'CodegenOrchestrator/Devops/PrepareSecrets/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Devops/RecordRelease/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Devops/RecordRelease/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Devops/SmokeTest/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Devops/SmokeTest/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Devops/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/Analyst/BedrockModels AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0]',
       'CodegenOrchestrator/Engineering/Analyst/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/Analyst/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -80,6 +105,9 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/Engineering/NotifyOwner/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/RecordAttempt/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/RecordAttempt/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Engineering/StartDeploy/DevopsStarts AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-devops:*]',
+      'CodegenOrchestrator/Engineering/StartDeploy/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Engineering/StartDeploy/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/StopWorkers/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/StopWorkers/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -100,6 +128,8 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/Secrets/WebhookSecret AwsSolutions-SMG4',
       'CodegenOrchestrator/UpdateQueue/Consumer/BedrockModels AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/amazon.nova-lite-v1:0]',
       'CodegenOrchestrator/UpdateQueue/Consumer/BedrockModels AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0]',
+      'CodegenOrchestrator/UpdateQueue/Consumer/DevopsPipeline AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/UpdateQueue/Consumer/DevopsPipeline AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-devops:*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/EngineeringPipeline AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/EngineeringPipeline AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-engineering:*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/Function AwsSolutions-L1',
@@ -157,8 +187,8 @@ describe('synth with the minimal inputs (CI)', () => {
     const envs = resources
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties.Environment);
-    // The webhook, the consumer and the seven engineering steps.
-    expect(envs).toHaveLength(9);
+    // The webhook, the consumer, the eight engineering steps and the seven devops steps.
+    expect(envs).toHaveLength(17);
     for (const env of envs) {
       expect(env?.Variables).toMatchObject({
         ADMIN_TELEGRAM_IDS: '111',

@@ -48,6 +48,11 @@ export interface AlarmsProps {
   api: IHttpApi;
   /** The engineering pipeline: a failed or timed-out run means a build nobody finished. */
   engineeringStateMachine: IStateMachine;
+  /**
+   * The devops pipeline, and the count of its deploys that ended rolled back (the execution logs'
+   * metric filter): a failed deploy, a rolled-back release, a run that hit its limit.
+   */
+  devops: { stateMachine: IStateMachine; rolledBack: IMetric };
 }
 
 interface AlarmSpec {
@@ -225,6 +230,30 @@ export class Alarms extends Construct {
         description:
           'An engineering pipeline run hit its 48-hour limit: nobody was told by the pipeline itself. Check for workers that never reported and tasks still running in the worker cluster.',
         metric: props.engineeringStateMachine.metricTimedOut(FIVE_MINUTES_SUM),
+        threshold: 1,
+        comparison: AT_LEAST,
+      },
+      {
+        id: 'DevopsExecutionsFailed',
+        description:
+          "A deploy failed (a step errored after its retries, a secret never came, or the release was rolled back): the owner was told. The execution's history names the failed state; the deployer's own log is in the deployer log group under deployer/worker/<task id>.",
+        metric: props.devops.stateMachine.metricFailed(FIVE_MINUTES_SUM),
+        threshold: 1,
+        comparison: AT_LEAST,
+      },
+      {
+        id: 'DevopsExecutionsTimedOut',
+        description:
+          'A deploy hit its 48-hour limit: nobody was told by the pipeline itself. Check for deployer tasks still running in the worker cluster and for a server that stopped answering SSH.',
+        metric: props.devops.stateMachine.metricTimedOut(FIVE_MINUTES_SUM),
+        threshold: 1,
+        comparison: AT_LEAST,
+      },
+      {
+        id: 'DevopsDeployRolledBack',
+        description:
+          "A new release failed its checks and the previous release was restored (the run ended in the 'Rolled back' state): the service still answers, on the old version. Read the run's 'Check the health' or 'Deploy the release' state for the cause.",
+        metric: props.devops.rolledBack,
         threshold: 1,
         comparison: AT_LEAST,
       },

@@ -30,6 +30,8 @@ export interface OperationsDashboardProps {
   serviceNames: { webhook: string; consumer: string };
   /** The engineering pipeline's state machine and the cluster its workers run in. */
   engineering: { stateMachine: IStateMachine; clusterName: string };
+  /** The devops pipeline: its runs, the rolled-back count, and its step Lambdas. */
+  devops: { stateMachine: IStateMachine; rolledBack: IMetric; steps: Record<string, IFunction> };
 }
 
 const PERIOD = { period: Duration.minutes(1) };
@@ -126,6 +128,38 @@ export class OperationsDashboard extends Construct {
     );
     this.addProductOwnerRow(props.serviceNames);
     this.addEngineeringRow(props.engineering);
+    this.addDevopsRow(props.devops);
+  }
+
+  /** Deploys by outcome (rolled back among the failed), and the step Lambdas' errors. */
+  private addDevopsRow({ stateMachine, rolledBack, steps }: OperationsDashboardProps['devops']): void {
+    const runs = PRODUCT_PERIOD;
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          '## DevOps pipeline\nDeploys (env analysis → secrets → server and port → deployer on Fargate → health check, rollback on failure)',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Deploys (per 5 min)',
+        [
+          stateMachine.metricStarted({ ...runs, label: 'started' }),
+          stateMachine.metricSucceeded({ ...runs, label: 'live' }),
+          stateMachine.metricFailed({ ...runs, label: 'failed (rolled back included)' }),
+          stateMachine.metricTimedOut({ ...runs, label: 'timed out' }),
+        ],
+        runs.period,
+      ),
+      graph('Rolled back (per 5 min)', [rolledBack], runs.period),
+      graph(
+        'DevOps step errors (per 5 min)',
+        Object.entries(steps).map(([name, fn]) => fn.metricErrors({ ...runs, label: name })),
+        runs.period,
+      ),
+    );
   }
 
   /** Pipeline runs by outcome, and the Fargate workers running (Container Insights). */

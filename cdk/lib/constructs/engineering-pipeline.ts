@@ -29,6 +29,7 @@ export const ENGINEERING_STEPS = [
   'escalate',
   'stop-workers',
   'job-context',
+  'start-deploy',
 ] as const;
 export type EngineeringStep = (typeof ENGINEERING_STEPS)[number];
 
@@ -41,7 +42,38 @@ const STEP_TIMEOUTS: Record<EngineeringStep, Duration> = {
   escalate: Duration.seconds(30),
   'stop-workers': Duration.seconds(50),
   'job-context': Duration.seconds(30),
+  'start-deploy': Duration.seconds(30),
 };
+
+/** The devops state machine's name under the stack name (the engineering run starts deploys). */
+export const devopsStateMachineName = (prefix: string) => `${prefix}-devops`;
+
+/**
+ * A pipeline's state machine by its (fixed) name, for grants: no reference to the resource, so
+ * functions it calls, or a pipeline built before it, may be granted on it without a cycle.
+ */
+export function stateMachineByName(
+  scope: Construct,
+  pipeline: PipelineStateMachine['pipeline'],
+  stateMachineName: string,
+): PipelineStateMachine {
+  const stack = Stack.of(scope);
+  return {
+    pipeline,
+    stateMachineArn: stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+    executionArns: stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  };
+}
 
 /** Secret name of the GitHub App's private key under the stack name. */
 export const githubAppKeySecretName = (prefix: string) => `${prefix}/github/app-private-key`;
@@ -79,27 +111,16 @@ export class EngineeringPipeline extends Construct {
   readonly steps: Record<EngineeringStep, OrchestratorFunction>;
   readonly workers: WorkerCluster;
   readonly githubAppKey: Secret;
+  /** The GitHub App the key belongs to, if the operator configured one (the devops steps use it too). */
+  readonly github: GitHubAppSettings | undefined;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: EngineeringPipelineProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.stateMachineName = `${props.namePrefix}-engineering`;
-    const byName = {
-      stateMachineArn: stack.formatArn({
-        service: 'states',
-        resource: 'stateMachine',
-        resourceName: this.stateMachineName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-      executionArns: stack.formatArn({
-        service: 'states',
-        resource: 'execution',
-        resourceName: `${this.stateMachineName}:*`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      }),
-    };
+    const byName = stateMachineByName(this, 'engineering', this.stateMachineName);
 
+    this.github = props.github;
     this.githubAppKey = new Secret(this, 'GitHubAppPrivateKey', {
       secretName: githubAppKeySecretName(props.namePrefix),
       description:
@@ -158,6 +179,11 @@ export class EngineeringPipeline extends Construct {
         'projects',
         'read',
       ),
+      // "build and deploy it": starts the devops run once the build is green (by name: the devops
+      // pipeline is built after this one and shares its functions).
+      'start-deploy': step('start-deploy', 'starts the deploy of a green build')
+        .useTable(projects, 'projects', 'readWrite')
+        .startsRuns(stateMachineByName(this, 'devops', devopsStateMachineName(props.namePrefix))),
       'job-context': step('job-context', 'token broker of the workers')
         .useTable(projects, 'projects', 'read')
         .usesGitHubApp(props.github, this.githubAppKey)
@@ -189,6 +215,7 @@ export class EngineeringPipeline extends Construct {
       RecordAttemptFunction: this.steps['record-attempt'],
       EscalateFunction: this.steps.escalate,
       StopWorkersFunction: this.steps['stop-workers'],
+      StartDeployFunction: this.steps['start-deploy'],
     };
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: this.stateMachineName,

@@ -13,6 +13,7 @@ import { DEFAULT_PRICES } from '../../../lambdas/config/config.ts';
 import { tableSpec } from '../../../lambdas/config/tables.ts';
 import type { ModelPrice } from '../../../lambdas/domain/usage/price-table.ts';
 import type { TableName } from '../../../lambdas/ports/key-value-store.ts';
+import type { PipelineName } from '../../../lambdas/ports/pipelines.ts';
 import { lambdaEsbuildOptions, toNodejsBundling } from '../bundling/esbuild-options.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { bedrockInvokeStatements, parseBedrockModelId } from './bedrock-model-arns.ts';
@@ -55,6 +56,58 @@ export const PROJECT_SECRET_FAMILIES = {
   'bot-pool': 'one token per pool bot an admin adds: bot-pool/<botId>/token',
 } as const;
 
+/**
+ * The secrets a deploy uses, under the stack's secrets prefix: what people give and the deploy
+ * generates (`projects/<projectId>/<KEY>`), the SSH key of each server an admin adds
+ * (`servers/<serverId>/ssh-key`) and the token of each pool bot (`bot-pool/<botId>/token`).
+ * `envVar`: where the Lambdas' config reads the family's prefix.
+ */
+export const DEPLOY_SECRET_FAMILIES = {
+  projects: { path: 'projects/', readPattern: 'projects/*', envVar: undefined },
+  servers: {
+    path: 'servers/',
+    readPattern: 'servers/*/ssh-key-??????',
+    envVar: 'SERVER_KEYS_SECRETS_PREFIX',
+  },
+  botPool: {
+    path: 'bot-pool/',
+    readPattern: 'bot-pool/*/token-??????',
+    envVar: 'BOT_POOL_SECRETS_PREFIX',
+  },
+} as const;
+
+function assertSecretsPrefix(prefix: string): void {
+  if (Token.isUnresolved(prefix) || !/^([A-Za-z0-9_+=.@-]+\/)+$/.test(prefix)) {
+    throw new Error(`Secrets prefix "${prefix}" must be literal path segments ending in /`);
+  }
+}
+
+/** A secret ARN pattern under the prefix (every secret ARN ends in `-` and 6 random characters). */
+function secretArnUnder(prefix: string, path: string): string {
+  return `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${prefix}${path}`;
+}
+
+/** The stack key, used only by Secrets Manager on the caller's behalf. */
+function secretsManagerKeyStatement(key: IKey, actions: string[]): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'UseTheStackKeyThroughSecretsManager',
+    actions,
+    resources: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+  });
+}
+
+function acknowledgeSecretWildcard(policy: Policy, prefix: string, path: string): void {
+  Validations.of(policy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}${path}]`,
+    reason: `Secrets under ${prefix}${path.split('/')[0]}/ are created at run time (one per project key, server or pool bot), so their names are unknown at deploy time and every secret ARN ends in a random suffix; the wildcard stays inside this stack's prefix and that one family.`,
+  });
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}
+
 export interface OrchestratorFunctionProps {
   /** Entry file, relative to the repository root; it exports `handler`. */
   entry: string;
@@ -89,6 +142,8 @@ export interface BedrockModels {
  * dependency cycle.
  */
 export interface PipelineStateMachine {
+  /** Which pipeline it runs: names the env var (`<PIPELINE>_STATE_MACHINE_ARN`) and the policy. */
+  pipeline: PipelineName;
   /** `arn:...:stateMachine:<name>` */
   stateMachineArn: string;
   /** `arn:...:execution:<name>:*`: every execution of it. */
@@ -359,13 +414,14 @@ export class OrchestratorFunction extends Construct {
   }
 
   /**
-   * What the consumer's Step Functions driver calls on the engineering pipeline: StartExecution
-   * and ListExecutions on the state machine, DescribeExecution and GetExecutionHistory on its
-   * executions, and SendTaskSuccess, with which the owner's escalation buttons answer a waiting
-   * task token. Sets PIPELINES_DRIVER=sfn and ENGINEERING_STATE_MACHINE_ARN.
+   * What the consumer's Step Functions driver calls on a pipeline: StartExecution and
+   * ListExecutions on the state machine, DescribeExecution and GetExecutionHistory on its
+   * executions, and SendTaskSuccess, with which the owner answers a waiting task token (the
+   * escalation buttons, a secret a deploy waits for). Sets PIPELINES_DRIVER=sfn and
+   * `<PIPELINE>_STATE_MACHINE_ARN`.
    */
   startsPipeline(stateMachine: PipelineStateMachine): this {
-    const policy = new Policy(this, 'EngineeringPipeline', {
+    const policy = new Policy(this, `${pascalCase(stateMachine.pipeline)}Pipeline`, {
       roles: [this.role],
       statements: [
         new PolicyStatement({
@@ -397,14 +453,40 @@ export class OrchestratorFunction extends Construct {
   /**
    * Lets the function check that a run is still going (states:DescribeExecution on the state
    * machine's executions, nothing else) and sets PIPELINES_DRIVER=sfn and
-   * ENGINEERING_STATE_MACHINE_ARN.
+   * `<PIPELINE>_STATE_MACHINE_ARN`.
    */
   describesPipelineRuns(stateMachine: PipelineStateMachine): this {
-    const policy = new Policy(this, 'EngineeringRuns', {
+    const policy = new Policy(this, `${pascalCase(stateMachine.pipeline)}Runs`, {
       roles: [this.role],
       statements: [
         new PolicyStatement({
           sid: 'DescribeRuns',
+          actions: ['states:DescribeExecution'],
+          resources: [stateMachine.executionArns],
+        }),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    acknowledgeExecutionWildcard(policy, stateMachine);
+    return this.withPipeline(stateMachine);
+  }
+
+  /**
+   * Lets the function start runs of a pipeline (states:StartExecution on its state machine) and
+   * read one back (DescribeExecution on its executions: a repeated start answers with the run it
+   * already started), nothing else. Sets PIPELINES_DRIVER=sfn and `<PIPELINE>_STATE_MACHINE_ARN`.
+   */
+  startsRuns(stateMachine: PipelineStateMachine): this {
+    const policy = new Policy(this, `${pascalCase(stateMachine.pipeline)}Starts`, {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'StartRuns',
+          actions: ['states:StartExecution'],
+          resources: [stateMachine.stateMachineArn],
+        }),
+        new PolicyStatement({
+          sid: 'ReadStartedRuns',
           actions: ['states:DescribeExecution'],
           resources: [stateMachine.executionArns],
         }),
@@ -474,6 +556,94 @@ export class OrchestratorFunction extends Construct {
   }
 
   /**
+   * Names where the deploy's secrets live, with no permission on them: PROJECT_SECRETS_PREFIX,
+   * and SERVER_KEYS_SECRETS_PREFIX and BOT_POOL_SECRETS_PREFIX under it (DEPLOY_SECRET_FAMILIES).
+   * Every devops step builds the deployment resources, which compute secret names from these.
+   */
+  namesDeploySecrets(prefix: string): this {
+    assertSecretsPrefix(prefix);
+    this.fn.addEnvironment('PROJECT_SECRETS_PREFIX', prefix);
+    for (const family of Object.values(DEPLOY_SECRET_FAMILIES)) {
+      if (family.envVar) this.fn.addEnvironment(family.envVar, `${prefix}${family.path}`);
+    }
+    return this;
+  }
+
+  /**
+   * The devops secrets step: SecretsManagerStore's get, put, create (with the stack key and tags)
+   * and restore of a secret pending deletion, on `<prefix>projects/*` only (never delete, never
+   * the server keys or pool tokens), and the KMS calls Secrets Manager makes for it. Sets
+   * SECRETS_KMS_KEY_ID and the names of namesDeploySecrets.
+   */
+  generatesProjectSecrets(prefix: string, key: IKey): this {
+    this.namesDeploySecrets(prefix);
+    const projects = secretArnUnder(prefix, `${DEPLOY_SECRET_FAMILIES.projects.path}*`);
+    const policy = new Policy(this, 'ProjectSecrets', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'GenerateProjectSecrets',
+          actions: SECRET_STORE_ACTIONS.filter((action) => action !== 'secretsmanager:DeleteSecret'),
+          resources: [projects],
+        }),
+        secretsManagerKeyStatement(key, ['kms:GenerateDataKey', 'kms:Decrypt']),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    acknowledgeSecretWildcard(policy, prefix, `${DEPLOY_SECRET_FAMILIES.projects.path}*`);
+    this.fn.addEnvironment('SECRETS_KMS_KEY_ID', key.keyArn);
+    return this;
+  }
+
+  /**
+   * Lets the function read (GetSecretValue, nothing else) one secret key of every project,
+   * `<prefix>projects/<id>/<secretKey>`, e.g. whether the person gave their own bot token.
+   */
+  readsProjectSecretKey(prefix: string, key: IKey, secretKey: string): this {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(secretKey)) throw new Error(`"${secretKey}" is not a secret key`);
+    this.namesDeploySecrets(prefix);
+    const path = `${DEPLOY_SECRET_FAMILIES.projects.path}*/${secretKey}-??????`;
+    const policy = new Policy(this, 'ProjectSecretKey', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: `Read${pascalCase(secretKey.toLowerCase().replaceAll('_', '-'))}OfProjects`,
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secretArnUnder(prefix, path)],
+        }),
+        secretsManagerKeyStatement(key, ['kms:Decrypt']),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    acknowledgeSecretWildcard(policy, prefix, path);
+    return this;
+  }
+
+  /**
+   * The deployer's broker: GetSecretValue (nothing else) on the project secrets, the servers' SSH
+   * keys and the pool bots' tokens under `prefix`, and kms:Decrypt through Secrets Manager. Sets
+   * the names of namesDeploySecrets.
+   */
+  readsDeploySecrets(prefix: string, key: IKey): this {
+    this.namesDeploySecrets(prefix);
+    const paths = Object.values(DEPLOY_SECRET_FAMILIES).map((family) => family.readPattern);
+    const policy = new Policy(this, 'DeploySecrets', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'ReadDeploySecrets',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: paths.map((path) => secretArnUnder(prefix, path)),
+        }),
+        secretsManagerKeyStatement(key, ['kms:Decrypt']),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    for (const path of paths) acknowledgeSecretWildcard(policy, prefix, path);
+    return this;
+  }
+
+  /**
    * Passes the operator's model prices (USD per million tokens) in LLM_PRICES, over the built-in
    * table of lambdas/config (DEFAULT_PRICES), and the default monthly budget per user in
    * USER_MONTHLY_BUDGET_USD. Warns at synth about a configured model neither prices: its usage
@@ -509,7 +679,10 @@ export class OrchestratorFunction extends Construct {
   private withPipeline(stateMachine: PipelineStateMachine): this {
     if (stateMachine.dependable) this.fn.node.addDependency(stateMachine.dependable);
     this.fn.addEnvironment('PIPELINES_DRIVER', 'sfn');
-    this.fn.addEnvironment('ENGINEERING_STATE_MACHINE_ARN', stateMachine.stateMachineArn);
+    this.fn.addEnvironment(
+      `${stateMachine.pipeline.toUpperCase()}_STATE_MACHINE_ARN`,
+      stateMachine.stateMachineArn,
+    );
     return this;
   }
 

@@ -118,7 +118,7 @@ export class WorkerCluster extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const common = { PIPELINES_DRIVER: 'sfn', JOB_CONTEXT_FUNCTION: props.jobContext.functionName };
-    this.codingWorker = this.workerTask('CodingWorker', {
+    this.codingWorker = workerTaskDefinition(this, 'CodingWorker', {
       dockerfile: 'containers/coding-worker/Dockerfile',
       size: WORKER_SIZES.codingWorker,
       logGroup,
@@ -154,7 +154,7 @@ export class WorkerCluster extends Construct {
         'bedrock:ListInferenceProfiles (Claude Code calls it at start on Bedrock) is a list action with no resource-level permissions, so AWS requires Resource "*"; it reads profile metadata, not models.',
     });
 
-    this.tester = this.workerTask('Tester', {
+    this.tester = workerTaskDefinition(this, 'Tester', {
       dockerfile: 'containers/tester/Dockerfile',
       size: WORKER_SIZES.tester,
       logGroup,
@@ -168,72 +168,87 @@ export class WorkerCluster extends Construct {
   get passedRoles() {
     return [this.codingWorker, this.tester].flatMap((task) => [task.taskRole, task.obtainExecutionRole()]);
   }
+}
 
-  private workerTask(
-    id: string,
-    options: {
-      dockerfile: string;
-      size: { cpu: number; memoryLimitMiB: number };
-      logGroup: LogGroup;
-      streamPrefix: string;
-      environment: Record<string, string>;
-      jobContext: IFunction;
+/** What a worker task definition is built from (see workerTaskDefinition). */
+export interface WorkerTaskOptions {
+  /** Relative to the repository root, the image's build context. */
+  dockerfile: string;
+  size: { cpu: number; memoryLimitMiB: number };
+  logGroup: LogGroup;
+  streamPrefix: string;
+  environment: Record<string, string>;
+  /** The one function the task may invoke: the broker it gets its job's context from. */
+  jobContext: IFunction;
+  /** Why the container's environment holds no secret (cdk-nag AwsSolutions-ECS2). */
+  environmentReason?: string;
+}
+
+const WORKER_ENVIRONMENT_REASON =
+  'The environment holds no secret: the driver name, the token broker function name, the coding engine and its model id. The task token and job arrive as per-run overrides; repository tokens come from the broker at run time.';
+
+/**
+ * An arm64 Fargate task definition of one container named `worker`, built from a Dockerfile of
+ * this repository, logging to `logGroup`, whose task role may report with its task token and
+ * invoke its broker and nothing else (callers add what a worker needs beyond that).
+ */
+export function workerTaskDefinition(
+  scope: Construct,
+  id: string,
+  options: WorkerTaskOptions,
+): FargateTaskDefinition {
+  const task = new FargateTaskDefinition(scope, id, {
+    ...options.size,
+    runtimePlatform: {
+      cpuArchitecture: CpuArchitecture.ARM64,
+      operatingSystemFamily: OperatingSystemFamily.LINUX,
     },
-  ): FargateTaskDefinition {
-    const task = new FargateTaskDefinition(this, id, {
-      ...options.size,
-      runtimePlatform: {
-        cpuArchitecture: CpuArchitecture.ARM64,
-        operatingSystemFamily: OperatingSystemFamily.LINUX,
-      },
+  });
+  task.addContainer(WORKER_CONTAINER_NAME, {
+    containerName: WORKER_CONTAINER_NAME,
+    // Built from the repository root (the workers share lambdas/ code); no Docker at synth time.
+    image: ContainerImage.fromAsset(REPO_ROOT, {
+      file: options.dockerfile,
+      // A copy: CDK appends its own entries (the output directory, `!<Dockerfile>`) to this list.
+      exclude: [...IMAGE_CONTEXT_EXCLUDES],
+      platform: Platform.LINUX_ARM64,
+    }),
+    environment: options.environment,
+    logging: LogDrivers.awsLogs({ logGroup: options.logGroup, streamPrefix: options.streamPrefix }),
+  });
+  // The worker reports with its task token and asks the token broker; nothing else.
+  task.addToTaskRolePolicy(
+    new PolicyStatement({
+      sid: 'ReportWithTaskToken',
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      resources: ['*'],
+    }),
+  );
+  task.addToTaskRolePolicy(
+    new PolicyStatement({
+      sid: 'AskTheTokenBroker',
+      actions: ['lambda:InvokeFunction'],
+      resources: [options.jobContext.functionArn],
+    }),
+  );
+  const taskPolicy = task.taskRole.node.tryFindChild('DefaultPolicy');
+  if (taskPolicy) {
+    Validations.of(taskPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: SEND_TASK_REASON,
     });
-    task.addContainer(WORKER_CONTAINER_NAME, {
-      containerName: WORKER_CONTAINER_NAME,
-      // Built from the repository root (the workers share lambdas/ code); no Docker at synth time.
-      image: ContainerImage.fromAsset(REPO_ROOT, {
-        file: options.dockerfile,
-        // A copy: CDK appends its own entries (the output directory, `!<Dockerfile>`) to this list.
-        exclude: [...IMAGE_CONTEXT_EXCLUDES],
-        platform: Platform.LINUX_ARM64,
-      }),
-      environment: options.environment,
-      logging: LogDrivers.awsLogs({ logGroup: options.logGroup, streamPrefix: options.streamPrefix }),
-    });
-    // The worker reports with its task token and asks the token broker; nothing else.
-    task.addToTaskRolePolicy(
-      new PolicyStatement({
-        sid: 'ReportWithTaskToken',
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-        resources: ['*'],
-      }),
-    );
-    task.addToTaskRolePolicy(
-      new PolicyStatement({
-        sid: 'AskTheTokenBroker',
-        actions: ['lambda:InvokeFunction'],
-        resources: [options.jobContext.functionArn],
-      }),
-    );
-    const taskPolicy = task.taskRole.node.tryFindChild('DefaultPolicy');
-    if (taskPolicy) {
-      Validations.of(taskPolicy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: SEND_TASK_REASON,
-      });
-    }
-    Validations.of(task).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        'The environment holds no secret: the driver name, the token broker function name, the coding engine and its model id. The task token and job arrive as per-run overrides; repository tokens come from the broker at run time.',
-    });
-    const executionPolicy = task.obtainExecutionRole().node.tryFindChild('DefaultPolicy');
-    if (executionPolicy) {
-      Validations.of(executionPolicy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only ecr:GetAuthorizationToken uses Resource "*" (it has no resource-level permissions); pulling the image layers is limited to the asset repository and logging to the workers log group.',
-      });
-    }
-    return task;
   }
+  Validations.of(task).acknowledge({
+    id: 'AwsSolutions-ECS2',
+    reason: options.environmentReason ?? WORKER_ENVIRONMENT_REASON,
+  });
+  const executionPolicy = task.obtainExecutionRole().node.tryFindChild('DefaultPolicy');
+  if (executionPolicy) {
+    Validations.of(executionPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only ecr:GetAuthorizationToken uses Resource "*" (it has no resource-level permissions); pulling the image layers is limited to the asset repository and logging to the task’s own log group.',
+    });
+  }
+  return task;
 }

@@ -28,7 +28,8 @@ import { fromWireHistoryEvent, type WireHistoryEvent } from '../local/step-funct
 import { sameJson } from '../local/step-functions/same-json.ts';
 
 export interface StepFunctionsPipelinesOptions {
-  stateMachineArns: Record<PipelineName, string>;
+  /** The state machine of each pipeline this process may use (from ENGINEERING_/DEVOPS_STATE_MACHINE_ARN). */
+  stateMachineArns: Partial<Record<PipelineName, string>>;
   client?: SFNClient;
 }
 
@@ -37,7 +38,7 @@ const PAGE = 1000;
 
 /** Pipelines port on Step Functions Standard: one state machine per pipeline. */
 export class StepFunctionsPipelines implements Pipelines {
-  private readonly arns: Record<PipelineName, string>;
+  private readonly arns: Partial<Record<PipelineName, string>>;
   private readonly client: SFNClient;
 
   constructor(options: StepFunctionsPipelinesOptions) {
@@ -46,7 +47,7 @@ export class StepFunctionsPipelines implements Pipelines {
   }
 
   async start(request: StartRunRequest): Promise<RunSummary> {
-    const stateMachineArn = this.arns[request.pipeline];
+    const stateMachineArn = this.arnOf(request.pipeline);
     try {
       const started = await this.client.send(
         new StartExecutionCommand({
@@ -87,7 +88,7 @@ export class StepFunctionsPipelines implements Pipelines {
     // ListExecutions is already newest first; it has no name filter, so page until enough match.
     do {
       const page = await this.client.send(
-        new ListExecutionsCommand({ stateMachineArn: this.arns[pipeline], maxResults: PAGE, nextToken }),
+        new ListExecutionsCommand({ stateMachineArn: this.arnOf(pipeline), maxResults: PAGE, nextToken }),
       );
       for (const item of page.executions ?? []) {
         if (options.namePrefix && !item.name?.startsWith(options.namePrefix)) continue;
@@ -157,8 +158,19 @@ export class StepFunctionsPipelines implements Pipelines {
     };
   }
 
+  /** The configured state machine of a pipeline; a clear error where this process has none. */
+  private arnOf(pipeline: PipelineName): string {
+    const arn = this.arns[pipeline];
+    if (!arn) {
+      throw new Error(
+        `No state machine is configured for the ${pipeline} pipeline (${pipeline.toUpperCase()}_STATE_MACHINE_ARN)`,
+      );
+    }
+    return arn;
+  }
+
   private pipelineOf(stateMachineArn: string | undefined): PipelineName {
-    const entry = Object.entries(this.arns).find(([, arn]) => arn === stateMachineArn);
+    const entry = Object.entries(this.arns).find(([, arn]) => arn && arn === stateMachineArn);
     if (!entry) throw new Error(`State machine ${stateMachineArn} is not one of the configured pipelines`);
     return entry[0] as PipelineName;
   }

@@ -525,6 +525,30 @@ describe('loadConfig: pipelines and the git host', () => {
     });
   });
 
+  it('reads the devops state machine alone, as the deployer broker gets it', () => {
+    // Act
+    const config = loadConfig({
+      ...base,
+      PIPELINES_DRIVER: 'sfn',
+      DEVOPS_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:devops',
+    });
+
+    // Assess
+    expect(config.pipelines).toEqual({
+      driver: 'sfn',
+      stateMachineArns: { devops: 'arn:aws:states:eu-west-1:123456789012:stateMachine:devops' },
+    });
+  });
+
+  it('refuses a devops state machine ARN that is not one', () => {
+    // Act
+    const loading = () =>
+      loadConfig({ ...base, PIPELINES_DRIVER: 'sfn', DEVOPS_STATE_MACHINE_ARN: 'devops' });
+
+    // Assess
+    expect(loading).toThrow(/DEVOPS_STATE_MACHINE_ARN: must be a state machine ARN/);
+  });
+
   it('names every missing GitHub App setting, and the missing state machine, at once', () => {
     // Act
     const loading = () =>

@@ -1,0 +1,3 @@
+import { devopsStepHandler } from './devops-step-handler.ts';
+
+export const handler = devopsStepHandler('ask-for-secret');
