@@ -64,7 +64,7 @@ describe('EngineeringService.start', () => {
   it("carries the owner's wish to deploy once built into the run", async () => {
     await service.start(project, OWNER, undefined, { deployAfter: true });
     const run = [...pipelines.runs.values()][0];
-    expect((run?.input as { run: { deployAfter: boolean } }).run.deployAfter).toBe(true);
+    expect((run?.input as { run?: { deployAfter?: boolean } } | undefined)?.run?.deployAfter).toBe(true);
   });
 
   it('gives the next run of the project the next number, on a change request', async () => {
