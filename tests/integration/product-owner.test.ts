@@ -191,10 +191,11 @@ describe('Product Owner on the local stack (offline model)', () => {
     await harness.waitForReplies(ALICE, 5);
     await harness.press(ALICE, confirm);
     await harness.settle();
+    // It ran once: the deploy was tried, and refused because nothing is built yet.
     const ran = resultsIn(await transcript(harness, ALICE)).filter(
-      (r) => r.kind === 'pipeline_not_available',
+      (r) => r.kind === 'failed' && JSON.stringify(r).includes('no tested build yet'),
     );
-    expect(ran).toEqual([expect.objectContaining({ pipeline: 'devops' })]);
+    expect(ran).toHaveLength(1);
     expect(texts(harness, ALICE).slice(5)).toEqual([MESSAGES.buttonStale]);
   });
 
