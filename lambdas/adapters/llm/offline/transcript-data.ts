@@ -65,6 +65,11 @@ export function latestProjectIn(messages: ChatMessage[]): string | undefined {
     const blocks = messages[i]?.content ?? [];
     for (let j = blocks.length - 1; j >= 0; j--) {
       const block = blocks[j];
+      // What the system reported last (a run of a project moved on, a secret stored) is about a
+      // project too: "it" is that one. Its id names it as well as its name does.
+      const event = block?.type === 'system_note' ? systemEventOf(block) : undefined;
+      if (event?.kind === 'pipeline_event') return event.event.projectId;
+      if (event?.kind === 'secret_stored') return event.projectId;
       const data = block?.type === 'tool_result' ? resultData(block) : undefined;
       if (!data) continue;
       // A deleted project is no longer one "it" can mean.
