@@ -25,13 +25,20 @@ export function jsonLogger(worker: string): Logger {
 export function wireCallbacks(env: NodeJS.ProcessEnv): {
   callbacks: WorkerCallbacks;
   repositoryAccess(job: { runName: string; repository: string }, access: TokenAccess): RepositoryAccess;
+  /** Stops the work: SIGTERM / SIGINT, or over IPC the parent going away. */
+  stopped: AbortSignal;
   close(): void;
 } {
   const taskToken = env.TASK_TOKEN ?? '';
   delete env.TASK_TOKEN;
   if (env.TASK_CALLBACKS === 'ipc') {
     const channel = ipcChannel();
-    return { ...channel, repositoryAccess: () => channel.repositoryAccess };
+    return {
+      ...channel,
+      repositoryAccess: () => channel.repositoryAccess,
+      // An orphan (its runner killed with SIGKILL) stops at once rather than at its next heartbeat.
+      stopped: AbortSignal.any([terminationSignal(), channel.lost]),
+    };
   }
   if (!taskToken) throw new Error('TASK_TOKEN is not set');
   // Deployed: the job-context Lambda (JOB_CONTEXT_FUNCTION, set by CDK); else an HTTP broker.
@@ -41,6 +48,7 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
     return {
       callbacks: sfnCallbacks(taskToken),
       repositoryAccess: (job, access) => lambdaTokenBroker({ client, functionName, ...job, access }),
+      stopped: terminationSignal(),
       close() {},
     };
   }
@@ -49,6 +57,7 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
   return {
     callbacks: sfnCallbacks(taskToken),
     repositoryAccess: (job, access) => httpTokenBroker({ url: brokerUrl, taskToken, ...job, access }),
+    stopped: terminationSignal(),
     close() {},
   };
 }
