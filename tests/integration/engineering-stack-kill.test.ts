@@ -49,8 +49,9 @@ function taskCounts(history: RunHistoryEvent[]): Record<string, { entered: numbe
   for (const event of history) {
     if (event.type === 'TaskStateEntered') {
       current = event.stateName ?? '';
-      const count = (counts[current] ??= { entered: 0, succeeded: 0 });
+      const count = counts[current] ?? { entered: 0, succeeded: 0 };
       count.entered++;
+      counts[current] = count;
     } else if (event.type === 'TaskSucceeded') {
       const count = counts[current];
       if (count) count.succeeded++;
@@ -103,7 +104,8 @@ describe('the local stack under kill -9 during Developer', () => {
         CODING_ENGINE: 'scripted',
         HEARTBEAT_SECONDS: '1',
       };
-      const first = await startStackProcess({ ...env, SCRIPTED_ENGINE_HANG: '1' });
+      // No heartbeat during the test: a worker cut off from its parent must notice by itself.
+      const first = await startStackProcess({ ...env, SCRIPTED_ENGINE_HANG: '1', HEARTBEAT_SECONDS: '600' });
       children.push(first.child);
       const token = await new EncryptedFileSecretStore({ dir: join(dataDir, 'secrets') }).get(
         SECRET_NAMES.botToken,
@@ -149,6 +151,8 @@ describe('the local stack under kill -9 during Developer', () => {
           const entry = (await journal())['Write the code#1'];
           return entry?.status === 'pending' ? entry.pid : undefined;
         }, 30_000);
+        // Well into its work (loaded, cloned, the engine running), not still starting up.
+        await new Promise((r) => setTimeout(r, 4_000));
       }
 
       // Act: kill -9 the stack's process group mid-Developer; start it again, engine now finishing
@@ -158,6 +162,10 @@ describe('the local stack under kill -9 during Developer', () => {
       const orphan = before?.status === 'pending' ? (before.pid ?? 0) : 0;
       if (orphan) workers.push(orphan);
       const orphanAfterKill = orphan > 0 && alive(orphan);
+      // Before the restart (whose resume would kill it): the orphan stops by itself.
+      const orphanStopped = orphan
+        ? await waitFor(async () => (alive(orphan) ? undefined : true), 10_000).catch(() => false)
+        : true;
       const queue = JSON.parse(await readFile(join(dataDir, 'queue', 'queue.json'), 'utf8')) as {
         messages: Array<{ invisibleUntil: number }>;
       };
@@ -184,7 +192,7 @@ describe('the local stack under kill -9 during Developer', () => {
 
       // Assess: the orphan stopped by itself; the run succeeded; nothing finished ran twice
       if (waitForWorker) expect(orphanAfterKill).toBe(true);
-      if (orphan) await waitFor(async () => (alive(orphan) ? undefined : true), 15_000);
+      expect(orphanStopped).toBe(true);
       expect(stale).toBe('invalid');
       if (inFlightAtKill > 0) expect(second.output()).toContain(`took back ${inFlightAtKill} message(s)`);
       const [summary] = await pipelines.list('engineering');
@@ -199,8 +207,14 @@ describe('the local stack under kill -9 during Developer', () => {
       expect(after?.token).not.toBe(before?.status === 'pending' ? before.token : undefined);
       // One success message, with a link the restarted git host serves, in well under the old 6 min.
       const texts = (await sent()).map((r) => r.message?.text ?? '');
-      expect(texts.filter((t) => t.startsWith('Built weather-bot'))).toHaveLength(1);
-      expect(texts.filter((t) => t.startsWith('The build of weather-bot'))).toHaveLength(1);
+      expect(
+        texts.filter((t) => t.startsWith('Built weather-bot')),
+        JSON.stringify(texts),
+      ).toHaveLength(1);
+      expect(
+        texts.filter((t) => t.startsWith('The build of weather-bot')),
+        JSON.stringify(texts),
+      ).toHaveLength(1);
       const url = /(http:\/\/127\.0\.0\.1:\d+\/local\/weather-bot-[0-9a-f]{6})/.exec(
         built.message?.text ?? '',
       )?.[1];
@@ -212,8 +226,14 @@ describe('the local stack under kill -9 during Developer', () => {
       const bare = join(dataDir, 'git', 'local', `${repoName}.git`);
       const { stdout: log } = await run('git', ['--git-dir', bare, 'log', '--format=%s%n%b%x00', 'main']);
       const commits = log.split('\0').map((c) => c.trim());
-      expect(commits.filter((c) => c.startsWith('Scaffold'))).toHaveLength(1);
-      expect(commits.filter((c) => c.includes(`Run: ${runName}, attempt 1`))).toHaveLength(1);
+      expect(
+        commits.filter((c) => c.startsWith('Scaffold')),
+        log,
+      ).toHaveLength(1);
+      expect(
+        commits.filter((c) => c.includes(`Run: ${runName}, attempt 1`)),
+        log,
+      ).toHaveLength(1);
       // The repository's tests pass on a fresh clone.
       const clone = await mkdtemp(join(tmpdir(), 'stack-kill-clone-'));
       try {
