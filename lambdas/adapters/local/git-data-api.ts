@@ -275,6 +275,8 @@ async function commitJson(request: GitDataRequest, sha: string) {
 }
 
 async function getRef(request: GitDataRequest, ref: string): Promise<Reply> {
+  // A ref name only: `heads/main~1` names a commit, not a ref.
+  if (!(await validRefName(request, ref))) return notFound;
   const sha = await refTarget(request.gitDir, ref);
   return sha ? [200, refJson(request, ref, sha)] : notFound;
 }
