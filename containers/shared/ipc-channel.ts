@@ -10,6 +10,11 @@ import type { RepositoryAccess, WorkerCallbacks } from './types.ts';
  * parent -> worker: { id, ok: true, value? } | { id, ok: false, error: 'timed_out' | 'invalid' | <message> }
  * `token` answers `value: { token, cloneUrl }`; `context` the deployer's DeployContext (validated
  * by the caller).
+ *
+ * When the channel closes (the parent died, e.g. a kill -9 of the local stack) the task token
+ * can no longer be used: every pending and later request fails with TaskTokenError('invalid'),
+ * and `lost` fires, so the orphaned worker stops instead of working on for nobody. A restarted
+ * runner starts the step again with a new token.
  */
 export interface IpcRequest {
   id: number;
@@ -33,6 +38,8 @@ export function ipcChannel(channel: NodeJS.Process = process): {
   repositoryAccess: RepositoryAccess;
   /** The parent's answer to `context`, unvalidated. */
   context(): Promise<unknown>;
+  /** Aborted (with a TaskTokenError) when the parent is gone. */
+  lost: AbortSignal;
   close(): void;
 } {
   const send = channel.send?.bind(channel);
@@ -49,11 +56,27 @@ export function ipcChannel(channel: NodeJS.Process = process): {
     else waiting.reject(new IpcError(message.error));
   };
   channel.on('message', onMessage);
+  const lost = new AbortController();
+  const onDisconnect = () => {
+    const error = new TaskTokenError('invalid');
+    lost.abort(error);
+    for (const waiting of pending.values()) waiting.reject(error);
+    pending.clear();
+  };
+  channel.once('disconnect', onDisconnect);
   const request = (body: Omit<IpcRequest, 'id'>) =>
     new Promise<unknown>((resolve, reject) => {
+      if (lost.signal.aborted || channel.connected === false) {
+        reject(new TaskTokenError('invalid'));
+        return;
+      }
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      send({ id, ...body });
+      // With a callback a closed channel is an answer here, not an 'error' event that kills the process.
+      send({ id, ...body }, undefined, undefined, (error: Error | null) => {
+        if (!error || !pending.delete(id)) return;
+        reject(new TaskTokenError('invalid'));
+      });
     });
   return {
     callbacks: {
@@ -65,8 +88,10 @@ export function ipcChannel(channel: NodeJS.Process = process): {
       token: () => request({ type: 'token' }) as Promise<{ token: string; cloneUrl: string }>,
     },
     context: () => request({ type: 'context' }),
+    lost: lost.signal,
     close() {
       channel.off('message', onMessage);
+      channel.off('disconnect', onDisconnect);
       channel.disconnect?.();
     },
   };

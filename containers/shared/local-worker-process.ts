@@ -40,9 +40,13 @@ export function runLocalWorker(options: {
   env: Record<string, string>;
   handlers: LocalWorkerHandlers;
 }): LocalWorkerRun {
+  // Its own process group, as an ECS task is its own machine: a kill reaches what the worker
+  // started too (Claude Code, git, npm test), and a runner killed with SIGKILL can kill the group
+  // it left behind when it resumes (the pid is in its journal).
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRIES[options.worker]], {
     env: { ...options.env, JOB: JSON.stringify(options.job), TASK_CALLBACKS: 'ipc' },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
   });
   let output = '';
   const append = (chunk: Buffer) => {
@@ -72,6 +76,12 @@ export function runLocalWorker(options: {
     pid: child.pid,
     exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
     output: () => output,
-    kill: (signal = 'SIGTERM') => child.kill(signal),
+    kill: (signal = 'SIGTERM') => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        child.kill(signal); // the group is gone; the child may not be
+      }
+    },
   };
 }

@@ -29,6 +29,8 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
   repositoryAccess(job: { runName: string; repository: string }, access: TokenAccess): RepositoryAccess;
   /** The deployer's context source (IPC parent or the job-context Lambda), validated. */
   deployContext(job: { runName: string; projectId: string }): () => Promise<DeployContext>;
+  /** Stops the work: SIGTERM / SIGINT, or over IPC the parent going away. */
+  stopped: AbortSignal;
   close(): void;
 } {
   const taskToken = env.TASK_TOKEN ?? '';
@@ -39,6 +41,8 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
       ...channel,
       repositoryAccess: () => channel.repositoryAccess,
       deployContext: () => async () => parseDeployContext(await channel.context()),
+      // An orphan (its runner killed with SIGKILL) stops at once rather than at its next heartbeat.
+      stopped: AbortSignal.any([terminationSignal(), channel.lost]),
     };
   }
   if (!taskToken) throw new Error('TASK_TOKEN is not set');
@@ -50,6 +54,7 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
       callbacks: sfnCallbacks(taskToken),
       repositoryAccess: (job, access) => lambdaTokenBroker({ client, functionName, ...job, access }),
       deployContext: (job) => lambdaDeployContext({ client, functionName, ...job }),
+      stopped: terminationSignal(),
       close() {},
     };
   }
@@ -62,6 +67,7 @@ export function wireCallbacks(env: NodeJS.ProcessEnv): {
       // The HTTP broker hands out repository tokens only; a .env and an SSH key need the Lambda.
       throw new DeployContextError('The deploy context needs JOB_CONTEXT_FUNCTION (or TASK_CALLBACKS=ipc)');
     },
+    stopped: terminationSignal(),
     close() {},
   };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Api } from 'grammy';
 import { stopLocalServices } from '../../containers/deployer/src/local-services.ts';
@@ -109,7 +110,7 @@ export async function startLocalEngineering(options: {
   log?: (line: string) => void;
 }): Promise<LocalEngineering> {
   const { runtime } = options;
-  const gitServer = await startLocalGitServer({ dataDir: options.dataDir, org: 'local' });
+  const gitServer = await startGitServerOnSavedPort(options.dataDir, options.log);
   const gitHost = new LocalGitHost(gitServer);
   const running = new Map<string, Set<{ kill(): void }>>();
   const workerTasks: WorkerTasks = {
@@ -199,7 +200,7 @@ export async function startLocalEngineering(options: {
       running.set(group, set);
       const exited = child.then((c) => c.exited);
       void exited.finally(() => running.get(group)?.delete(handle));
-      return { exited, kill: handle.kill };
+      return { pid: child.then((c) => c.pid), exited, kill: handle.kill };
     };
   const lambdas = Object.fromEntries(
     Object.entries({ ...steps, ...devopsSteps }).filter(
@@ -249,4 +250,26 @@ export async function startLocalEngineering(options: {
       if (options.stopDeployedServices !== false) await stopLocalServices(serversDir);
     },
   };
+}
+
+/**
+ * The git host on the port it had last time: repository links already sent to owners, and those
+ * in the journal of a run a restart resumes, name that port. Another free one if it is taken.
+ */
+async function startGitServerOnSavedPort(
+  dataDir: string,
+  log?: (line: string) => void,
+): Promise<LocalGitServer> {
+  const file = join(dataDir, 'git-host', 'port');
+  const saved = Number(await readFile(file, 'utf8').catch(() => '0')) || 0;
+  let server: LocalGitServer;
+  try {
+    server = await startLocalGitServer({ dataDir, org: 'local', port: saved });
+  } catch (error) {
+    if (saved === 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    log?.(`git host port ${saved} is taken: links sent before name a port nothing serves now`);
+    server = await startLocalGitServer({ dataDir, org: 'local' });
+  }
+  await writeFile(file, new URL(server.url).port, { mode: 0o600 });
+  return server;
 }

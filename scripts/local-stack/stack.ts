@@ -111,6 +111,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(api.stop);
     const webhookUrl = `${api.url}/telegram/webhook`;
 
+    // This process owns the data dir alone (dynalite holds its lock): what the last one had in
+    // flight when it died is nobody's now. Without this a kill -9 mid-turn held the chat's group,
+    // the pipeline's "built" news included, for the whole visibility timeout (6 minutes).
+    const release = (runtime.queue as { releaseInFlight?: () => Promise<number> }).releaseInFlight;
+    const released = (await release?.call(runtime.queue)) ?? 0;
+    if (released > 0) log(`took back ${released} message(s) a stopped process had in flight`);
     const poller = startQueuePoller({
       queue: runtime.queue,
       handler: createQueueConsumerHandler(() => runtime),

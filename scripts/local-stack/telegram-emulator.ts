@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import emulatorModule from 'telegram-test-api';
 import type { TelegramServer } from 'telegram-test-api/lib/telegramServer.js';
@@ -50,34 +51,47 @@ export async function startEmulator(dir: string | undefined, port: number): Prom
   } else {
     await server.start();
   }
-  const save = async () => {
+  // Written before the emulator answers the call that changed it (its events fire synchronously
+  // inside the handler), as Telegram keeps a message it acknowledged: saved later, a kill -9 right
+  // after a bot's sendMessage lost a message the bot had every reason to think was delivered.
+  const saveNow = () => {
     if (!statePath) return;
     const state: SavedState = { ...pickCounters(counters), storage: server.storage };
     const temp = `${statePath}.tmp`;
-    await writeFile(temp, JSON.stringify(state), { mode: 0o600 });
-    await rename(temp, statePath);
-  };
-  let saving = Promise.resolve();
-  const scheduleSave = () => {
-    saving = saving.then(save).catch(() => undefined);
+    try {
+      writeFileSync(temp, JSON.stringify(state), { mode: 0o600 });
+      renameSync(temp, statePath);
+    } catch {
+      // A full disk: keep serving, as before; the next change tries again.
+    }
   };
   for (const event of ['AddedBotMessage', 'AddedUserMessage', 'AddedUserCommand', 'AddedUserCallbackQuery']) {
-    server.on(event, scheduleSave);
+    server.on(event, saveNow);
   }
   // A deleted message (a secret someone pasted) must leave the saved history at once too.
   const deleteMessage = server.deleteMessage.bind(server);
   server.deleteMessage = (chatId, messageId) => {
     const deleted = deleteMessage(chatId, messageId);
-    if (deleted) scheduleSave();
+    if (deleted) saveNow();
     return deleted;
+  };
+  // Edits (a question's buttons answered) are kept before they are acknowledged too.
+  const editMessageText = server.editMessageText.bind(server);
+  server.editMessageText = (message) => {
+    editMessageText(message);
+    saveNow();
+  };
+  const editMessageReplyMarkup = server.editMessageReplyMarkup.bind(server);
+  server.editMessageReplyMarkup = (message) => {
+    editMessageReplyMarkup(message);
+    saveNow();
   };
   return {
     server,
     apiRoot: server.config.apiURL,
     idle,
     stop: async () => {
-      scheduleSave();
-      await saving;
+      saveNow();
       await server.stop();
     },
   };

@@ -46,13 +46,16 @@ class CountingSecrets extends MemorySecrets {
 
 interface Subject {
   name: string;
+  /** false: it creates repositories with GitHub's auto_init (a README commit on main). */
+  createsEmpty: boolean;
   host(server: LocalGitServer): Promise<GitHost>;
 }
 
 const subjects: Subject[] = [
-  { name: 'LocalGitHost', host: async (server) => new LocalGitHost(server) },
+  { name: 'LocalGitHost', createsEmpty: true, host: async (server) => new LocalGitHost(server) },
   {
     name: 'GitHubAppHost on the local server',
+    createsEmpty: false,
     host: async (server) => {
       const secrets = new MemorySecrets();
       await secrets.put('github/app-private-key', appKeys.privateKey);
@@ -328,52 +331,95 @@ describe.each(subjects)('GitHost contract: $name', (subject) => {
     });
   });
 
-  // The GitHub adapter commits through the Git Data API, which the local server does not serve:
-  // its commitFiles is exercised on LocalGitHost only (see the README's note on coverage).
-  if (subject.name === 'LocalGitHost')
-    describe('commitFiles', () => {
-      it('commits files to the default branch of an empty repository, then to a new branch from it', async () => {
-        // Prepare
-        const name = uniqueName();
-        const repository = await host.ensureRepository(name, { description: 'files' });
+  // LocalGitHost commits with git over smart HTTP; the GitHub adapter through the Git Data API
+  // (blobs, trees, commits, refs), which the local server serves with git plumbing.
+  describe('commitFiles', () => {
+    const logOf = async (name: string, branch: string) =>
+      (await git.ok(['--git-dir', bare(name), 'log', '--format=%H %s', branch])).trim().split('\n');
 
-        // Act
-        const first = await host.commitFiles(name, {
-          branch: 'main',
-          message: 'Scaffold',
-          files: { 'README.md': '# hi\n', 'src/app.mjs': 'export {};\n' },
-        });
-        const second = await host.commitFiles(name, {
-          branch: 'change-2',
-          message: 'Change',
-          files: { 'src/app.mjs': 'export const x = 1;\n' },
-        });
+    it('commits files to the default branch of a new repository, then to a new branch from it', async () => {
+      // Prepare
+      const name = uniqueName();
+      const repository = await host.ensureRepository(name, { description: 'files' });
 
-        // Assess
-        const log = await git.ok(['--git-dir', bare(name), 'log', '--format=%H %s', 'change-2']);
-        expect(log.trim().split('\n')).toEqual([`${second.commit} Change`, `${first.commit} Scaffold`]);
-        const file = await git.ok(['--git-dir', bare(name), 'show', 'change-2:src/app.mjs']);
-        expect(file).toBe('export const x = 1;');
-        expect(await git.ok(['--git-dir', bare(name), 'show', 'main:README.md'])).toBe('# hi');
-        expect(repository.defaultBranch).toBe('main');
+      // Act
+      const first = await host.commitFiles(name, {
+        branch: 'main',
+        message: 'Scaffold',
+        files: { 'README.md': '# hi\n', 'src/app.mjs': 'export {};\n' },
+      });
+      const second = await host.commitFiles(name, {
+        branch: 'change-2',
+        message: 'Change',
+        files: { 'src/app.mjs': 'export const x = 1;\n' },
       });
 
-      it('refuses a path outside the working tree', async () => {
-        // Prepare
-        const name = uniqueName();
-        await host.ensureRepository(name, { description: 'files' });
-
-        // Act
-        const committing = host.commitFiles(name, {
-          branch: 'main',
-          message: 'x',
-          files: { '../escape': 'x' },
-        });
-
-        // Assess
-        await expect(committing).rejects.toThrow(/outside the working tree/);
-      });
+      // Assess: the new branch starts at main's head; main is where the first commit left it
+      const log = await logOf(name, 'change-2');
+      expect(log.slice(0, 2)).toEqual([`${second.commit} Change`, `${first.commit} Scaffold`]);
+      expect(log).toHaveLength(subject.createsEmpty ? 2 : 3);
+      expect(await logOf(name, 'main')).toEqual(log.slice(1));
+      const file = await git.ok(['--git-dir', bare(name), 'show', 'change-2:src/app.mjs']);
+      expect(file).toBe('export const x = 1;');
+      expect(await git.ok(['--git-dir', bare(name), 'show', 'main:README.md'])).toBe('# hi');
+      expect(repository.defaultBranch).toBe('main');
     });
+
+    it('puts a second commit on top of the first, keeping the files it does not name', async () => {
+      // Prepare
+      const name = uniqueName();
+      await host.ensureRepository(name, { description: 'files' });
+      const first = await host.commitFiles(name, {
+        branch: 'main',
+        message: 'Scaffold',
+        files: { 'README.md': '# hi\n', 'src/app.mjs': 'export {};\n', 'bin/run.sh': '#!/bin/sh\n' },
+      });
+
+      // Act
+      const second = await host.commitFiles(name, {
+        branch: 'main',
+        message: 'Feature',
+        files: { 'src/app.mjs': 'export const y = 2;\n', 'src/lib/util.mjs': 'export const u = 0;\n' },
+      });
+
+      // Assess: a fresh clone over HTTP with a read token has both commits' files
+      const parent = await git.ok(['--git-dir', bare(name), 'rev-parse', `${second.commit}^`]);
+      expect(parent).toBe(first.commit);
+      const repository = await host.getRepository(name);
+      const { token } = await host.repositoryToken(name, 'read');
+      const dir = join(work, 'fresh');
+      await git.ok(['clone', '--quiet', withToken(repository?.cloneUrl ?? '', token), dir]);
+      expect(await readFile(join(dir, 'README.md'), 'utf8')).toBe('# hi\n');
+      expect(await readFile(join(dir, 'src/app.mjs'), 'utf8')).toBe('export const y = 2;\n');
+      expect(await readFile(join(dir, 'src/lib/util.mjs'), 'utf8')).toBe('export const u = 0;\n');
+      expect(await readFile(join(dir, 'bin/run.sh'), 'utf8')).toBe('#!/bin/sh\n');
+      expect(await git.ok(['log', '-1', '--format=%H', 'origin/main'], dir)).toBe(second.commit);
+    });
+
+    it('refuses a path outside the working tree', async () => {
+      // Prepare
+      const name = uniqueName();
+      await host.ensureRepository(name, { description: 'files' });
+
+      // Act
+      const committing = host.commitFiles(name, {
+        branch: 'main',
+        message: 'x',
+        files: { '../escape': 'x' },
+      });
+
+      // Assess
+      await expect(committing).rejects.toThrow(/outside the working tree/);
+    });
+
+    it('refuses a repository that does not exist with RepositoryNotFoundError', async () => {
+      // Act
+      const committing = host.commitFiles(uniqueName(), { branch: 'main', message: 'x', files: { a: 'b' } });
+
+      // Assess
+      await expect(committing).rejects.toBeInstanceOf(RepositoryNotFoundError);
+    });
+  });
 
   describe('ensurePullRequest', () => {
     it('opens the pull request once and returns the open one after', async () => {
@@ -437,10 +483,13 @@ describe.each(subjects)('GitHost contract: $name', (subject) => {
       });
     });
 
-    it.each([
-      { why: 'the plan has no protection for private repositories', private: true, push: true },
-      { why: 'the default branch has no commit yet', private: false, push: false },
-    ])('returns false where $why', async (variant) => {
+    it.each(
+      [
+        { why: 'the plan has no protection for private repositories', private: true, push: true },
+        // A host that auto-inits (as the GitHub adapter does) never leaves the default branch empty.
+        { why: 'the default branch has no commit yet', private: false, push: false },
+      ].filter((variant) => variant.push || subject.createsEmpty),
+    )('returns false where $why', async (variant) => {
       // Prepare
       const name = uniqueName();
       if (variant.push) await seeded(name, { private: variant.private });

@@ -1,12 +1,6 @@
 import { createGitCli } from '../../shared/git.ts';
 import { CodingJob, parseJob } from '../../shared/job.ts';
-import {
-  EXIT_CODES,
-  jsonLogger,
-  reportStartupFailure,
-  terminationSignal,
-  wireCallbacks,
-} from '../../shared/main-support.ts';
+import { EXIT_CODES, jsonLogger, reportStartupFailure, wireCallbacks } from '../../shared/main-support.ts';
 import { systemClock } from '../../shared/types.ts';
 import { engineFromEnv } from './engine-from-env.ts';
 import { createWorker } from './worker.ts';
@@ -32,7 +26,7 @@ try {
     clock: systemClock,
     heartbeatIntervalMs: Number(env.HEARTBEAT_SECONDS ?? 60) * 1000,
     maxTurns: Number(env.CODING_MAX_TURNS ?? 50),
-    signal: terminationSignal(),
+    signal: wiring.stopped,
   });
   exit = await worker.run(job);
 } catch (error) {

@@ -33,7 +33,7 @@ try {
     clock: systemClock,
     heartbeatIntervalMs: Number(env.HEARTBEAT_SECONDS ?? 60) * 1000,
     playbookTimeoutMs: Number(env.DEPLOY_TIMEOUT_SECONDS ?? 900) * 1000,
-    signal: terminationSignal(),
+    signal: wiring.stopped,
     ansiblePlaybook: env.ANSIBLE_PLAYBOOK_BIN ?? 'ansible-playbook',
     runner,
     ...(env.DEPLOY_PLAYBOOK_DIR ? { playbookDir: env.DEPLOY_PLAYBOOK_DIR } : {}),

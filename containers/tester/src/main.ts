@@ -1,12 +1,6 @@
 import { createGitCli } from '../../shared/git.ts';
 import { parseJob, TestJob } from '../../shared/job.ts';
-import {
-  EXIT_CODES,
-  jsonLogger,
-  reportStartupFailure,
-  terminationSignal,
-  wireCallbacks,
-} from '../../shared/main-support.ts';
+import { EXIT_CODES, jsonLogger, reportStartupFailure, wireCallbacks } from '../../shared/main-support.ts';
 import { systemClock } from '../../shared/types.ts';
 import { createWorker } from './worker.ts';
 
@@ -30,7 +24,7 @@ try {
     clock: systemClock,
     heartbeatIntervalMs: Number(env.HEARTBEAT_SECONDS ?? 60) * 1000,
     commandTimeoutMs: Number(env.TEST_COMMAND_TIMEOUT_SECONDS ?? 600) * 1000,
-    signal: terminationSignal(),
+    signal: wiring.stopped,
   });
   exit = await worker.run(job);
 } catch (error) {

@@ -41,9 +41,11 @@ export class ScriptedEngine implements CodingEngine {
   async run(task: CodingTask): Promise<CodingResult> {
     task.signal?.throwIfAborted();
     if (this.hang) {
+      // Busy as a stuck engine is (a live child process, an open socket): the process stays up.
+      const busy = setInterval(() => undefined, 60_000);
       await new Promise((_, reject) => {
         task.signal?.addEventListener('abort', () => reject(task.signal?.reason), { once: true });
-      });
+      }).finally(() => clearInterval(busy));
     }
     const broken = task.attempt <= this.failAttempts;
     const endpoints = endpointsFromSpec(task.spec);

@@ -121,6 +121,9 @@ export abstract class OctokitGitHost implements GitHost {
     name: string,
     commit: { branch: string; message: string; files: Record<string, string> },
   ): Promise<{ commit: string }> {
+    // Refused before any call, in the same words as a commit made with git (local-git-host.ts).
+    const outside = Object.keys(commit.files).find((path) => !isPlainPath(path));
+    if (outside !== undefined) throw new Error(`Refusing to write outside the working tree: ${outside}`);
     const repository = await this.getRepository(name);
     if (!repository) throw new RepositoryNotFoundError(`${this.org}/${name}`);
     const octokit = await this.client();
@@ -217,6 +220,15 @@ export abstract class OctokitGitHost implements GitHost {
       throw error;
     }
   }
+}
+
+/** A path inside the repository: relative, of plain components (no `..`, `.`, `.git`, or empty ones). */
+function isPlainPath(path: string): boolean {
+  return (
+    path !== '' &&
+    !path.startsWith('/') &&
+    path.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && part !== '.git')
+  );
 }
 
 export function statusOf(error: unknown): number | undefined {

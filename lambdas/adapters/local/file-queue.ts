@@ -174,6 +174,25 @@ export class FileFifoQueue implements QueueProducer, QueueConsumer {
   }
 
   /**
+   * Makes every in-flight message visible again at once and returns how many there were. For the
+   * process that takes the directory over after the last one died (kill -9): nobody is working
+   * on those messages any more, and waiting out their visibility timeout (minutes) would hold
+   * their whole group back, the owner's pipeline news included. Their receive counts stay.
+   */
+  releaseInFlight(): Promise<number> {
+    return this.exclusive(async () => {
+      const now = this.now();
+      const inFlight = this.state.messages.filter((m) => m.invisibleUntil > now);
+      for (const message of inFlight) message.invisibleUntil = now;
+      if (inFlight.length > 0) {
+        await this.persist();
+        this.changes.emit('change');
+      }
+      return inFlight.length;
+    });
+  }
+
+  /**
    * The dead-letter queue as a producer, for a consumer that gives up on a message by itself (as
    * the deployed consumer sends to the SQS dead-letter queue). A deduplication id already used
    * within five minutes is dropped, as SQS FIFO does.

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { handleGitData } from './git-data-api.ts';
 import {
   allows,
   type GitTokenFile,
@@ -54,7 +55,10 @@ const invalid = (resource: string, field: string): Reply => [
   { message: 'Validation Failed', errors: [{ resource, field, code: 'invalid' }] },
 ];
 
-/** The handful of GitHub REST endpoints the product calls, in GitHub's request and answer shapes. */
+/**
+ * The handful of GitHub REST endpoints the product calls, in GitHub's request and answer shapes; the
+ * Git Data API (`/repos/{o}/{r}/git/...`) is git-data-api.ts.
+ */
 export async function handleRest(context: RestContext, request: RestRequest, response: ServerResponse) {
   const [status, body] = await route(context, request);
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -93,6 +97,19 @@ async function route(context: RestContext, request: RestRequest): Promise<Reply>
   // As GitHub does, a repository the caller may not see does not exist.
   if (!record || !may('metadata', 'read', name)) return notFound;
   const rest = s.slice(3);
+  if (rest[0] === 'git') {
+    return handleGitData({
+      method,
+      path: rest.slice(1),
+      query: request.query,
+      body: request.body,
+      gitDir: repositories.bareDir(name),
+      apiUrl: `${context.baseUrl}/api/v3/repos/${repositories.org}/${name}`,
+      htmlUrl: `${context.baseUrl}/${repositories.org}/${name}`,
+      protections: record.protections,
+      may: (level) => may('contents', level, name),
+    });
+  }
 
   if (method === 'GET' && rest.length === 0) return [200, repositoryJson(context, record)];
   if (rest.length === 1 && rest[0] === 'pulls') {
@@ -191,6 +208,8 @@ async function createRepository(context: RestContext, body: Record<string, unkno
     description: typeof body.description === 'string' ? body.description : '',
     // GitHub's default for an organisation repository created through the API is public.
     private: body.private === true || body.visibility === 'private',
+    // As on GitHub: a first commit with a README, so the Git Data API has something to build on.
+    autoInit: body.auto_init === true,
   });
   if (!created) {
     return [

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { plumbing } from './git-plumbing.ts';
 import { JsonStateFile } from './json-state-file.ts';
 
 const run = promisify(execFile);
@@ -66,19 +67,24 @@ export class LocalGitRepositories {
     return join(this.gitRoot, this.org, `${name}.git`);
   }
 
-  /** Creates an empty bare repository whose HEAD is `main`; undefined when the name is taken. */
+  /**
+   * Creates a bare repository whose HEAD is `main`, empty or (`autoInit`) with a first commit of a
+   * README on main, as GitHub's `auto_init`; undefined when the name is taken.
+   */
   create(
     name: string,
-    meta: { description: string; private: boolean },
+    meta: { description: string; private: boolean; autoInit?: boolean },
   ): Promise<RepositoryRecord | undefined> {
     return this.state.update(async (state) => {
       if (Object.hasOwn(state.repositories, name)) return undefined;
       await mkdir(join(this.gitRoot, this.org), { recursive: true, mode: 0o700 });
       await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', this.bareDir(name)]);
+      if (meta.autoInit) await initialCommit(this.bareDir(name), name, meta.description);
+      const { autoInit: _autoInit, ...kept } = meta;
       const record: RepositoryRecord = {
         id: state.nextId++,
         name,
-        ...meta,
+        ...kept,
         createdAt: new Date().toISOString(),
         pulls: [],
         protections: {},
@@ -138,4 +144,25 @@ export class LocalGitRepositories {
       state.repositories[name]!.protections[branch] = protection;
     });
   }
+}
+
+/** A README commit on main, made with plumbing (no work tree): what GitHub's auto_init makes. */
+async function initialCommit(gitDir: string, name: string, description: string): Promise<void> {
+  const readme = `# ${name}\n${description ? `\n${description}\n` : ''}`;
+  const blob = (await plumbing(gitDir, ['hash-object', '-w', '--stdin'], { input: readme }))
+    .toString()
+    .trim();
+  const tree = (await plumbing(gitDir, ['mktree'], { input: `100644 blob ${blob}\tREADME.md\n` }))
+    .toString()
+    .trim();
+  const env = {
+    GIT_AUTHOR_NAME: 'local-app[bot]',
+    GIT_AUTHOR_EMAIL: 'local-app[bot]@users.noreply.localhost',
+    GIT_COMMITTER_NAME: 'local-app[bot]',
+    GIT_COMMITTER_EMAIL: 'local-app[bot]@users.noreply.localhost',
+  };
+  const commit = (await plumbing(gitDir, ['commit-tree', tree], { input: 'Initial commit', env }))
+    .toString()
+    .trim();
+  await plumbing(gitDir, ['update-ref', 'refs/heads/main', commit, '']);
 }

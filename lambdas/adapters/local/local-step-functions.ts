@@ -324,7 +324,11 @@ export class LocalStepFunctions implements Pipelines {
     rawInput: unknown,
     previous: JournalEntry | undefined,
   ): Promise<unknown> {
-    const token = previous?.token ?? randomBytes(48).toString('base64url');
+    // A worker task started again after a restart gets a new token, as a redrive does in AWS: the
+    // one it was given before dies with it, so a worker left behind cannot report into this run.
+    // A human wait keeps its token: the button already sent must still work.
+    const restartsWorker = plan.kind === 'ecs-callback' && previous?.status === 'pending';
+    const token = (!restartsWorker && previous?.token) || randomBytes(48).toString('base64url');
     const input = replaceToken(rawInput, TOKEN_PLACEHOLDER, token) as Record<string, unknown>;
     const invoked = previous?.status === 'pending' && previous.invoked === true;
     this.tokens.set(token, { runId: record.runId, key });
@@ -384,7 +388,14 @@ export class LocalStepFunctions implements Pipelines {
     });
     wait.kill = () => child.kill();
     liveRun.children.add(child);
-    if (child.pid) this.journal(record, wait.key, { status: 'pending', token: wait.token, pid: child.pid });
+    void Promise.resolve(child.pid).then(
+      (pid) => {
+        if (pid && this.waits.get(wait.token) === wait) {
+          this.journal(record, wait.key, { status: 'pending', token: wait.token, pid });
+        }
+      },
+      () => undefined, // a launch that failed shows as its exit
+    );
     void child.exited.then((code) => {
       liveRun.children.delete(child);
       // In AWS a task that stops without calling back is noticed only at the heartbeat or the
@@ -427,10 +438,15 @@ export class LocalStepFunctions implements Pipelines {
    */
   private async replayReaching(token: string): Promise<boolean> {
     const known = this.tokens.get(token);
-    const entry = known ? this.runs.get(known.runId)?.journal[known.key] : undefined;
-    if (entry?.status !== 'pending' || !this.live.has(known!.runId)) return false;
+    if (!known) return false;
+    // Still this token's task: one started again with a new token (a worker's, see startCallback)
+    // never takes the old one back.
+    const current = () => {
+      const entry = this.runs.get(known.runId)?.journal[known.key];
+      return entry?.status === 'pending' && entry.token === token && this.live.has(known.runId);
+    };
     const deadline = performance.now() + REPLAY_WAIT_MS;
-    while (!this.waits.has(token) && this.live.has(known!.runId) && performance.now() < deadline) {
+    while (!this.waits.has(token) && current() && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     return this.waits.has(token);

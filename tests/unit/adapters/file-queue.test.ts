@@ -409,6 +409,28 @@ describe('FileFifoQueue durability', () => {
     ]);
   });
 
+  it("hands a crashed instance's in-flight message out at once when the new one releases it", async () => {
+    // Prepare: the first instance takes a message and dies; the group's next message waits behind it.
+    const crashed = openQueue();
+    await send(crashed, 'a', 'a1');
+    await send(crashed, 'a', 'a2');
+    await send(crashed, 'b', 'b1');
+    const taken = await crashed.receive({ maxMessages: 10 });
+
+    // Act
+    const restarted = openQueue();
+    const released = await restarted.releaseInFlight();
+    const again = await restarted.receive({ maxMessages: 10 });
+
+    // Assess: both come back now, not after the visibility timeout, counted as received twice
+    expect(bodies(taken)).toEqual(['a1', 'b1']);
+    expect(released).toBe(2);
+    expect(again.map((m) => [m.body, m.receiveCount])).toEqual([
+      ['a1', 2],
+      ['b1', 2],
+    ]);
+  });
+
   it('keeps its state private: dir 0700, queue.json 0600, no temp files left', async () => {
     // Prepare
     const queue = openQueue();

@@ -1,12 +1,15 @@
+import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { failureCause, failureName, InvalidJobError } from '../../../containers/shared/errors.ts';
 import { GitError } from '../../../containers/shared/git.ts';
+import { ipcChannel } from '../../../containers/shared/ipc-channel.ts';
 import { CodingJob, parseJob, TestJob } from '../../../containers/shared/job.ts';
 import { projectEnv } from '../../../containers/shared/run-command.ts';
 import { httpTokenBroker } from '../../../containers/shared/token-broker-client.ts';
 import { CodingEngineError } from '../../../lambdas/ports/coding-engine.ts';
+import { TaskTokenError } from '../../../lambdas/ports/pipelines.ts';
 
 const CODING = { runName: 'r-1', projectName: 'p', repository: 'org/p', branch: 'feature/x', attempt: 1 };
 
@@ -104,5 +107,46 @@ describe('httpTokenBroker', () => {
   it('fails with TokenBrokerError on a refusal', async () => {
     const { access } = await broker(403, { error: 'run not live' });
     await expect(access.token()).rejects.toMatchObject({ name: 'TokenBrokerError' });
+  });
+});
+
+describe('ipcChannel', () => {
+  /** A child's side of the IPC channel: records what is sent; `die` is the parent going away. */
+  function fakeChannel() {
+    const emitter = new EventEmitter() as EventEmitter & { connected: boolean; sent: unknown[] };
+    emitter.connected = true;
+    emitter.sent = [];
+    const channel = Object.assign(emitter, {
+      send: (message: unknown, _h?: unknown, _o?: unknown, callback?: (error: Error | null) => void) => {
+        emitter.sent.push(message);
+        callback?.(emitter.connected ? null : new Error('Channel closed'));
+        return emitter.connected;
+      },
+      disconnect: () => undefined,
+      die: () => {
+        emitter.connected = false;
+        emitter.emit('disconnect');
+      },
+    });
+    return channel;
+  }
+
+  it('stops an orphan: pending and later requests fail as a dead token, and lost fires', async () => {
+    // Prepare: a heartbeat the parent never answered
+    const channel = fakeChannel();
+    const ipc = ipcChannel(channel as unknown as NodeJS.Process);
+    const heartbeat = ipc.callbacks.heartbeat();
+
+    // Act: the parent is killed with SIGKILL
+    channel.die();
+
+    // Assess
+    await expect(heartbeat).rejects.toMatchObject({ name: 'TaskTokenError', reason: 'invalid' });
+    await expect(ipc.callbacks.success({ commit: 'abc' })).rejects.toMatchObject({ reason: 'invalid' });
+    await expect(ipc.repositoryAccess.token()).rejects.toBeInstanceOf(TaskTokenError);
+    expect(ipc.lost.aborted).toBe(true);
+    expect(ipc.lost.reason).toBeInstanceOf(TaskTokenError);
+    expect(channel.sent).toHaveLength(1);
+    ipc.close();
   });
 });

@@ -8,7 +8,8 @@ export interface LocalTaskRequest {
 }
 
 export interface LocalTaskHandle {
-  pid?: number;
+  /** Its process (group) id, journaled so a resumed runner can kill a worker it left behind. */
+  pid?: number | Promise<number | undefined>;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
   kill(): void;
