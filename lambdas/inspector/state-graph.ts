@@ -71,7 +71,7 @@ const LINE_CHARS = 20;
  */
 export function stateGraph(definition: AslStates): StateGraph {
   const g = new graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'TB', nodesep: 20, ranksep: 36, edgesep: 8, marginx: 16, marginy: 16 });
+  g.setGraph({ rankdir: 'TB', nodesep: 20, ranksep: 36, edgesep: 8, marginx: 32, marginy: 16 });
   const nodes = new Map<string, Omit<GraphNode, 'x' | 'y'>>();
   const edges: Array<Omit<GraphEdge, 'points'>> = [];
   const addNode = (node: Omit<GraphNode, 'x' | 'y'>) => {
