@@ -8,6 +8,13 @@ type HttpHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/** A handler that is not an API Gateway route: a plain request in, a response out (e.g. the run inspector). */
+export type PlainHttpHandler = (request: {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+}) => Promise<{ status: number; headers: Record<string, string>; body: string }>;
+
 /** API Gateway's 10 MB payload limit; the handler applies the product's own, smaller limit. */
 const GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024;
 
@@ -25,6 +32,8 @@ export async function startHttpApi(
   port = 0,
   /** Local-only read-outs (not API Gateway routes), e.g. GET /metrics. */
   readouts: Record<string, () => unknown> = {},
+  /** Plain handlers by path prefix (`/inspector` serves `/inspector` and everything under it). */
+  mounts: Record<string, PlainHttpHandler> = {},
 ): Promise<LocalHttpApi> {
   const server = createServer(async (request, response) => {
     const [path = '/', rawQueryString = ''] = (request.url ?? '/').split('?', 2);
@@ -36,6 +45,14 @@ export async function startHttpApi(
     const readout = request.method === 'GET' ? readouts[path] : undefined;
     if (readout) {
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(readout()));
+      return;
+    }
+    const mount = Object.entries(mounts).find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
+    if (mount) {
+      const query = Object.fromEntries(new URLSearchParams(rawQueryString));
+      const result = await mount[1]({ method: request.method ?? 'GET', path, query }).catch(() => undefined);
+      if (!result) response.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error');
+      else response.writeHead(result.status, result.headers).end(result.body);
       return;
     }
     const handler = routes[routeKey];

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       `  webhook:          ${stack.webhookUrl}`,
       `  Bot API emulator: ${stack.emulator.apiRoot}`,
       `  Step Functions:   ${stack.engineering.sfnUrl} (npm run runs)`,
+      `  run inspector:    ${stack.inspectorUrl}`,
       `  git host:         ${stack.engineering.gitServer.url}/local`,
       `  admins:           ${admins}`,
       `You are Telegram user ${settings.chatUserId}. Type a message; /as <id> switches user, /press <n> presses a button, Ctrl-C quits.`,

@@ -4,6 +4,9 @@ import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-teleme
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
 import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
+import { buildInspectorAssets } from '../../lambdas/inspector/inspector-assets.ts';
+import { PIPELINE_DEFINITIONS } from '../../lambdas/inspector/pipeline-definitions.ts';
+import { createRunInspector } from '../../lambdas/inspector/run-inspector.ts';
 import { buildAdapters } from '../../lambdas/runtime/build-adapters.ts';
 import { assembleRuntime, type Runtime } from '../../lambdas/runtime/runtime.ts';
 import { createLogger } from '../../lambdas/shared/logger.ts';
@@ -37,6 +40,8 @@ export interface LocalStack {
   engineering: LocalEngineering;
   emulator: RunningEmulator;
   webhookUrl: string;
+  /** The run inspector page (graph and history of the pipeline runs). */
+  inspectorUrl: string;
   botToken: string;
   webhookSecret: string;
   /** Waits until every update the emulator handed over has reached the webhook. */
@@ -107,6 +112,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },
       options.httpPort ?? 0,
       { '/metrics': () => (runtime.telemetry as Partial<MemoryTelemetry>).snapshot?.() ?? {} },
+      {
+        '/inspector': createRunInspector({
+          pipelines: engineering.pipelines,
+          definitions: PIPELINE_DEFINITIONS,
+          assets: await buildInspectorAssets(),
+        }),
+      },
     );
     stops.push(api.stop);
     const webhookUrl = `${api.url}/telegram/webhook`;
@@ -145,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       engineering,
       emulator,
       webhookUrl,
+      inspectorUrl: `${api.url}/inspector/`,
       botToken,
       webhookSecret,
       drainDeliveries: async () => {
