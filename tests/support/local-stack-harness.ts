@@ -105,7 +105,7 @@ export class StackHarness {
   }
 
   /** Waits until the chat has at least `count` replies, then returns them all. */
-  async waitForReplies(chatId: number, count: number, timeoutMs = 15_000): Promise<BotReply[]> {
+  async waitForReplies(chatId: number, count: number, timeoutMs = 45_000): Promise<BotReply[]> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const replies = this.replies(chatId);
@@ -116,7 +116,7 @@ export class StackHarness {
   }
 
   /** Waits until everything sent so far has been delivered, queued and consumed. */
-  async settle(timeoutMs = 15_000): Promise<void> {
+  async settle(timeoutMs = 45_000): Promise<void> {
     await this.stack.drainDeliveries();
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
