@@ -132,6 +132,47 @@ describe('LocalStepFunctions', () => {
     expect(JSON.parse(done.cause ?? '')).toEqual({ errorType: 'RangeError', errorMessage: 'too big' });
   });
 
+  it('writes a caught Task failure as AWS does: TaskFailed, then one exited event, no success', async () => {
+    // Prepare
+    const definition = {
+      StartAt: 'Work',
+      States: {
+        Work: {
+          Type: 'Task',
+          Resource: LAMBDA,
+          Parameters: { FunctionName: 'worker' },
+          TimeoutSeconds: 5,
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Clean up' }],
+          End: true,
+        },
+        'Clean up': { Type: 'Pass', End: true },
+      },
+    };
+    const runner = open(definition, {
+      worker: async () => {
+        throw new Error('broken');
+      },
+    });
+
+    // Act
+    const run = await runner.start({ pipeline: 'engineering', name: 'caught-1', input: {} });
+    await settled(runner, run.runId);
+
+    // Assess
+    const types = (await runner.history(run.runId)).map((e) => e.type);
+    expect(types).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskFailed',
+      'TaskStateExited',
+      'PassStateEntered',
+      'PassStateExited',
+      'ExecutionSucceeded',
+    ]);
+  });
+
   it('lets a States.Timeout catcher catch a heartbeat timeout, as in AWS', async () => {
     // Prepare
     const definition = {

@@ -270,9 +270,23 @@ export class LocalStepFunctions implements Pipelines {
   private async recordEvents(record: RunRecord, events: AsyncGenerator<LibraryEvent>): Promise<void> {
     const skip = record.libraryEvents;
     let seen = 0;
+    // The library also reports a caught state as exited (with its Catch's output) after
+    // StateCaught; AWS writes one exited event and no success. Tracked over skipped events too, so
+    // a resumed replay maps the same way.
+    const caught = new Set<string>();
     for await (const event of events) {
       seen++;
-      if (seen <= skip || this.closed) continue;
+      const name = event.state?.name;
+      const leftThroughCatch = event.type === 'StateExited' && name !== undefined && caught.delete(name);
+      if (event.type === 'StateCaught' && name !== undefined) caught.add(name);
+      if (event.type === 'StateEntered' && name !== undefined) caught.delete(name);
+      if (seen <= skip || this.closed || leftThroughCatch) {
+        if (seen > skip && !this.closed) {
+          record.libraryEvents = seen;
+          this.save(record);
+        }
+        continue;
+      }
       for (const mapped of mapLibraryEvent(event)) {
         const id = record.history.length + 1;
         record.history.push({
