@@ -12,3 +12,4 @@ export class DomainError extends Error {
 export const notFound = (what: string) => new DomainError(`${what} not found`, 'not_found');
 export const forbidden = (what: string) => new DomainError(what, 'forbidden');
 export const invalid = (what: string) => new DomainError(what, 'invalid');
+export const conflict = (what: string) => new DomainError(what, 'conflict');

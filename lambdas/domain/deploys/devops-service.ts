@@ -1,6 +1,6 @@
 import { type Pipelines, TaskTokenError } from '../../ports/pipelines.ts';
 import type { Principal } from '../access/access-policy.ts';
-import { invalid } from '../errors.ts';
+import { conflict, invalid } from '../errors.ts';
 import { taskGroupOf } from '../pipelines/run-names.ts';
 import type { RunRecord, RunRecords } from '../pipelines/run-records.ts';
 import type { Project } from '../projects/project.ts';
@@ -40,6 +40,15 @@ export class DevopsService {
       .at(-1);
     if (!built?.builtCommit) throw invalid(`${project.name} has no tested build yet: build it first`);
     const previous = await deploys.list(project.id);
+    // One deploy of a project at a time: two would race on the same release directory and port.
+    const last = previous.at(-1);
+    if (last && last.outcome === undefined) {
+      const run = await pipelines.describe(last.runId).catch(() => undefined);
+      if (run?.status === 'RUNNING')
+        throw conflict(
+          `A deploy of ${project.name} is already running (${last.runName}); wait for it to finish.`,
+        );
+    }
     const number = previous.length + 1;
     // What a rollback restores: the release of the last deploy that went live.
     const serving = previous.filter((d) => d.outcome === 'succeeded' && d.commit).at(-1)?.commit ?? null;

@@ -213,8 +213,15 @@ describe('secret waits', () => {
 
     // Assess: the input names the tested commit and carries no secret
     expect(first.runName).toBe('dep-weather-bot-55da0d-1');
-    const input = [...pipelines.runs.values()][0]?.input as { run: { commit: string } };
+    const input = [...pipelines.runs.values()][0]?.input as { run: { commit: string; serving: null } };
     expect(input.run.commit).toBe('a'.repeat(40));
+    expect(input.run.serving).toBeNull();
+    // A second deploy while the first runs is refused; once it ended, the next one starts
+    await expect(service.start(project, CHAT)).rejects.toThrow(/already running/);
+    await pipelines.stop(first.runId);
+    await expect(service.start(project, CHAT)).resolves.toMatchObject({
+      runName: 'dep-weather-bot-55da0d-2',
+    });
   });
 });
 
