@@ -33,12 +33,18 @@ export class DevopsService {
    * Deploys the project's last green commit (the tested one, never an untested branch head). The
    * run name is the idempotency key: a replayed start gets the same run.
    */
-  async start(project: Project, chatId: number): Promise<RunRecord> {
+  async start(
+    project: Project,
+    chatId: number,
+    options: { commit?: string; purpose?: 'deploy' | 'recovery' } = {},
+  ): Promise<RunRecord> {
     const { pipelines, deploys, builds } = this.deps;
     const built = (await builds.list(project.id))
       .filter((b) => b.outcome === 'succeeded' && b.builtCommit)
       .at(-1);
-    if (!built?.builtCommit) throw invalid(`${project.name} has no tested build yet: build it first`);
+    // A recovery redeploys a release that served (options.commit); a deploy takes the last green build.
+    const commit = options.commit ?? built?.builtCommit;
+    if (!commit) throw invalid(`${project.name} has no tested build yet: build it first`);
     const previous = await deploys.list(project.id);
     // One deploy of a project at a time: two would race on the same release directory and port.
     const last = previous.at(-1);
@@ -60,7 +66,7 @@ export class DevopsService {
         ownerId: project.ownerId,
         chatId,
         number,
-        commit: built.builtCommit,
+        commit,
         serving,
         taskGroup: taskGroupOf(runName),
       },
@@ -75,10 +81,22 @@ export class DevopsService {
       chatId,
       number,
       startedAt: started.startedAt,
-      commit: built.builtCommit,
+      commit,
+      ...(options.purpose === 'recovery' ? { purpose: 'recovery' as const } : {}),
     };
     await deploys.put(record);
     return record;
+  }
+
+  /** The commit of the last deploy that went live, if any: what a recovery redeploys. */
+  async lastGoodRelease(projectId: string): Promise<string | undefined> {
+    const deploys = await this.deps.deploys.list(projectId);
+    return deploys.filter((d) => d.outcome === 'succeeded' && d.commit).at(-1)?.commit;
+  }
+
+  /** The project's latest deploy record (for the health checks: was it a recovery, how did it end). */
+  async latestRecord(projectId: string): Promise<RunRecord | undefined> {
+    return (await this.deps.deploys.list(projectId)).at(-1);
   }
 
   async latest(project: Project): Promise<DeployFacts | undefined> {

@@ -24,6 +24,8 @@ export interface RunRecord {
   url?: string;
   repository?: string;
   analysisRef?: string;
+  /** Devops: a redeploy the health checks started to recover a service that went down. */
+  purpose?: 'recovery';
 }
 
 export interface AttemptRecord {

@@ -1,0 +1,124 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DevopsService } from '../../../../lambdas/domain/deploys/devops-service.ts';
+import { SecretRequests } from '../../../../lambdas/domain/deploys/secret-requests.ts';
+import { Incidents } from '../../../../lambdas/domain/operations/incidents.ts';
+import { ServiceRecovery } from '../../../../lambdas/domain/operations/service-recovery.ts';
+import { PipelineDocuments } from '../../../../lambdas/domain/pipelines/documents.ts';
+import { EngineeringService } from '../../../../lambdas/domain/pipelines/engineering-service.ts';
+import { Escalations } from '../../../../lambdas/domain/pipelines/escalations.ts';
+import { RunRecords } from '../../../../lambdas/domain/pipelines/run-records.ts';
+import type { Project } from '../../../../lambdas/domain/projects/project.ts';
+import { MemoryPipelines } from '../../../support/memory-pipelines.ts';
+import { MemoryStore } from '../../../support/memory-store.ts';
+import { RecordingChat } from '../../../support/recording-chat.ts';
+
+const OWNER = 2002;
+const project: Project = {
+  id: 'weather-bot-55da0d',
+  ownerId: OWNER,
+  name: 'weather-bot',
+  description: 'a weather bot',
+  status: 'deployed',
+  secretKeys: [],
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+};
+const GOOD = 'a'.repeat(40);
+const down = { healthy: false, detail: 'http://127.0.0.1:20218/health did not answer (ECONNREFUSED)' };
+
+let pipelines: MemoryPipelines;
+let deploys: RunRecords;
+let builds: RunRecords;
+let chat: RecordingChat;
+let recovery: ServiceRecovery;
+
+beforeEach(async () => {
+  const store = new MemoryStore();
+  pipelines = new MemoryPipelines();
+  deploys = new RunRecords(store, 'devops');
+  builds = new RunRecords(store);
+  chat = new RecordingChat();
+  const devops = new DevopsService({ pipelines, deploys, builds, requests: new SecretRequests(store) });
+  const engineering = new EngineeringService({
+    pipelines,
+    runs: builds,
+    documents: new PipelineDocuments(store),
+    escalations: new Escalations(store),
+  });
+  recovery = new ServiceRecovery({ devops, engineering, incidents: new Incidents(store), chat });
+  // The project was deployed once, successfully.
+  await deploys.put({
+    runName: 'dep-weather-bot-55da0d-1',
+    runId: 'r1',
+    pipeline: 'devops',
+    projectId: project.id,
+    ownerId: OWNER,
+    chatId: OWNER,
+    number: 1,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    outcome: 'succeeded',
+    commit: GOOD,
+  });
+});
+
+const endLatestDeploy = async (outcome: 'succeeded' | 'rolled_back') => {
+  const latest = (await deploys.list(project.id)).at(-1)!;
+  await deploys.update(project.id, latest.runName, { outcome });
+  await pipelines.stop(latest.runId);
+};
+
+describe('ServiceRecovery', () => {
+  it('redeploys the last good release once when a service goes down, and closes the incident when it is back', async () => {
+    // Act: two checks see it down while the redeploy runs, then one sees it healthy
+    const first = await recovery.afterCheck(project, OWNER, down);
+    const second = await recovery.afterCheck(project, OWNER, down);
+    await endLatestDeploy('succeeded');
+    const third = await recovery.afterCheck(project, OWNER, { healthy: true, detail: 'ok' });
+
+    // Assess: one recovery deploy, of the good commit, marked as a recovery
+    expect([first, second, third]).toEqual(['redeploying', 'waiting', 'recovered']);
+    const runs = [...pipelines.runs.values()];
+    expect(runs).toHaveLength(1);
+    expect((runs[0]?.input as { run: { commit: string } }).run.commit).toBe(GOOD);
+    expect((await deploys.list(project.id)).at(-1)?.purpose).toBe('recovery');
+    expect(await recovery.afterCheck(project, OWNER, { healthy: true, detail: 'ok' })).toBe('healthy');
+  });
+
+  it('offers a fix run with buttons when the redeploy did not bring it back; "yes" starts it, deployed when green', async () => {
+    // Prepare: the redeploy ran and ended, and the service is still down
+    await recovery.afterCheck(project, OWNER, down);
+    await endLatestDeploy('rolled_back');
+
+    // Act
+    const offered = await recovery.afterCheck(project, OWNER, down);
+    const again = await recovery.afterCheck(project, OWNER, down);
+    const buttons = chat.sent.at(-1)?.buttons?.flat() ?? [];
+    const yes = buttons.find((b) => b.text === 'Start a fix run')?.data ?? '';
+    const offerId = yes.split(':')[1] ?? '';
+    const byOther = await recovery.decide({ userId: 1, role: 'admin' }, offerId, true, {
+      get: async () => project,
+    });
+    const accepted = await recovery.decide({ userId: OWNER, role: 'user' }, offerId, true, {
+      get: async () => project,
+    });
+    const twice = await recovery.decide({ userId: OWNER, role: 'user' }, offerId, true, {
+      get: async () => project,
+    });
+
+    // Assess: one offer, bound to the owner, answered once; the fix run carries the failure
+    expect([offered, again]).toEqual(['fix_offered', 'fix_offered']);
+    expect(chat.sent.filter((m) => m.buttons)).toHaveLength(1);
+    expect(yes).toMatch(/^fix:[0-9a-f]{16}:y$/);
+    expect([byOther, accepted, twice]).toEqual(['not_yours', 'accepted', 'stale']);
+    const fix = [...pipelines.runs.values()].find((r) => r.pipeline === 'engineering');
+    expect((fix?.input as { run: { deployAfter: boolean } }).run.deployAfter).toBe(true);
+    const request = (await builds.list(project.id)).at(-1);
+    expect(request?.runName).toBe('eng-weather-bot-55da0d-1');
+  });
+
+  it('does nothing for a project that never went live', async () => {
+    const fresh = { ...project, id: 'other-0a0a0a' };
+    expect(await recovery.afterCheck(fresh, OWNER, down)).toBe('no_release');
+    expect(pipelines.runs.size).toBe(0);
+  });
+});
