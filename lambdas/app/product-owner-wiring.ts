@@ -14,6 +14,8 @@ import { ConversationLeases } from '../domain/conversations/conversation-lease.t
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
+import { Incidents } from '../domain/operations/incidents.ts';
+import { ServiceRecovery } from '../domain/operations/service-recovery.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
@@ -111,5 +113,18 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       : {}),
   };
   const offline = models.agent.provider === 'offline';
-  return { productOwner, intake, usage, offline, ...(engineering ? { engineering } : {}) };
+  const recovery =
+    engineering && devops
+      ? new ServiceRecovery({ devops, engineering, incidents: new Incidents(store), chat })
+      : undefined;
+  const projectById = (id: string) => new ProjectRepository(store).get(id);
+  return {
+    productOwner,
+    intake,
+    usage,
+    offline,
+    projectById,
+    ...(engineering ? { engineering } : {}),
+    ...(recovery ? { recovery } : {}),
+  };
 }

@@ -4,7 +4,9 @@ import type { AccessControl } from '../domain/access/access-control.ts';
 import type { UserDirectory } from '../domain/access/user-directory.ts';
 import type { ProductOwner } from '../domain/agent/product-owner.ts';
 import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
+import type { ServiceRecovery } from '../domain/operations/service-recovery.ts';
 import type { EngineeringService } from '../domain/pipelines/engineering-service.ts';
+import type { Project } from '../domain/projects/project.ts';
 import { type ChatSession, newChatSession } from '../domain/sessions/chat-session.ts';
 import type { SessionRepository } from '../domain/sessions/session-repository.ts';
 import type { UsageLedger } from '../domain/usage/usage-ledger.ts';
@@ -14,6 +16,7 @@ import type { BotContext } from './context.ts';
 import { accessGuard } from './features/access-guard.ts';
 import { confirmations } from './features/confirmations.ts';
 import { escalationButtons } from './features/escalation-buttons.ts';
+import { fixOfferButtons } from './features/fix-offer-buttons.ts';
 import { productOwnerChat } from './features/product-owner-chat.ts';
 import { secretsOutsideText } from './features/secrets-outside-text.ts';
 import { usageReport } from './features/usage-report.ts';
@@ -39,6 +42,10 @@ export interface AgentFeatures {
   usage: UsageLedger;
   /** The engineering pipeline, where one is configured. */
   engineering?: EngineeringService;
+  /** Self-recovery of deployed services, where pipelines are configured. */
+  recovery?: ServiceRecovery;
+  /** Reads a project by id (the fix offer's buttons name one). */
+  projectById?: (id: string) => Promise<Project | undefined>;
   /** The agent runs on the offline model: /help says so. */
   offline: boolean;
 }
@@ -60,6 +67,7 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
   bot.use(usageReport(agent.usage));
   // Before confirmations, whose catch-all answers every other button as no longer valid.
   bot.use(escalationButtons(agent.engineering));
+  bot.use(fixOfferButtons(agent.recovery, { get: agent.projectById ?? (async () => undefined) }));
   bot.use(confirmations(agent.productOwner));
   bot.use(secretsOutsideText(agent.productOwner, agent.intake));
   bot.use(productOwnerChat(agent.productOwner, agent.intake));

@@ -49,6 +49,9 @@ export const MESSAGES = {
     'It is kept for the operators, who have been alerted; please send it again later.',
   tryingAgain: 'Trying again: three more attempts. I will tell you how it goes.',
   givingUp: 'OK, I stopped that build.',
+  fixRunStarted:
+    'Starting a fix run: it is built on a branch, tested, then deployed and checked. I will tell you how it goes.',
+  fixRunDeclined: 'OK, I leave it as it is. Say "deploy <project>" when you want to try again.',
   buttonExpired: 'That question has expired. Ask again if you still want it.',
   buttonNotYours: 'That question was for someone else.',
   buttonStale: 'That button is no longer valid.',
