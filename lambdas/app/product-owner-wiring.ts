@@ -14,6 +14,7 @@ import { ConversationLeases } from '../domain/conversations/conversation-lease.t
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
+import { OperationsRecords } from '../domain/operations/operations-records.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
@@ -72,6 +73,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       servers,
       botPool,
       botLookup,
+      operations: new OperationsRecords(store),
       ...(engineering ? { engineering } : {}),
       ...(devops ? { devops } : {}),
     },
