@@ -1,12 +1,14 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { AlarmNotifier } from './constructs/alarm-notifier.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { BotSecrets } from './constructs/bot-secrets.ts';
 import { OperationsDashboard } from './constructs/dashboard.ts';
 import { DevopsPipeline } from './constructs/devops-pipeline.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EngineeringPipeline } from './constructs/engineering-pipeline.ts';
+import { ScheduledJobs } from './constructs/scheduled-jobs.ts';
 import { OrchestratorTables } from './constructs/tables.ts';
 import { TelegramFrontDoor } from './constructs/telegram-front-door.ts';
 import { CONSUMER_TIMEOUT, MAX_RECEIVE_COUNT, UpdateQueue } from './constructs/update-queue.ts';
@@ -30,6 +32,8 @@ export class OrchestratorStack extends Stack {
   readonly engineering: EngineeringPipeline;
   readonly devops: DevopsPipeline;
   readonly alarms: Alarms;
+  readonly jobs: ScheduledJobs;
+  readonly alarmNotifier: AlarmNotifier;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
@@ -139,6 +143,26 @@ export class OrchestratorStack extends Stack {
       api: frontDoor.api,
       engineeringStateMachine: engineering.stateMachine,
       devops: { stateMachine: devops.stateMachine, rolledBack: deploysRolledBack },
+    });
+    // Scheduled jobs (repository sync, health checks) on EventBridge Scheduler; their DLQ alarms
+    // on the alarm topic, which also feeds the admins' Telegram chats.
+    this.jobs = new ScheduledJobs(this, 'Jobs', {
+      key,
+      logRetention,
+      namePrefix: this.stackName,
+      environment,
+      tables,
+      updateQueue: updates.queue,
+      alarmTopic: this.alarms.topic,
+      githubAppKey: engineering.githubAppKey,
+      ...(inputs.github ? { github: inputs.github } : {}),
+    });
+    this.alarmNotifier = new AlarmNotifier(this, 'AlarmNotifier', {
+      logRetention,
+      environment,
+      topic: this.alarms.topic,
+      botToken: secrets.botToken,
+      updateQueue: updates.queue,
     });
     const { dashboard } = new OperationsDashboard(this, 'Operations', {
       dashboardName: `${this.stackName}-operations`,

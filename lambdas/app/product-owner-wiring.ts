@@ -15,6 +15,7 @@ import { ToolJournal } from '../domain/conversations/tool-journal.ts';
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
 import { Incidents } from '../domain/operations/incidents.ts';
+import { OperationsRecords } from '../domain/operations/operations-records.ts';
 import { ServiceRecovery } from '../domain/operations/service-recovery.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
@@ -74,6 +75,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       servers,
       botPool,
       botLookup,
+      operations: new OperationsRecords(store),
       ...(engineering ? { engineering } : {}),
       ...(devops ? { devops } : {}),
     },

@@ -29,6 +29,31 @@ export interface PullRequest {
   state: 'open' | 'closed' | 'merged';
 }
 
+/** The newest commit of a branch. */
+export interface BranchHead {
+  branch: string;
+  commit: string;
+  /** First line of the commit message. */
+  message: string;
+  committedAt?: string;
+}
+
+/**
+ * A commit's checks as one word, from its commit statuses and check runs together: `failure` if any
+ * failed, else `pending` if any has not finished, else `success`; `none` when nothing reported.
+ */
+export type CheckState = 'success' | 'failure' | 'pending' | 'none';
+
+export interface OpenPullRequest {
+  number: number;
+  title: string;
+  htmlUrl: string;
+  head: string;
+  base: string;
+  headCommit: string;
+  checks: CheckState;
+}
+
 export interface GitHost {
   /** Creates the repository in the configured organisation, or returns it if it exists. */
   ensureRepository(name: string, options: { description: string; private?: boolean }): Promise<Repository>;
@@ -56,6 +81,10 @@ export interface GitHost {
    * the file does not exist. Read by the devops pipeline (the env contract).
    */
   readFile(name: string, path: string, ref: string): Promise<string | undefined>;
+  /** The default branch's newest commit; undefined while the repository has no commit. */
+  defaultBranchHead(name: string): Promise<BranchHead | undefined>;
+  /** Open pull requests, newest first, each with the combined check state of its head commit. */
+  openPullRequests(name: string): Promise<OpenPullRequest[]>;
   /** Protects the default branch where the plan allows it; returns false where it does not. */
   protectDefaultBranch(name: string): Promise<boolean>;
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { Api } from 'grammy';
 import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
+import { buildOperationsJobs } from '../../lambdas/app/operations-jobs.ts';
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
 import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
@@ -15,6 +16,7 @@ import { type LocalEngineering, startLocalEngineering } from './engineering.ts';
 import { startHttpApi } from './http-api.ts';
 import { freePort } from './http-util.ts';
 import { localLambdaEnv } from './local-config.ts';
+import { type LocalScheduler, startLocalScheduler } from './local-scheduler.ts';
 import { ensureLocalSecrets } from './local-secrets.ts';
 import { startQueuePoller } from './queue-poller.ts';
 import { type RunningEmulator, startEmulator } from './telegram-emulator.ts';
@@ -38,6 +40,8 @@ export interface LocalStack {
   config: Config;
   runtime: Runtime;
   engineering: LocalEngineering;
+  /** The scheduled jobs (repository sync, health checks) on their schedules. */
+  scheduler: LocalScheduler;
   emulator: RunningEmulator;
   webhookUrl: string;
   /** The run inspector page (graph and history of the pipeline runs). */
@@ -135,6 +139,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onError: (error) => log(`consumer batch failed: ${String(error)}`),
     });
     stops.push(poller.stop);
+    // EventBridge Scheduler's stand-in; stopped before the poller and the runner (reverse order).
+    const scheduler = startLocalScheduler({
+      jobs: buildOperationsJobs(runtime, { gitHost: engineering.gitHost }),
+      expressions: jobSchedulesFrom(options.env ?? process.env),
+      log,
+    });
+    stops.push(scheduler.stop);
     // Runs a previous process left unfinished go on from their journal, no finished step again.
     const resumed = await engineering.pipelines.resumeInterrupted();
     if (resumed.length > 0) log(`resumed ${resumed.length} interrupted pipeline run(s)`);
@@ -155,6 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       config,
       runtime,
       engineering,
+      scheduler,
       emulator,
       webhookUrl,
       inspectorUrl: `${api.url}/inspector/`,
@@ -217,4 +229,11 @@ function heartbeatLimit(env: NodeJS.ProcessEnv): {
     ...(Number.isInteger(value) && value > 0 ? { heartbeatLimitSeconds: value } : {}),
     ...(Number.isInteger(human) && human > 0 ? { humanWaitLimitSeconds: human } : {}),
   };
+}
+
+/** LOCAL_JOB_SCHEDULES: a JSON map of job name to schedule expression (tests use short rates). */
+function jobSchedulesFrom(env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  return env.LOCAL_JOB_SCHEDULES
+    ? (JSON.parse(env.LOCAL_JOB_SCHEDULES) as Record<string, string>)
+    : undefined;
 }

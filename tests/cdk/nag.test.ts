@@ -65,6 +65,8 @@ describe('cdk-nag AwsSolutions', () => {
     const core = listAcknowledgements(built.app).filter(isCdkCoreAck);
     expect(core.map((a) => `${a.path} ${a.id}`).sort()).toEqual(CDK_CORE_ACKS);
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual([
+      'CodegenOrchestrator/AlarmNotifier/Notifier/Function AwsSolutions-L1',
+      'CodegenOrchestrator/AlarmNotifier/Notifier/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Devops/AllocateResources/Function AwsSolutions-L1',
       'CodegenOrchestrator/Devops/AllocateResources/ProjectSecretKey AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/projects/*/TELEGRAM_BOT_TOKEN-??????]',
       'CodegenOrchestrator/Devops/AllocateResources/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -124,6 +126,11 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/FrontDoor/Api/POST--telegram--webhook AwsSolutions-APIG4',
       'CodegenOrchestrator/FrontDoor/Webhook/Function AwsSolutions-L1',
       'CodegenOrchestrator/FrontDoor/Webhook/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Jobs/DeadLetters AwsSolutions-SQS3',
+      'CodegenOrchestrator/Jobs/HealthCheck/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Jobs/HealthCheck/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Jobs/RepositorySync/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Jobs/RepositorySync/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Secrets/BotToken AwsSolutions-SMG4',
       'CodegenOrchestrator/Secrets/WebhookSecret AwsSolutions-SMG4',
       'CodegenOrchestrator/UpdateQueue/Consumer/BedrockModels AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/amazon.nova-lite-v1:0]',
@@ -187,8 +194,9 @@ describe('synth with the minimal inputs (CI)', () => {
     const envs = resources
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties.Environment);
-    // The webhook, the consumer, the eight engineering steps and the seven devops steps.
-    expect(envs).toHaveLength(17);
+    // The webhook, the consumer, the eight engineering steps, the seven devops steps, the two
+    // scheduled jobs and the alarm notifier.
+    expect(envs).toHaveLength(20);
     for (const env of envs) {
       expect(env?.Variables).toMatchObject({
         ADMIN_TELEGRAM_IDS: '111',

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubAppHost } from '../../lambdas/adapters/github/github-app-host.ts';
 import { TOKEN_PERMISSIONS } from '../../lambdas/adapters/github/octokit-git-host.ts';
@@ -463,6 +464,78 @@ describe.each(subjects)('GitHost contract: $name', (subject) => {
 
       // Assess
       await expect(opening).rejects.toBeInstanceOf(RepositoryNotFoundError);
+    });
+  });
+
+  describe('defaultBranchHead and openPullRequests', () => {
+    /** Posts a commit status as a CI would, with the server's admin token (GitHub's response shapes). */
+    const postStatus = async (name: string, sha: string, state: string, context: string) => {
+      const octokit = new Octokit({ auth: server.adminToken, baseUrl: server.apiUrl });
+      await octokit.repos.createCommitStatus({
+        owner: ORG,
+        repo: name,
+        sha,
+        state: state as 'success',
+        context,
+      });
+    };
+
+    it('reads the default branch head: its commit and message, nothing while the repository is empty', async () => {
+      // Prepare
+      const empty = uniqueName();
+      await host.ensureRepository(empty, { description: 'empty' });
+      const name = uniqueName();
+      await seeded(name);
+      const head = (await git.ok(['rev-parse', 'HEAD'], join(work, `seed-${name}`))).trim();
+
+      // Act
+      const read = await host.defaultBranchHead(name);
+
+      // Assess
+      expect(await host.defaultBranchHead(empty)).toBeUndefined();
+      expect(read).toMatchObject({ branch: 'main', commit: head, message: 'initial' });
+      expect(Date.parse(read?.committedAt ?? '')).not.toBeNaN();
+    });
+
+    it('lists open pull requests with the combined check state of each head commit', async () => {
+      // Prepare
+      const name = uniqueName();
+      await seeded(name, { branches: ['green', 'red', 'quiet'] });
+      const dir = join(work, `seed-${name}`);
+      const sha = async (branch: string) => (await git.ok(['rev-parse', `origin/${branch}`], dir)).trim();
+      await git.ok(['fetch', '--quiet', 'origin'], dir);
+      for (const head of ['green', 'red', 'quiet'])
+        await host.ensurePullRequest(name, { head, base: 'main', title: `PR ${head}`, body: '' });
+      await postStatus(name, await sha('green'), 'pending', 'ci/test');
+      await postStatus(name, await sha('green'), 'success', 'ci/test');
+      await postStatus(name, await sha('red'), 'success', 'ci/lint');
+      await postStatus(name, await sha('red'), 'failure', 'ci/test');
+
+      // Act
+      const pulls = await host.openPullRequests(name);
+
+      // Assess
+      expect(pulls.map((p) => [p.head, p.checks])).toEqual([
+        ['quiet', 'none'],
+        ['red', 'failure'],
+        ['green', 'success'],
+      ]);
+      expect(pulls[2]).toMatchObject({
+        number: 1,
+        title: 'PR green',
+        base: 'main',
+        headCommit: await sha('green'),
+        htmlUrl: expect.stringMatching(new RegExp(`/${ORG}/${name}/pull/1$`)),
+      });
+    });
+
+    it('refuses a repository that does not exist with RepositoryNotFoundError', async () => {
+      // Act
+      const reading = host.openPullRequests(uniqueName());
+
+      // Assess
+      await expect(reading).rejects.toBeInstanceOf(RepositoryNotFoundError);
+      await expect(host.defaultBranchHead(uniqueName())).rejects.toBeInstanceOf(RepositoryNotFoundError);
     });
   });
 

@@ -1,7 +1,10 @@
 import type { Octokit } from '@octokit/rest';
 import {
+  type BranchHead,
   BranchNotFoundError,
+  type CheckState,
   type GitHost,
+  type OpenPullRequest,
   type PullRequest,
   type Repository,
   RepositoryNotFoundError,
@@ -205,6 +208,70 @@ export abstract class OctokitGitHost implements GitHost {
     }
   }
 
+  async defaultBranchHead(name: string): Promise<BranchHead | undefined> {
+    const repository = await this.getRepository(name);
+    if (!repository) throw new RepositoryNotFoundError(`${this.org}/${name}`);
+    const octokit = await this.client();
+    try {
+      const { data } = await octokit.repos.getBranch({
+        owner: this.org,
+        repo: name,
+        branch: repository.defaultBranch,
+      });
+      const committedAt = data.commit.commit.committer?.date ?? data.commit.commit.author?.date;
+      return {
+        branch: data.name,
+        commit: data.commit.sha,
+        message: data.commit.commit.message.split('\n')[0] ?? '',
+        ...(committedAt ? { committedAt } : {}),
+      };
+    } catch (error) {
+      // 404: an empty repository has no default branch yet.
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async openPullRequests(name: string): Promise<OpenPullRequest[]> {
+    const octokit = await this.client();
+    let pulls: Awaited<ReturnType<Octokit['pulls']['list']>>['data'];
+    try {
+      pulls = (await octokit.pulls.list({ owner: this.org, repo: name, state: 'open', per_page: 50 })).data;
+    } catch (error) {
+      if (statusOf(error) === 404) throw new RepositoryNotFoundError(`${this.org}/${name}`);
+      throw error;
+    }
+    return Promise.all(
+      pulls.map(async (pull) => ({
+        number: pull.number,
+        title: pull.title,
+        htmlUrl: pull.html_url,
+        head: pull.head.ref,
+        base: pull.base.ref,
+        headCommit: pull.head.sha,
+        checks: await this.checkState(name, pull.head.sha),
+      })),
+    );
+  }
+
+  /** Commit statuses (the combined status) and check runs of a commit, as one state. */
+  private async checkState(name: string, ref: string): Promise<CheckState> {
+    const octokit = await this.client();
+    const [{ data: combined }, { data: runs }] = await Promise.all([
+      octokit.repos.getCombinedStatusForRef({ owner: this.org, repo: name, ref }),
+      octokit.checks.listForRef({ owner: this.org, repo: name, ref, per_page: 100 }),
+    ]);
+    const states: CheckState[] = [
+      // GitHub answers `pending` for a commit with no status at all: that is no check, not a wait.
+      ...(combined.total_count > 0 ? [combined.state as CheckState] : []),
+      ...runs.check_runs.map((run): CheckState => {
+        if (run.status !== 'completed') return 'pending';
+        return ['success', 'neutral', 'skipped'].includes(run.conclusion ?? '') ? 'success' : 'failure';
+      }),
+    ];
+    return combineChecks(states);
+  }
+
   private async openPullRequest(name: string, head: string): Promise<PullRequest | undefined> {
     const octokit = await this.client();
     try {
@@ -229,6 +296,14 @@ function isPlainPath(path: string): boolean {
     !path.startsWith('/') &&
     path.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && part !== '.git')
   );
+}
+
+/** Several checks as one state: any failure, else any pending, else success; none for no checks. */
+export function combineChecks(states: CheckState[]): CheckState {
+  if (states.length === 0) return 'none';
+  if (states.includes('failure')) return 'failure';
+  if (states.includes('pending')) return 'pending';
+  return 'success';
 }
 
 export function statusOf(error: unknown): number | undefined {

@@ -12,6 +12,7 @@ import {
   type LocalGitRepositories,
   type PullRecord,
   type RepositoryRecord,
+  type StatusRecord,
 } from './local-git-repositories.ts';
 
 /** Who is calling: the admin token (the App's stand-in), a verified App JWT, or an installation token. */
@@ -46,6 +47,8 @@ const APP_PERMISSIONS: Permissions = {
   contents: 'write',
   metadata: 'read',
   pull_requests: 'write',
+  statuses: 'write',
+  checks: 'read',
 };
 
 const notFound: Reply = [404, { message: 'Not Found' }];
@@ -115,12 +118,29 @@ async function route(context: RestContext, request: RestRequest): Promise<Reply>
   if (rest.length === 1 && rest[0] === 'pulls') {
     if (method === 'GET') {
       if (!may('pull_requests', 'read', name)) return forbidden;
-      return [200, listPulls(context, record, request.query)];
+      return [200, await listPulls(context, record, request.query)];
     }
     if (method === 'POST') {
       if (!may('pull_requests', 'write', name)) return forbidden;
       return createPull(context, record, request.body);
     }
+  }
+  if (method === 'GET' && rest.length === 2 && rest[0] === 'branches') {
+    if (!may('contents', 'read', name)) return forbidden;
+    return branchJson(context, record, rest[1]!);
+  }
+  if (method === 'POST' && rest.length === 2 && rest[0] === 'statuses') {
+    if (!may('statuses', 'write', name)) return forbidden;
+    return createStatus(context, record, rest[1]!, request.body);
+  }
+  if (method === 'GET' && rest.length === 3 && rest[0] === 'commits' && rest[2] === 'status') {
+    if (!may('statuses', 'read', name)) return forbidden;
+    return combinedStatus(context, record, rest[1]!);
+  }
+  if (method === 'GET' && rest.length === 3 && rest[0] === 'commits' && rest[2] === 'check-runs') {
+    if (!may('checks', 'read', name)) return forbidden;
+    // No CI runs here: a commit has no check runs (its statuses are the checks).
+    return [200, { total_count: 0, check_runs: [] }];
   }
   if (method === 'GET' && rest.length >= 2 && rest[0] === 'contents') {
     if (!may('contents', 'read', name)) return forbidden;
@@ -230,17 +250,17 @@ async function createRepository(context: RestContext, body: Record<string, unkno
   return [201, repositoryJson(context, created)];
 }
 
-function listPulls(context: RestContext, record: RepositoryRecord, query: URLSearchParams) {
+async function listPulls(context: RestContext, record: RepositoryRecord, query: URLSearchParams) {
   const state = query.get('state') ?? 'open';
   const head = query.get('head');
   // `head` is `owner:branch` on GitHub; another owner's branch never matches here.
   const [owner, branch] = head?.includes(':') ? head.split(/:(.*)/s) : [context.repositories.org, head];
-  return record.pulls
+  const pulls = record.pulls
     .filter((p) => state === 'all' || p.state === state)
     .filter((p) => head === null || (owner === context.repositories.org && p.head === branch))
     .filter((p) => !query.get('base') || p.base === query.get('base'))
-    .reverse()
-    .map((p) => pullJson(context, record, p));
+    .reverse();
+  return Promise.all(pulls.map((p) => pullJson(context, record, p)));
 }
 
 async function createPull(
@@ -272,7 +292,7 @@ async function createPull(
       { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message }] },
     ];
   }
-  return [201, pullJson(context, record, pull)];
+  return [201, await pullJson(context, record, pull)];
 }
 
 function repositoryJson(context: RestContext, record: RepositoryRecord) {
@@ -293,8 +313,9 @@ function repositoryJson(context: RestContext, record: RepositoryRecord) {
   };
 }
 
-function pullJson(context: RestContext, record: RepositoryRecord, pull: PullRecord) {
+async function pullJson(context: RestContext, record: RepositoryRecord, pull: PullRecord) {
   const org = context.repositories.org;
+  const head = await context.repositories.branchHead(record.name, pull.head);
   return {
     number: pull.number,
     state: pull.state,
@@ -302,8 +323,70 @@ function pullJson(context: RestContext, record: RepositoryRecord, pull: PullReco
     body: pull.body,
     merged_at: null,
     html_url: `${context.baseUrl}/${org}/${record.name}/pull/${pull.number}`,
-    head: { ref: pull.head, label: `${org}:${pull.head}` },
+    head: { ref: pull.head, label: `${org}:${pull.head}`, sha: head?.sha ?? null },
     base: { ref: pull.base, label: `${org}:${pull.base}` },
     created_at: pull.createdAt,
   };
+}
+
+/** GET /repos/{owner}/{repo}/branches/{branch}: the branch and its newest commit. */
+async function branchJson(context: RestContext, record: RepositoryRecord, branch: string): Promise<Reply> {
+  const head = await context.repositories.branchHead(record.name, branch);
+  if (!head) return [404, { message: 'Branch not found' }];
+  const person = { name: 'local', email: 'local@localhost', date: head.date };
+  return [
+    200,
+    {
+      name: branch,
+      commit: {
+        sha: head.sha,
+        commit: { message: head.message, author: person, committer: person },
+      },
+      protected: Object.hasOwn(record.protections, branch),
+    },
+  ];
+}
+
+const STATUS_STATES = ['error', 'failure', 'pending', 'success'] as const;
+
+/** POST /repos/{owner}/{repo}/statuses/{sha} */
+async function createStatus(
+  context: RestContext,
+  record: RepositoryRecord,
+  sha: string,
+  body: Record<string, unknown>,
+): Promise<Reply> {
+  const state = STATUS_STATES.find((s) => s === body.state);
+  if (!state) return invalid('Status', 'state');
+  if (!/^[0-9a-f]{40}$/.test(sha)) return [422, { message: `No commit found for SHA: ${sha}` }];
+  const status = await context.repositories.addStatus(record.name, sha, {
+    state,
+    context: typeof body.context === 'string' ? body.context : 'default',
+    description: typeof body.description === 'string' ? body.description : null,
+    target_url: typeof body.target_url === 'string' ? body.target_url : null,
+  });
+  return [201, status];
+}
+
+/**
+ * GET /repos/{owner}/{repo}/commits/{ref}/status, as GitHub combines it: the newest status per
+ * context; failure if any is error or failure, pending if any is pending (or there is none),
+ * else success.
+ */
+async function combinedStatus(context: RestContext, record: RepositoryRecord, ref: string): Promise<Reply> {
+  const sha = /^[0-9a-f]{40}$/.test(ref)
+    ? ref
+    : (await context.repositories.branchHead(record.name, ref))?.sha;
+  if (!sha) return [422, { message: `No commit found for SHA: ${ref}` }];
+  const latest = new Map<string, StatusRecord>();
+  for (const status of context.repositories.statusesOf(record.name, sha)) latest.set(status.context, status);
+  const statuses = [...latest.values()].reverse();
+  const states = statuses.map((s) => s.state);
+  const state =
+    states.includes('error') || states.includes('failure')
+      ? 'failure'
+      : states.length === 0 || states.includes('pending')
+        ? 'pending'
+        : 'success';
+  return [200, { state, sha, total_count: statuses.length, statuses }];
 }

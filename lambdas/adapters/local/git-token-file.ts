@@ -2,7 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { JsonStateFile } from './json-state-file.ts';
 
 export type Level = 'read' | 'write';
-export type PermissionName = 'contents' | 'pull_requests' | 'metadata' | 'administration';
+export type PermissionName =
+  | 'contents'
+  | 'pull_requests'
+  | 'metadata'
+  | 'administration'
+  | 'statuses'
+  | 'checks';
 export type Permissions = Partial<Record<PermissionName, Level>>;
 
 /** What a token may do, as an installation token of a GitHub App: some or all repositories. */

@@ -17,6 +17,15 @@ export interface PullRecord {
   createdAt: string;
 }
 
+/** A commit status as GitHub keeps it (POST /repos/{owner}/{repo}/statuses/{sha}). */
+export interface StatusRecord {
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description: string | null;
+  target_url: string | null;
+  created_at: string;
+}
+
 export interface RepositoryRecord {
   id: number;
   name: string;
@@ -26,6 +35,8 @@ export interface RepositoryRecord {
   pulls: PullRecord[];
   /** Branch -> the protection body it was given, as GitHub keeps it. */
   protections: Record<string, unknown>;
+  /** Commit SHA -> its statuses, newest last (absent in state files written before statuses). */
+  statuses?: Record<string, StatusRecord[]>;
 }
 
 interface State {
@@ -118,6 +129,38 @@ export class LocalGitRepositories {
     } catch {
       return false;
     }
+  }
+
+  /** A branch's newest commit, or undefined when the branch does not exist. */
+  async branchHead(
+    name: string,
+    branch: string,
+  ): Promise<{ sha: string; message: string; date: string } | undefined> {
+    if (!/^[\w./-]+$/.test(branch) || branch.startsWith('-')) return undefined;
+    try {
+      const { stdout } = await run('git', ['log', '-1', '--format=%H%x00%B%x00%cI', `refs/heads/${branch}`], {
+        cwd: this.bareDir(name),
+      });
+      const [sha = '', message = '', date = ''] = stdout.split('\0');
+      return sha ? { sha, message: message.trim(), date: date.trim() } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Records a status of a commit; a later status of the same context replaces it in the combined view. */
+  addStatus(name: string, sha: string, status: Omit<StatusRecord, 'created_at'>): Promise<StatusRecord> {
+    return this.state.update((state) => {
+      const repository = state.repositories[name]!;
+      const record: StatusRecord = { ...status, created_at: new Date().toISOString() };
+      repository.statuses ??= {};
+      repository.statuses[sha] = [...(repository.statuses[sha] ?? []), record];
+      return record;
+    });
+  }
+
+  statusesOf(name: string, sha: string): StatusRecord[] {
+    return this.get(name)?.statuses?.[sha] ?? [];
   }
 
   /** Records an open pull request; undefined when one is already open for that head (as GitHub's 422). */

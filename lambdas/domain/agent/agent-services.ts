@@ -6,6 +6,7 @@ import type { BotPool } from '../deploys/bot-pool.ts';
 import type { DeploymentResources } from '../deploys/deployment-resources.ts';
 import type { DevopsService } from '../deploys/devops-service.ts';
 import type { ServerInventory } from '../deploys/server-inventory.ts';
+import type { OperationsRecords } from '../operations/operations-records.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { ProjectService } from '../projects/project-service.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
@@ -24,6 +25,8 @@ export interface AgentServices {
   resources?: DeploymentResources;
   servers?: ServerInventory;
   botPool?: BotPool;
+  /** What the scheduled jobs recorded about a project (repository sync, health checks). */
+  operations?: OperationsRecords;
   /** Asks Telegram whose a bot token is (getMe) before a pool bot is added. */
   botLookup?: BotIdentityLookup;
 }

@@ -71,5 +71,9 @@ function renderPipelineEvent(e: PipelineEvent): string {
       return `${run} deployed commit ${e.commit} and it passed its health check: ${e.url}. Changes: ${e.changes ?? 'not recorded'}.${tell}`;
     case 'rolled_back':
       return `${run} failed (${e.error ?? 'no reason given'}); the previous release ${e.commit ?? ''} was restored and still serves at ${e.url}.${tell}`;
+    case 'unhealthy':
+      return `Project ${e.projectId}, deployed by ${e.runName}, is down: its health check at ${e.url} failed ${e.attempts ?? 2} times in a row (${e.error ?? 'no answer'}).${tell}`;
+    case 'recovered':
+      return `Project ${e.projectId}, deployed by ${e.runName}, is back: its health check at ${e.url} passes again.${tell}`;
   }
 }

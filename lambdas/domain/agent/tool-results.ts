@@ -1,5 +1,6 @@
 import type { AdmittedUser } from '../access/user-directory.ts';
 import type { DeployFacts } from '../deploys/devops-service.ts';
+import { describeOperations, type OperationsFacts } from '../operations/operations-facts.ts';
 import type { RunFacts } from '../pipelines/engineering-service.ts';
 import type { Project, ProjectStatus } from '../projects/project.ts';
 import { formatUsage, type UsageTotals } from '../usage/usage-ledger.ts';
@@ -40,7 +41,13 @@ export type ToolResultData =
   | { kind: 'project_created'; project: ProjectFacts }
   | { kind: 'projects_listed'; projects: ProjectFacts[] }
   /** `allocation`: where the project runs, when it holds deployment resources. */
-  | { kind: 'project_shown'; project: ProjectFacts; allocation?: AllocationFacts }
+  /** `operations`: what the scheduled jobs last saw (repository, health), when they saw anything. */
+  | {
+      kind: 'project_shown';
+      project: ProjectFacts;
+      allocation?: AllocationFacts;
+      operations?: OperationsFacts;
+    }
   | { kind: 'project_deleted'; project: ProjectName }
   | { kind: 'secret_stored'; project: ProjectName; key: string }
   | { kind: 'secret_awaited'; project: ProjectName; key: string }
@@ -146,9 +153,11 @@ export function renderToolResult(data: ToolResultData): string {
         ? 'No projects yet.'
         : `Projects (${data.projects.length}):\n${data.projects.map(describeProject).join('\n')}`;
     case 'project_shown':
-      return data.allocation
-        ? `${describeProject(data.project)}; ${describeAllocation(data.allocation)}`
-        : describeProject(data.project);
+      return [
+        describeProject(data.project),
+        ...(data.allocation ? [describeAllocation(data.allocation)] : []),
+        ...describeOperations(data.operations),
+      ].join('; ');
     case 'project_deleted':
       return `Project ${data.project.name} (id ${data.project.id}) is deleted: its secrets are gone and its server port and pool bot are free again. Its repository is kept.`;
     case 'secret_stored':

@@ -15,6 +15,9 @@ export const pipelineEventSchema = z.object({
     'secret_needed',
     'deployed',
     'rolled_back',
+    // Devops, from the health-check job: the deployed service stopped answering, or answers again.
+    'unhealthy',
+    'recovered',
   ]),
   pipeline: z.enum(['engineering', 'devops']),
   runName: z.string().min(1).max(80),
@@ -32,6 +35,8 @@ export const pipelineEventSchema = z.object({
   url: z.string().max(300).optional(),
   /** Devops: what the release changed, short. */
   changes: z.string().max(500).optional(),
+  /** Health events: which transition of the service this is (1, 2, ...), so each is told once. */
+  sequence: z.number().int().positive().optional(),
 });
 
 export type PipelineEvent = z.infer<typeof pipelineEventSchema>;
@@ -47,7 +52,8 @@ export function pipelineEventBody(event: PipelineEvent): string {
 
 /** The deduplication id: one event of a kind per run and attempt. */
 export function pipelineEventDedupId(event: PipelineEvent): string {
-  return `run-${event.runName}-${event.kind}-${event.attempts ?? 0}`.slice(0, 128);
+  const sequence = event.sequence === undefined ? '' : `-${event.sequence}`;
+  return `run-${event.runName}-${event.kind}-${event.attempts ?? 0}${sequence}`.slice(0, 128);
 }
 
 export function parsePipelineEventBody(body: unknown): PipelineEvent | undefined {

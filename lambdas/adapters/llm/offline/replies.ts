@@ -1,6 +1,7 @@
 import { describeAllocation, describePoolBot, describeServer } from '../../../domain/agent/resource-facts.ts';
 import type { SystemEvent } from '../../../domain/agent/system-events.ts';
 import type { ProjectFacts, ToolResultData } from '../../../domain/agent/tool-results.ts';
+import { describeOperations } from '../../../domain/operations/operations-facts.ts';
 import { formatUsage } from '../../../domain/usage/usage-ledger.ts';
 
 /** What the offline model tells the person, written from typed results, never from their text. */
@@ -28,6 +29,9 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
       return [
         `${describe(data.project)}. What it is: "${data.project.description}"`,
         ...(data.allocation ? [`It ${describeAllocation(data.allocation)}.`] : []),
+        ...describeOperations(data.operations).map(
+          (line) => `${line.charAt(0).toUpperCase()}${line.slice(1)}.`,
+        ),
       ].join('\n');
     case 'secret_stored':
       return `Stored ${data.key} for ${data.project.name}. It is kept encrypted; I never see the value.`;
@@ -132,6 +136,10 @@ function reportDeployEvent(e: Extract<SystemEvent, { kind: 'pipeline_event' }>['
       return `The deploy of ${e.projectId} failed: ${e.error ?? 'see run status'}. The previous release (${e.commit?.slice(0, 7)}) was restored and still serves at ${e.url}.`;
     case 'failed':
       return `The deploy of ${e.projectId} failed: ${e.error ?? 'see run status'}.`;
+    case 'unhealthy':
+      return `${e.projectId} is down: ${e.url}/health failed ${e.attempts ?? 2} checks in a row (${e.error ?? 'no answer'}). I will tell you when it is back.`;
+    case 'recovered':
+      return `${e.projectId} is back up: ${e.url}/health answers again.`;
     default:
       return `The deploy of ${e.projectId}: ${e.kind}.`;
   }

@@ -40,11 +40,13 @@ export const getProject = defineTool({
     const found = await services.projects.get(principal, project);
     // Where it runs: the project was resolved for this principal, so it is theirs (or they admin).
     const allocation = await services.resources?.of(found.id);
+    const operations = await services.operations?.of(found.id);
     return {
       result: {
         kind: 'project_shown',
         project: projectFacts(found),
         ...(allocation ? { allocation: allocationFacts(allocation) } : {}),
+        ...(operations && (operations.repository || operations.health) ? { operations } : {}),
       },
       projectId: found.id,
     };

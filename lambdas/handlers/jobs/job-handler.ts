@@ -1,0 +1,42 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { GitHubAppHost } from '../../adapters/github/github-app-host.ts';
+import { buildOperationsJobs } from '../../app/operations-jobs.ts';
+import type { JobName } from '../../config/schedules.ts';
+import { runtimeFromEnv } from '../../runtime/from-env.ts';
+import { lambdaObservability } from '../../runtime/lambda-observability.ts';
+import { once } from '../../runtime/lazy.ts';
+
+/**
+ * One scheduled job as a Lambda, invoked by EventBridge Scheduler: the job runs under its lease
+ * lock with the request id as holder. A thrown error fails the (asynchronous) invocation: Lambda
+ * retries it with backoff, then it goes to the jobs' dead-letter queue, which is alarmed.
+ */
+export function jobHandler(job: JobName) {
+  const observability = lambdaObservability(`job-${job}`);
+  const jobs = once(() => {
+    const runtime = runtimeFromEnv(observability);
+    const { gitHost } = runtime.config;
+    return buildOperationsJobs(runtime, {
+      ...(gitHost.driver === 'github'
+        ? {
+            gitHost: new GitHubAppHost({
+              org: gitHost.org,
+              appId: gitHost.appId,
+              installationId: Number(gitHost.installationId),
+              secrets: runtime.secrets,
+              privateKeySecret: gitHost.appKeySecretId,
+              baseUrl: gitHost.apiUrl,
+            }),
+          }
+        : {}),
+    });
+  });
+  const handler = middy<unknown, unknown, Error, Context>().handler(async (_event, context) => {
+    const run = await jobs()[job](context.awsRequestId);
+    if (!run.ran) observability.logger.info('job already running elsewhere', { job, heldBy: run.heldBy });
+    return { ran: run.ran };
+  });
+  for (const middleware of observability.middlewares) handler.use(middleware);
+  return handler;
+}

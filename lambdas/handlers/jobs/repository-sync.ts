@@ -1,0 +1,3 @@
+import { jobHandler } from './job-handler.ts';
+
+export const handler = jobHandler('repository-sync');

@@ -1,0 +1,5 @@
+import { leaseLockSuite } from '../../../support/lease-lock-suite.ts';
+import { MemoryStore } from '../../../support/memory-store.ts';
+
+const store = new MemoryStore();
+leaseLockSuite('MemoryStore', () => store, 1000);
