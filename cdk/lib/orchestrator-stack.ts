@@ -157,6 +157,12 @@ export class OrchestratorStack extends Stack {
       githubAppKey: engineering.githubAppKey,
       ...(inputs.github ? { github: inputs.github } : {}),
     });
+    // Self-recovery: the health check redeploys a service that went down (devops) and, if it stays
+    // down, offers its owner a fix run (engineering) with buttons sent through the bot.
+    this.jobs.functions['health-check']
+      .startsPipeline(engineering.ref)
+      .startsPipeline(devops.ref)
+      .useSecret(secrets.botToken, 'BOT_TOKEN_SECRET_ID');
     this.alarmNotifier = new AlarmNotifier(this, 'AlarmNotifier', {
       logRetention,
       environment,

@@ -6,6 +6,7 @@ import { HealthMonitor } from '../domain/operations/health-monitor.ts';
 import { notifyOwners } from '../domain/operations/health-notifier.ts';
 import { LeaseLock } from '../domain/operations/lease-lock.ts';
 import { RepositorySync } from '../domain/operations/repository-sync.ts';
+import type { ServiceRecovery } from '../domain/operations/service-recovery.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
 import { ProjectRepository } from '../domain/projects/project-repository.ts';
 import type { GitHost } from '../ports/git-host.ts';
@@ -23,7 +24,9 @@ export interface OperationsJobDeps {
   /** Where repositories live; without one the repository sync has nothing to read. */
   gitHost?: GitHost;
   probe?: HttpProbe;
-  /** The health monitor's hooks beyond telling the owner (self-recovery, later). */
+  /** Self-recovery of services that go down (redeploy, then a fix run offered to the owner). */
+  recovery?: Pick<ServiceRecovery, 'afterCheck'>;
+  /** More hooks on the health monitor (tests). */
   onMonitor?: (monitor: HealthMonitor) => void;
 }
 
@@ -53,6 +56,15 @@ export function buildOperationsJobs(
     logger,
   });
   notifyOwners(monitor, runtime.queue);
+  const { recovery } = deps;
+  if (recovery) {
+    // Acts on what a check settled: down (after the monitor's threshold) or answering again.
+    monitor.onChecked(async ({ project, deploy, health }) => {
+      if (health.state !== 'unhealthy' && health.consecutiveFailures > 0) return;
+      const detail = `${health.url}/health ${health.lastError ?? 'answered'}`;
+      await recovery.afterCheck(project, deploy.chatId, { healthy: health.state !== 'unhealthy', detail });
+    });
+  }
   deps.onMonitor?.(monitor);
 
   return {

@@ -28,6 +28,7 @@ import { buildModels } from '../runtime/build-models.ts';
 import { remainingMs } from '../runtime/invocation-deadline.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { buildDeploymentResources } from './deployment-resources-wiring.ts';
+import { buildServiceRecovery } from './service-recovery-wiring.ts';
 
 /** Assembles the Product Owner agent and its services from a runtime's ports. */
 export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDirectory): AgentFeatures {
@@ -115,10 +116,9 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       : {}),
   };
   const offline = models.agent.provider === 'offline';
-  const recovery =
-    engineering && devops
-      ? new ServiceRecovery({ devops, engineering, incidents: new Incidents(store), chat })
-      : undefined;
+  const recovery = runtime.pipelines
+    ? buildServiceRecovery({ store, pipelines: runtime.pipelines, chat })
+    : undefined;
   const projectById = (id: string) => new ProjectRepository(store).get(id);
   return {
     productOwner,

@@ -1,12 +1,11 @@
-import { Api } from 'grammy';
 import { EcsWorkerTasks } from '../adapters/aws/ecs-worker-tasks.ts';
 import { GitHubAppHost } from '../adapters/github/github-app-host.ts';
-import { TelegramChat } from '../adapters/telegram/telegram-chat.ts';
 import type { EngineeringStepPorts } from '../app/engineering-steps.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { Pipelines } from '../ports/pipelines.ts';
 import type { WorkerTasks } from '../ports/worker-tasks.ts';
 import { buildModels } from './build-models.ts';
+import { lazyTelegramChat } from './lazy-telegram-chat.ts';
 import { pipelinesFromConfig } from './pipelines-from-config.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -20,20 +19,7 @@ export function engineeringPortsFromEnv(runtime: Runtime): EngineeringStepPorts 
   const unavailable = (what: string) => () => {
     throw new Error(`${what} is not configured for this function`);
   };
-  let chat: TelegramChat | undefined;
-  const chatPort = {
-    send: async (...args: Parameters<TelegramChat['send']>) => (await telegram()).send(...args),
-    edit: async (...args: Parameters<TelegramChat['edit']>) => (await telegram()).edit(...args),
-    delete: async (...args: Parameters<TelegramChat['delete']>) => (await telegram()).delete(...args),
-  };
-  const telegram = async () => {
-    chat ??= new TelegramChat(
-      new Api(await runtime.cachedSecrets.get(config.secretIds.botToken), {
-        apiRoot: config.telegramApiRoot,
-      }),
-    );
-    return chat;
-  };
+  const chatPort = lazyTelegramChat(runtime);
   const gitHost: GitHost | undefined =
     config.gitHost.driver === 'github'
       ? new GitHubAppHost({

@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { Api } from 'grammy';
 import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
+import { TelegramChat } from '../../lambdas/adapters/telegram/telegram-chat.ts';
 import { buildOperationsJobs } from '../../lambdas/app/operations-jobs.ts';
+import { buildServiceRecovery } from '../../lambdas/app/service-recovery-wiring.ts';
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
 import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
@@ -141,7 +143,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(poller.stop);
     // EventBridge Scheduler's stand-in; stopped before the poller and the runner (reverse order).
     const scheduler = startLocalScheduler({
-      jobs: buildOperationsJobs(runtime, { gitHost: engineering.gitHost }),
+      jobs: buildOperationsJobs(runtime, {
+        gitHost: engineering.gitHost,
+        recovery: buildServiceRecovery({
+          store: runtime.store,
+          pipelines: engineering.pipelines,
+          chat: new TelegramChat(new Api(botToken, { apiRoot: emulator.apiRoot })),
+        }),
+      }),
       expressions: jobSchedulesFrom(options.env ?? process.env),
       log,
     });

@@ -90,7 +90,7 @@ describe('scheduled jobs', () => {
     });
   });
 
-  it('gives the job Lambdas only their tables, and the health check only sends to the queue', () => {
+  it('gives the job Lambdas only their tables; the health check sends to the queue and, to recover services, starts runs and reads the bot token', () => {
     // Prepare
     const { functions } = s.stack.jobs;
     const statementsOf = (name: 'health-check' | 'repository-sync') =>
@@ -122,8 +122,16 @@ describe('scheduled jobs', () => {
     );
     expect(tablesOf('health-check')).toEqual(own);
     expect(tablesOf('repository-sync')).toEqual(own);
-    expect(health.some((a) => a.startsWith('secretsmanager:'))).toBe(false);
-    expect(health.some((a) => a.startsWith('lambda:') || a.startsWith('states:') || a === '*')).toBe(false);
+    // Self-recovery: the bot token (the fix offer's buttons) and starting runs of the two pipelines.
+    const secretResources = statementsOf('health-check')
+      .filter((st) => st.actions.some((a) => a.startsWith('secretsmanager:')))
+      .flatMap((st) => [st.resource].flat());
+    expect(secretResources).toEqual([{ Ref: s.logicalId(s.stack.secrets.botToken) }]);
+    const starts = statementsOf('health-check')
+      .filter((st) => st.actions.includes('states:StartExecution'))
+      .flatMap((st) => [st.resource].flat());
+    expect(starts).toHaveLength(2);
+    expect(health.some((a) => a.startsWith('lambda:') || a === '*')).toBe(false);
     const sync = actionsOf('repository-sync');
     // Only its failed runs, to the jobs DLQ: it tells nobody anything.
     expect(sendsTo('repository-sync')).toEqual([dlq]);

@@ -37,6 +37,7 @@ const PROBE_TIMEOUT_MS = 5000;
 export class HealthMonitor {
   private readonly unhealthy: HealthHook[] = [];
   private readonly recovered: HealthHook[] = [];
+  private readonly checked: HealthHook[] = [];
 
   constructor(
     private readonly deps: {
@@ -52,6 +53,12 @@ export class HealthMonitor {
 
   onUnhealthy(hook: HealthHook): this {
     this.unhealthy.push(hook);
+    return this;
+  }
+
+  /** After every check of a service, whatever it showed (self-recovery moves its incident on). */
+  onChecked(hook: HealthHook): this {
+    this.checked.push(hook);
     return this;
   }
 
@@ -74,8 +81,10 @@ export class HealthMonitor {
         state: health.state,
         consecutiveFailures: health.consecutiveFailures,
       });
-      if (!changed) continue;
-      const hooks = health.state === 'unhealthy' ? this.unhealthy : this.recovered;
+      const hooks = [
+        ...(changed ? (health.state === 'unhealthy' ? this.unhealthy : this.recovered) : []),
+        ...this.checked,
+      ];
       for (const hook of hooks) {
         await hook({ project, deploy, health }).catch((error: unknown) => {
           this.deps.logger?.error('health hook failed', { projectId: project.id, error: String(error) });

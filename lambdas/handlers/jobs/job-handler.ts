@@ -2,10 +2,12 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { GitHubAppHost } from '../../adapters/github/github-app-host.ts';
 import { buildOperationsJobs } from '../../app/operations-jobs.ts';
+import { buildServiceRecovery } from '../../app/service-recovery-wiring.ts';
 import type { JobName } from '../../config/schedules.ts';
 import { runtimeFromEnv } from '../../runtime/from-env.ts';
 import { lambdaObservability } from '../../runtime/lambda-observability.ts';
 import { once } from '../../runtime/lazy.ts';
+import { lazyTelegramChat } from '../../runtime/lazy-telegram-chat.ts';
 
 /**
  * One scheduled job as a Lambda, invoked by EventBridge Scheduler: the job runs under its lease
@@ -17,7 +19,14 @@ export function jobHandler(job: JobName) {
   const jobs = once(() => {
     const runtime = runtimeFromEnv(observability);
     const { gitHost } = runtime.config;
+    const { pipelines } = runtime;
+    // The health check also recovers services (a redeploy, then a fix offer with buttons).
+    const recovery =
+      job === 'health-check' && pipelines
+        ? buildServiceRecovery({ store: runtime.store, pipelines, chat: lazyTelegramChat(runtime) })
+        : undefined;
     return buildOperationsJobs(runtime, {
+      ...(recovery ? { recovery } : {}),
       ...(gitHost.driver === 'github'
         ? {
             gitHost: new GitHubAppHost({
