@@ -67,6 +67,10 @@ const priceTable = z
 
 /** Default of USER_MONTHLY_BUDGET_USD: a monthly spending limit per user, in USD. */
 export const DEFAULT_USER_MONTHLY_BUDGET_USD = 20;
+/** Default of PROJECT_MONTHLY_BUDGET_USD: a monthly spending limit per project, in USD. */
+export const DEFAULT_PROJECT_MONTHLY_BUDGET_USD = 50;
+/** Default of BUDGET_RAISE_USD: what one "raise for this run" allows past a budget, in USD. */
+export const DEFAULT_BUDGET_RAISE_USD = 5;
 
 const tableNames = Object.fromEntries(
   TABLES.map((t) => [t.envVar, z.string().min(3, 'must be a DynamoDB table name').optional()]),
@@ -136,6 +140,8 @@ export const envSchema = z.object({
   OPENAI_API_KEY_SECRET_ID: z.string().min(1).default('orchestrator/llm/openai-api-key'),
   LLM_PRICES: priceTable.default({}),
   USER_MONTHLY_BUDGET_USD: z.coerce.number().min(0).default(DEFAULT_USER_MONTHLY_BUDGET_USD),
+  PROJECT_MONTHLY_BUDGET_USD: z.coerce.number().min(0).default(DEFAULT_PROJECT_MONTHLY_BUDGET_USD),
+  BUDGET_RAISE_USD: z.coerce.number().positive().default(DEFAULT_BUDGET_RAISE_USD),
   AGENT_MAX_ITERATIONS: z.coerce.number().int().min(1).max(50).default(8),
   AGENT_MAX_TOKENS_PER_REQUEST: z.coerce.number().int().min(1000).max(2_000_000).default(60_000),
   CONVERSATION_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(300),
@@ -241,8 +247,12 @@ export interface Config {
     prices: Record<string, z.infer<typeof price>>;
   };
   usage: {
-    /** Default monthly spending limit per user in USD (not enforced by the domain yet). */
+    /** Default monthly spending limit per user in USD, until an admin sets one (Budgets). */
     monthlyBudgetUsdPerUser: number;
+    /** Default monthly spending limit per project in USD. */
+    monthlyBudgetUsdPerProject: number;
+    /** What the owner's "raise for this run" allows past a budget, in USD. */
+    budgetRaiseUsd: number;
   };
   agent: {
     maxIterations: number;
@@ -381,7 +391,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       openAiKeySecretId: env.OPENAI_API_KEY_SECRET_ID,
       prices: { ...DEFAULT_PRICES, ...env.LLM_PRICES },
     },
-    usage: { monthlyBudgetUsdPerUser: env.USER_MONTHLY_BUDGET_USD },
+    usage: {
+      monthlyBudgetUsdPerUser: env.USER_MONTHLY_BUDGET_USD,
+      monthlyBudgetUsdPerProject: env.PROJECT_MONTHLY_BUDGET_USD,
+      budgetRaiseUsd: env.BUDGET_RAISE_USD,
+    },
     agent: {
       maxIterations: env.AGENT_MAX_ITERATIONS,
       maxTokensPerRequest: env.AGENT_MAX_TOKENS_PER_REQUEST,

@@ -144,7 +144,7 @@ describe('Lambda functions', () => {
     const env = envOf(ids.consumer);
     expect(env.USER_MONTHLY_BUDGET_USD).toBe('20');
     expect(env).not.toHaveProperty('LLM_PRICES');
-    expect(loadConfig(deployedEnv(ids.consumer)).usage).toEqual({ monthlyBudgetUsdPerUser: 20 });
+    expect(loadConfig(deployedEnv(ids.consumer)).usage).toMatchObject({ monthlyBudgetUsdPerUser: 20 });
     expect(envOf(ids.webhook)).not.toHaveProperty('USER_MONTHLY_BUDGET_USD');
 
     const priced = synthesize({
