@@ -20,6 +20,7 @@ import { Escalations } from '../domain/pipelines/escalations.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
 import { ProjectRepository } from '../domain/projects/project-repository.ts';
 import { ProjectService } from '../domain/projects/project-service.ts';
+import { Budgets } from '../domain/usage/budgets.ts';
 import { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import { buildModels } from '../runtime/build-models.ts';
 import { remainingMs } from '../runtime/invocation-deadline.ts';
@@ -36,6 +37,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
   const projects = new ProjectService(new ProjectRepository(store), undefined, { resources, secrets: vault });
   const botLookup = new TelegramBotLookup(config.telegramApiRoot);
   const usage = new UsageLedger(store, config.llm.prices);
+  const budgets = budgetsFor(runtime, usage);
   const leases = new ConversationLeases(store, config.agent.leaseSeconds);
   const models = buildModels(config, runtime.cachedSecrets, logger, runtime.telemetry);
   const engineering = runtime.pipelines
@@ -68,6 +70,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       vault,
       users: directory,
       usage,
+      budgets,
       resources,
       servers,
       botPool,
@@ -111,5 +114,15 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       : {}),
   };
   const offline = models.agent.provider === 'offline';
-  return { productOwner, intake, usage, offline, ...(engineering ? { engineering } : {}) };
+  return { productOwner, intake, usage, budgets, offline, ...(engineering ? { engineering } : {}) };
+}
+
+/** The monthly budgets on the runtime's store, with the configured defaults. */
+export function budgetsFor(runtime: Pick<Runtime, 'store' | 'config'>, usage: UsageLedger): Budgets {
+  const { usage: settings } = runtime.config;
+  return new Budgets(runtime.store, usage, {
+    personMonthlyUsd: settings.monthlyBudgetUsdPerUser,
+    projectMonthlyUsd: settings.monthlyBudgetUsdPerProject,
+    raiseUsd: settings.budgetRaiseUsd,
+  });
 }

@@ -7,6 +7,7 @@ import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
 import type { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { type ChatSession, newChatSession } from '../domain/sessions/chat-session.ts';
 import type { SessionRepository } from '../domain/sessions/session-repository.ts';
+import type { Budgets } from '../domain/usage/budgets.ts';
 import type { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -37,6 +38,8 @@ export interface AgentFeatures {
   productOwner: ProductOwner;
   intake: IntakeDeps;
   usage: UsageLedger;
+  /** Monthly budgets, shown by /usage. */
+  budgets?: Budgets;
   /** The engineering pipeline, where one is configured. */
   engineering?: EngineeringService;
   /** The agent runs on the offline model: /help says so. */
@@ -57,7 +60,7 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
   const agent = deps.agent(bot.api);
   bot.use(welcome(agent.offline));
   bot.use(userAdmin(deps.directory, deps.access));
-  bot.use(usageReport(agent.usage));
+  bot.use(usageReport(agent.usage, agent.budgets));
   // Before confirmations, whose catch-all answers every other button as no longer valid.
   bot.use(escalationButtons(agent.engineering));
   bot.use(confirmations(agent.productOwner));

@@ -8,6 +8,7 @@ import type { DevopsService } from '../deploys/devops-service.ts';
 import type { ServerInventory } from '../deploys/server-inventory.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { ProjectService } from '../projects/project-service.ts';
+import type { Budgets } from '../usage/budgets.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
 
 /** What tools may use. Each is a domain service on ports; none knows where it runs. */
@@ -17,6 +18,8 @@ export interface AgentServices {
   vault: ChatSecretVault;
   users: UserDirectory;
   usage: UsageLedger;
+  /** Monthly budgets; absent, nothing is checked (turns are not gated, /usage shows no limits). */
+  budgets?: Budgets;
   /** Absent where no pipeline is configured: the tools then say plainly that nothing ran. */
   engineering?: EngineeringService;
   devops?: DevopsService;

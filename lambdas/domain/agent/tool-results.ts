@@ -2,6 +2,7 @@ import type { AdmittedUser } from '../access/user-directory.ts';
 import type { DeployFacts } from '../deploys/devops-service.ts';
 import type { RunFacts } from '../pipelines/engineering-service.ts';
 import type { Project, ProjectStatus } from '../projects/project.ts';
+import { type BudgetStanding, formatStanding } from '../usage/budgets.ts';
 import { formatUsage, type UsageTotals } from '../usage/usage-ledger.ts';
 import {
   type AllocationFacts,
@@ -57,7 +58,8 @@ export type ToolResultData =
   | { kind: 'bot_pool_listed'; bots: PoolBotFacts[] }
   | { kind: 'pool_bot_added'; bot: PoolBotFacts }
   | { kind: 'pool_bot_removed'; botId: string; username: string }
-  | { kind: 'usage_report'; scope: 'mine' | 'all'; totals: UsageTotals }
+  | { kind: 'usage_report'; scope: 'mine' | 'all'; totals: UsageTotals; budgets?: BudgetStanding[] }
+  | { kind: 'budget_set'; scope: 'person' | 'project'; target: string; monthlyUsd: number }
   | { kind: 'declined' }
   // The errors: the call did nothing, or failed.
   | { kind: 'not_run'; reason: 'new_message' | 'confirmation_abandoned' | 'turn_ended' }
@@ -198,10 +200,12 @@ export function renderToolResult(data: ToolResultData): string {
     case 'pool_bot_removed':
       return `Pool bot @${data.username} (id ${data.botId}) is removed, with its token.`;
     case 'usage_report':
-      return formatUsage(
-        data.scope === 'all' ? 'All users this month' : 'Your usage this month',
-        data.totals,
-      );
+      return [
+        formatUsage(data.scope === 'all' ? 'All users this month' : 'Your usage this month', data.totals),
+        ...(data.budgets ?? []).map(formatStanding),
+      ].join('\n');
+    case 'budget_set':
+      return describeBudgetSet(data);
     case 'declined':
       return 'The person declined; nothing was done.';
     case 'not_run':
@@ -218,6 +222,11 @@ export function renderToolResult(data: ToolResultData): string {
     case 'failed':
       return data.message;
   }
+}
+
+export function describeBudgetSet(data: Extract<ToolResultData, { kind: 'budget_set' }>): string {
+  const whose = data.scope === 'person' ? `person ${data.target}` : `project ${data.target}`;
+  return `The monthly budget of ${whose} is now $${data.monthlyUsd.toFixed(2)}.`;
 }
 
 const NOT_RUN: Record<Extract<ToolResultData, { kind: 'not_run' }>['reason'], string> = {

@@ -117,6 +117,7 @@ describe('the Product Owner capabilities', () => {
         'remove_pool_bot',
         'remove_server',
         'request_capabilities',
+        'set_budget',
         'respond_to_user',
         'run_status',
         'set_project_secret',

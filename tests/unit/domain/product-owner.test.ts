@@ -57,6 +57,7 @@ const ADMIN_TOOLS = [
   'add_pool_bot',
   'list_bot_pool',
   'remove_pool_bot',
+  'set_budget',
 ];
 const PRICES = {
   'intent-model': { inputPerMTok: 1, outputPerMTok: 1 },

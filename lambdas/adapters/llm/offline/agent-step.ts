@@ -67,6 +67,7 @@ const TOOL_GROUP: Readonly<Record<string, string>> = {
   add_pool_bot: 'admin',
   list_bot_pool: 'admin',
   remove_pool_bot: 'admin',
+  set_budget: 'admin',
 };
 
 export function decideAgentStep(request: CompletionRequest): Decision {
@@ -115,7 +116,7 @@ function fromMessage(request: CompletionRequest, askedForTools: boolean): Decisi
 
 /** "deploy it": the project the conversation is about, when the transcript's data names one. */
 function resolveThisProject(command: Command, request: CompletionRequest): Command {
-  if (!('project' in command) || !THIS_PROJECT.has(command.project.toLowerCase())) return command;
+  if (!('project' in command) || !THIS_PROJECT.has(command.project?.toLowerCase() ?? '')) return command;
   const project = latestProjectIn(request.messages);
   return project ? { ...command, project } : command;
 }
@@ -182,6 +183,10 @@ function plan(command: Command, request: CompletionRequest): Decision {
       return call('remove_pool_bot', { bot: command.bot });
     case 'delete':
       return call('delete_project', { project: command.project });
+    case 'set_budget': {
+      const { kind: _kind, usd, ...target } = command;
+      return call('set_budget', { ...target, monthlyUsd: usd });
+    }
     case 'answer':
       return say(USE_THE_BUTTONS);
     case 'help':

@@ -22,6 +22,7 @@ export type Command =
   | { kind: 'bot_pool' }
   | { kind: 'remove_pool_bot'; bot: string }
   | { kind: 'delete'; project: string }
+  | { kind: 'set_budget'; person?: number; project?: string; usd: number }
   | { kind: 'answer'; yes: boolean }
   | { kind: 'help' };
 
@@ -89,6 +90,17 @@ const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
   [/^(?:list )?(?:the )?(?:bot pool|pool bots)$/i, () => ({ kind: 'bot_pool' })],
   [/^remove pool bot (@?[A-Za-z0-9_]+)$/i, (m) => ({ kind: 'remove_pool_bot', bot: m[1] ?? '' })],
   [new RegExp(`^delete(?: project)? ${NAME}$`, 'i'), (m) => ({ kind: 'delete', project: m[1] ?? '' })],
+  [
+    new RegExp(
+      String.raw`^set (?:the )?(?:monthly )?budget (?:of|for) (?:user (\d{1,15})|project ${NAME}) to \$?(\d+(?:\.\d+)?)$`,
+      'i',
+    ),
+    (m) => ({
+      kind: 'set_budget',
+      ...(m[1] ? { person: Number(m[1]) } : { project: m[2] ?? '' }),
+      usd: Number(m[3]),
+    }),
+  ],
   [/^(?:yes|y|confirm)$/i, () => ({ kind: 'answer', yes: true })],
   [/^(?:no|n|cancel)$/i, () => ({ kind: 'answer', yes: false })],
 ];
@@ -142,6 +154,7 @@ export const GROUPS_FOR: Record<Command['kind'], string[]> = {
   bot_pool: ['admin'],
   remove_pool_bot: ['admin'],
   delete: ['projects'],
+  set_budget: ['admin'],
   answer: [],
   help: [],
 };

@@ -1,6 +1,11 @@
 import { describeAllocation, describePoolBot, describeServer } from '../../../domain/agent/resource-facts.ts';
 import type { SystemEvent } from '../../../domain/agent/system-events.ts';
-import type { ProjectFacts, ToolResultData } from '../../../domain/agent/tool-results.ts';
+import {
+  describeBudgetSet,
+  type ProjectFacts,
+  type ToolResultData,
+} from '../../../domain/agent/tool-results.ts';
+import { formatStanding } from '../../../domain/usage/budgets.ts';
 import { formatUsage } from '../../../domain/usage/usage-ledger.ts';
 
 /** What the offline model tells the person, written from typed results, never from their text. */
@@ -71,7 +76,12 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
     case 'project_deleted':
       return `Deleted ${data.project.name}: its secrets are gone and its server port and bot are free again. Its repository is kept.`;
     case 'usage_report':
-      return formatUsage(data.scope === 'all' ? 'Everyone this month' : 'You this month', data.totals);
+      return [
+        formatUsage(data.scope === 'all' ? 'Everyone this month' : 'You this month', data.totals),
+        ...(data.budgets ?? []).map(formatStanding),
+      ].join('\n');
+    case 'budget_set':
+      return describeBudgetSet(data);
     case 'declined':
       return 'OK, I did not do it.';
     case 'not_run':
@@ -150,6 +160,7 @@ export const HELP = [
   '- admins: list all projects, users, servers, usage of everyone',
   "- admins: paste a server's SSH private key, then add server <host> user <name> [port <n>] [ports <from>-<to>];",
   '  remove server <id>; paste a bot token, then add pool bot; bot pool; remove pool bot <id>',
+  '- admins: set budget for user <id> to $<n>, set budget for project <name> to $<n>',
 ].join('\n');
 
 export const PASTE_KEY_FIRST =
