@@ -14,17 +14,18 @@ import { ConversationLeases } from '../domain/conversations/conversation-lease.t
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
+import { BudgetQuestions, RunBudgetDecisions } from '../domain/pipelines/budget-questions.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
 import { ProjectRepository } from '../domain/projects/project-repository.ts';
 import { ProjectService } from '../domain/projects/project-service.ts';
-import { Budgets } from '../domain/usage/budgets.ts';
 import { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import { buildModels } from '../runtime/build-models.ts';
 import { remainingMs } from '../runtime/invocation-deadline.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { budgetsFor } from './budgets-wiring.ts';
 import { buildDeploymentResources } from './deployment-resources-wiring.ts';
 
 /** Assembles the Product Owner agent and its services from a runtime's ports. */
@@ -114,15 +115,16 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       : {}),
   };
   const offline = models.agent.provider === 'offline';
-  return { productOwner, intake, usage, budgets, offline, ...(engineering ? { engineering } : {}) };
-}
-
-/** The monthly budgets on the runtime's store, with the configured defaults. */
-export function budgetsFor(runtime: Pick<Runtime, 'store' | 'config'>, usage: UsageLedger): Budgets {
-  const { usage: settings } = runtime.config;
-  return new Budgets(runtime.store, usage, {
-    personMonthlyUsd: settings.monthlyBudgetUsdPerUser,
-    projectMonthlyUsd: settings.monthlyBudgetUsdPerProject,
-    raiseUsd: settings.budgetRaiseUsd,
-  });
+  const runBudgets = runtime.pipelines
+    ? new RunBudgetDecisions({ questions: new BudgetQuestions(store), budgets, pipelines: runtime.pipelines })
+    : undefined;
+  return {
+    productOwner,
+    intake,
+    usage,
+    budgets,
+    offline,
+    ...(engineering ? { engineering } : {}),
+    ...(runBudgets ? { runBudgets } : {}),
+  };
 }

@@ -4,6 +4,7 @@ import type { AccessControl } from '../domain/access/access-control.ts';
 import type { UserDirectory } from '../domain/access/user-directory.ts';
 import type { ProductOwner } from '../domain/agent/product-owner.ts';
 import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
+import type { RunBudgetDecisions } from '../domain/pipelines/budget-questions.ts';
 import type { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { type ChatSession, newChatSession } from '../domain/sessions/chat-session.ts';
 import type { SessionRepository } from '../domain/sessions/session-repository.ts';
@@ -13,6 +14,7 @@ import type { Telemetry } from '../ports/telemetry.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { BotContext } from './context.ts';
 import { accessGuard } from './features/access-guard.ts';
+import { budgetButtons } from './features/budget-buttons.ts';
 import { confirmations } from './features/confirmations.ts';
 import { escalationButtons } from './features/escalation-buttons.ts';
 import { productOwnerChat } from './features/product-owner-chat.ts';
@@ -42,6 +44,8 @@ export interface AgentFeatures {
   budgets?: Budgets;
   /** The engineering pipeline, where one is configured. */
   engineering?: EngineeringService;
+  /** Answers to runs paused at a budget, where pipelines are configured. */
+  runBudgets?: RunBudgetDecisions;
   /** The agent runs on the offline model: /help says so. */
   offline: boolean;
 }
@@ -63,6 +67,7 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
   bot.use(usageReport(agent.usage, agent.budgets));
   // Before confirmations, whose catch-all answers every other button as no longer valid.
   bot.use(escalationButtons(agent.engineering));
+  bot.use(budgetButtons(agent.runBudgets));
   bot.use(confirmations(agent.productOwner));
   bot.use(secretsOutsideText(agent.productOwner, agent.intake));
   bot.use(productOwnerChat(agent.productOwner, agent.intake));

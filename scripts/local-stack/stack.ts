@@ -174,6 +174,7 @@ function workerEnvFrom(env: NodeJS.ProcessEnv): Record<string, string> {
     'SCRIPTED_ENGINE_FAIL_ATTEMPTS',
     'SCRIPTED_ENGINE_HANG',
     'SCRIPTED_ENGINE_BROKEN_START_BRANCH',
+    'SCRIPTED_ENGINE_TOKENS',
     'HEARTBEAT_SECONDS',
     'CLAUDE_CODE_BIN',
     'CLAUDE_CODE_DIR',

@@ -95,6 +95,10 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/Engineering/Analyst/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/Architect/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/Architect/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Engineering/AskBudget/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Engineering/AskBudget/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Engineering/CheckBudget/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Engineering/CheckBudget/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/Escalate/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/Escalate/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/GitHubAppPrivateKey AwsSolutions-SMG4',
@@ -187,8 +191,8 @@ describe('synth with the minimal inputs (CI)', () => {
     const envs = resources
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties.Environment);
-    // The webhook, the consumer, the eight engineering steps and the seven devops steps.
-    expect(envs).toHaveLength(17);
+    // The webhook, the consumer, the ten engineering steps and the seven devops steps.
+    expect(envs).toHaveLength(19);
     for (const env of envs) {
       expect(env?.Variables).toMatchObject({
         ADMIN_TELEGRAM_IDS: '111',

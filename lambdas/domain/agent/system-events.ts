@@ -69,6 +69,8 @@ function renderPipelineEvent(e: PipelineEvent): string {
       return `${run} needs the secret ${e.secretKey} and waits up to 24 hours. Ask the person to send its value as their next message (it will be deleted and stored, never shown to you).`;
     case 'deployed':
       return `${run} deployed commit ${e.commit} and it passed its health check: ${e.url}. Changes: ${e.changes ?? 'not recorded'}.${tell}`;
+    case 'stopped_at_budget':
+      return `${run} was stopped by the person at the monthly budget, after ${e.attempts ?? 0} attempt(s).${tell}`;
     case 'rolled_back':
       return `${run} failed (${e.error ?? 'no reason given'}); the previous release ${e.commit ?? ''} was restored and still serves at ${e.url}.${tell}`;
   }

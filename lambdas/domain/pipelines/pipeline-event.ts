@@ -15,6 +15,7 @@ export const pipelineEventSchema = z.object({
     'secret_needed',
     'deployed',
     'rolled_back',
+    'stopped_at_budget',
   ]),
   pipeline: z.enum(['engineering', 'devops']),
   runName: z.string().min(1).max(80),

@@ -125,6 +125,8 @@ function reportPipelineEvent(e: Extract<SystemEvent, { kind: 'pipeline_event' }>
       return `The build of ${e.projectId} was given up after ${e.attempts ?? 0} red attempts.`;
     case 'waiting':
       return `The build of ${e.projectId} waits for your decision.`;
+    case 'stopped_at_budget':
+      return `The build of ${e.projectId} was stopped at the monthly budget after ${e.attempts ?? 0} attempt(s).`;
     default:
       return `The build of ${e.projectId}: ${e.kind}.`;
   }
