@@ -21,6 +21,7 @@ import { Escalations } from '../domain/pipelines/escalations.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
 import { ProjectRepository } from '../domain/projects/project-repository.ts';
 import { ProjectService } from '../domain/projects/project-service.ts';
+import { Reminders } from '../domain/reminders/reminders.ts';
 import { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import { buildModels } from '../runtime/build-models.ts';
 import { remainingMs } from '../runtime/invocation-deadline.ts';
@@ -72,6 +73,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       users: directory,
       usage,
       budgets,
+      ...(runtime.scheduler ? { reminders: new Reminders(store, runtime.scheduler) } : {}),
       resources,
       servers,
       botPool,

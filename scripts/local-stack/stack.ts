@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { Api } from 'grammy';
+import { LocalScheduler } from '../../lambdas/adapters/local/local-scheduler.ts';
 import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
 import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
@@ -102,6 +103,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(engineering.stop);
     runtime.pipelines = engineering.pipelines;
     runtime.gitHost = engineering.gitHost;
+    const scheduler = new LocalScheduler(`${options.dataDir}/scheduler/schedules.json`, runtime.queue, log);
+    runtime.scheduler = scheduler;
 
     const api = await startHttpApi(
       { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },
@@ -117,6 +120,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onError: (error) => log(`consumer batch failed: ${String(error)}`),
     });
     stops.push(poller.stop);
+    // Reminders: EventBridge Scheduler's stand-in, its pending schedules on disk; the ones due
+    // while the stack was stopped fire now. Closed before the poller stops.
+    scheduler.start();
+    stops.push(async () => scheduler.close());
     // Runs a previous process left unfinished go on from their journal, no finished step again.
     const resumed = await engineering.pipelines.resumeInterrupted();
     if (resumed.length > 0) log(`resumed ${resumed.length} interrupted pipeline run(s)`);

@@ -8,6 +8,7 @@ import type { DevopsService } from '../deploys/devops-service.ts';
 import type { ServerInventory } from '../deploys/server-inventory.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { ProjectService } from '../projects/project-service.ts';
+import type { Reminders } from '../reminders/reminders.ts';
 import type { Budgets } from '../usage/budgets.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
 
@@ -20,6 +21,8 @@ export interface AgentServices {
   usage: UsageLedger;
   /** Monthly budgets; absent, nothing is checked (turns are not gated, /usage shows no limits). */
   budgets?: Budgets;
+  /** One-off reminders; absent where no scheduler is configured (the tools then say so). */
+  reminders?: Reminders;
   /** Absent where no pipeline is configured: the tools then say plainly that nothing ran. */
   engineering?: EngineeringService;
   devops?: DevopsService;

@@ -25,6 +25,8 @@ export function eventsWithoutBudget(events: SystemEvent[]): string {
         const extra = [e.htmlUrl, e.url, e.error].filter(Boolean).join(', ');
         return `Run ${e.runName} of ${e.projectId}: ${e.kind.replaceAll('_', ' ')}${extra ? ` (${extra})` : ''}.`;
       }
+      case 'reminder':
+        return `Reminder: ${event.text}`;
       case 'secret_stored':
         return `Stored ${event.key} for ${event.projectId}.`;
       default:

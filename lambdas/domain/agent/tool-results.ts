@@ -23,6 +23,13 @@ export interface ProjectFacts {
   secretKeys: string[];
 }
 
+/** A reminder as a tool reports it (`at`: ISO 8601, UTC). */
+export interface ReminderFacts {
+  id: string;
+  at: string;
+  text: string;
+}
+
 /** Names the project a result is about, when the result does not describe it whole. */
 export interface ProjectName {
   id: string;
@@ -59,6 +66,9 @@ export type ToolResultData =
   | { kind: 'pool_bot_added'; bot: PoolBotFacts }
   | { kind: 'pool_bot_removed'; botId: string; username: string }
   | { kind: 'usage_report'; scope: 'mine' | 'all'; totals: UsageTotals; budgets?: BudgetStanding[] }
+  | { kind: 'reminder_set'; reminder: ReminderFacts }
+  | { kind: 'reminders_listed'; reminders: ReminderFacts[] }
+  | { kind: 'reminder_cancelled'; reminder: ReminderFacts }
   | { kind: 'budget_set'; scope: 'person' | 'project'; target: string; monthlyUsd: number }
   | { kind: 'declined' }
   // The errors: the call did nothing, or failed.
@@ -206,6 +216,14 @@ export function renderToolResult(data: ToolResultData): string {
       ].join('\n');
     case 'budget_set':
       return describeBudgetSet(data);
+    case 'reminder_set':
+      return `Reminder ${data.reminder.id} set for ${data.reminder.at} (UTC): "${data.reminder.text}". It arrives in this chat then.`;
+    case 'reminders_listed':
+      return data.reminders.length === 0
+        ? 'No reminders are waiting.'
+        : data.reminders.map((r) => `${r.id} at ${r.at} (UTC): "${r.text}"`).join('\n');
+    case 'reminder_cancelled':
+      return `Reminder ${data.reminder.id} ("${data.reminder.text}") is cancelled; it will not arrive.`;
     case 'declined':
       return 'The person declined; nothing was done.';
     case 'not_run':

@@ -23,10 +23,14 @@ export type Command =
   | { kind: 'remove_pool_bot'; bot: string }
   | { kind: 'delete'; project: string }
   | { kind: 'set_budget'; person?: number; project?: string; usd: number }
+  | { kind: 'remind'; inSeconds: number; text: string }
+  | { kind: 'list_reminders' }
+  | { kind: 'cancel_reminder'; id: string }
   | { kind: 'answer'; yes: boolean }
   | { kind: 'help' };
 
 const NAME = `([a-z0-9][a-z0-9_-]*)`;
+const UNIT_SECONDS: Readonly<Record<string, number>> = { second: 1, minute: 60, hour: 3600, day: 86_400 };
 
 // Order matters where forms overlap: "run status of x" before "status of x".
 const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
@@ -101,6 +105,19 @@ const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
       usd: Number(m[3]),
     }),
   ],
+  [
+    /^remind me in (\d{1,6}) (second|minute|hour|day)s? (?:to |that |about )?([\s\S]+)$/i,
+    (m) => ({
+      kind: 'remind',
+      inSeconds: Number(m[1]) * (UNIT_SECONDS[(m[2] ?? '').toLowerCase()] ?? 60),
+      text: (m[3] ?? '').trim(),
+    }),
+  ],
+  [/^(?:list |show )?(?:my )?reminders$/i, () => ({ kind: 'list_reminders' })],
+  [
+    /^cancel reminder (rem-[0-9a-f]{16})$/i,
+    (m) => ({ kind: 'cancel_reminder', id: (m[1] ?? '').toLowerCase() }),
+  ],
   [/^(?:yes|y|confirm)$/i, () => ({ kind: 'answer', yes: true })],
   [/^(?:no|n|cancel)$/i, () => ({ kind: 'answer', yes: false })],
 ];
@@ -155,6 +172,9 @@ export const GROUPS_FOR: Record<Command['kind'], string[]> = {
   remove_pool_bot: ['admin'],
   delete: ['projects'],
   set_budget: ['admin'],
+  remind: ['reminders'],
+  list_reminders: ['reminders'],
+  cancel_reminder: ['reminders'],
   answer: [],
   help: [],
 };

@@ -82,6 +82,17 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
       ].join('\n');
     case 'budget_set':
       return describeBudgetSet(data);
+    case 'reminder_set':
+      return `OK, I will remind you at ${data.reminder.at} (UTC): "${data.reminder.text}" (id ${data.reminder.id}).`;
+    case 'reminders_listed':
+      return data.reminders.length === 0
+        ? 'You have no reminders waiting.'
+        : [
+            `Reminders (${data.reminders.length}):`,
+            ...data.reminders.map((r) => `- ${r.id} at ${r.at} (UTC): ${r.text}`),
+          ].join('\n');
+    case 'reminder_cancelled':
+      return `Cancelled reminder ${data.reminder.id} ("${data.reminder.text}").`;
     case 'declined':
       return 'OK, I did not do it.';
     case 'not_run':
@@ -109,6 +120,8 @@ export function reportEvent(event: SystemEvent): string {
     }
     case 'pipeline_event':
       return reportPipelineEvent(event.event);
+    case 'reminder':
+      return `Reminder: ${event.text}`;
   }
 }
 
@@ -162,6 +175,7 @@ export const HELP = [
   '- admins: list all projects, users, servers, usage of everyone',
   "- admins: paste a server's SSH private key, then add server <host> user <name> [port <n>] [ports <from>-<to>];",
   '  remove server <id>; paste a bot token, then add pool bot; bot pool; remove pool bot <id>',
+  '- remind me in <n> seconds|minutes|hours|days to <what>; list reminders; cancel reminder <id>',
   '- admins: set budget for user <id> to $<n>, set budget for project <name> to $<n>',
 ].join('\n');
 
