@@ -128,6 +128,7 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/FrontDoor/Api/POST--telegram--webhook AwsSolutions-APIG4',
       'CodegenOrchestrator/FrontDoor/Webhook/Function AwsSolutions-L1',
       'CodegenOrchestrator/FrontDoor/Webhook/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Reminders/ConsumerSchedules AwsSolutions-IAM5[Resource::arn:aws:scheduler:us-east-1:<AWS::AccountId>:schedule/CodegenOrchestrator-reminders/*]',
       'CodegenOrchestrator/Secrets/BotToken AwsSolutions-SMG4',
       'CodegenOrchestrator/Secrets/WebhookSecret AwsSolutions-SMG4',
       'CodegenOrchestrator/UpdateQueue/Consumer/BedrockModels AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/amazon.nova-lite-v1:0]',
