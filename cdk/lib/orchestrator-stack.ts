@@ -8,6 +8,7 @@ import { OperationsDashboard } from './constructs/dashboard.ts';
 import { DevopsPipeline } from './constructs/devops-pipeline.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EngineeringPipeline } from './constructs/engineering-pipeline.ts';
+import { ReminderSchedules } from './constructs/reminder-schedules.ts';
 import { ScheduledJobs } from './constructs/scheduled-jobs.ts';
 import { OrchestratorTables } from './constructs/tables.ts';
 import { TelegramFrontDoor } from './constructs/telegram-front-door.ts';
@@ -86,6 +87,13 @@ export class OrchestratorStack extends Stack {
       .keepsProjectSecrets(`${this.stackName}/`, key)
       .invokesBedrockModels({ intent: inputs.bedrockIntentModelId, agent: inputs.bedrockAgentModelId })
       .pricesModels(inputs.modelPrices, inputs.userMonthlyBudgetUsd);
+    // Reminders: one-off schedules the consumer sets in its own group, sent into the updates queue.
+    new ReminderSchedules(this, 'Reminders', {
+      namePrefix: this.stackName,
+      updateQueue: updates.queue,
+      key,
+      consumer: updates.consumer,
+    });
 
     // The engineering pipeline: Step Functions runs the step Lambdas and the Fargate workers. The
     // consumer starts runs and answers the owner's escalation buttons (SendTaskSuccess).

@@ -3,6 +3,7 @@ import { type AgentFeatures, createConsumerBot } from '../bot/consumer-bot.ts';
 import { AccessControl } from '../domain/access/access-control.ts';
 import { UserDirectory } from '../domain/access/user-directory.ts';
 import { pipelineEventDedupId } from '../domain/pipelines/pipeline-event.ts';
+import { Reminders } from '../domain/reminders/reminders.ts';
 import type { ChatSession } from '../domain/sessions/chat-session.ts';
 import { SessionRepository } from '../domain/sessions/session-repository.ts';
 import { UpdateDeduplicator } from '../domain/updates/update-deduplicator.ts';
@@ -57,6 +58,17 @@ export async function buildConsumerApp(runtime: Runtime): Promise<ConsumerHandle
       await agent.productOwner.handleMessage(owner, event.chatId, pipelineEventDedupId(event), {
         events: [{ kind: 'pipeline_event', event }],
       });
+    },
+    handleReminder: async (event) => {
+      const reminders = runtime.scheduler ? new Reminders(runtime.store, runtime.scheduler) : undefined;
+      // Cancelled since it was scheduled (or delivered already): nothing to tell.
+      const reminder = await reminders?.arrived(event);
+      const owner = reminder ? await access.principalOf(reminder.ownerId) : undefined;
+      if (!reminder || !owner || !agent) return;
+      await agent.productOwner.handleMessage(owner, reminder.chatId, `reminder-${reminder.id}`, {
+        events: [{ kind: 'reminder', id: reminder.id, text: reminder.text }],
+      });
+      await reminders?.markDelivered(reminder);
     },
     claims: new UpdateDeduplicator(runtime.store, botInfo.id, config.dedupTtlSeconds),
     deadLetters: runtime.deadLetters,

@@ -1,10 +1,12 @@
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
+import { BudgetQuestions } from '../domain/pipelines/budget-questions.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
 import { writeSpecStep } from '../domain/pipelines/steps/analyst.ts';
 import { prepareRepositoryStep } from '../domain/pipelines/steps/architect.ts';
+import { askBudgetStep, checkBudgetStep } from '../domain/pipelines/steps/budget-gate.ts';
 import { escalateStep } from '../domain/pipelines/steps/escalate.ts';
 import { type JobContextRequest, jobContextStep } from '../domain/pipelines/steps/job-context.ts';
 import { type NotifyInput, notifyOwnerStep } from '../domain/pipelines/steps/notify-owner.ts';
@@ -19,6 +21,7 @@ import type { LanguageModel } from '../ports/language-model.ts';
 import type { Pipelines } from '../ports/pipelines.ts';
 import type { WorkerTasks } from '../ports/worker-tasks.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { budgetsFor } from './budgets-wiring.ts';
 
 /** The engineering state machine's Lambda steps, by the name each function has in the ASL. */
 export type EngineeringStepName =
@@ -29,7 +32,9 @@ export type EngineeringStepName =
   | 'escalate'
   | 'stop-workers'
   | 'job-context'
-  | 'start-deploy';
+  | 'start-deploy'
+  | 'check-budget'
+  | 'ask-budget';
 
 export type StepHandler = (payload: unknown) => Promise<unknown>;
 
@@ -58,6 +63,7 @@ export function buildEngineeringSteps(
   const projectService = new ProjectService(projects);
   const usage = new UsageLedger(store, runtime.config.llm.prices);
   const escalations = new Escalations(store);
+  const budgets = budgetsFor(runtime, usage);
   const gitHost = (): GitHost => {
     if (!ports.gitHost)
       throw new Error('No git host is configured (GIT_HOST_DRIVER): see the README, GitHub App');
@@ -97,6 +103,12 @@ export function buildEngineeringSteps(
       escalateStep(
         { escalations, runs, chat: ports.chat },
         payload as { run: RunRef; attempt: number; reportRef?: string; taskToken: string },
+      ),
+    'check-budget': (payload) => checkBudgetStep({ budgets }, payload as { run: RunRef }),
+    'ask-budget': (payload) =>
+      askBudgetStep(
+        { questions: new BudgetQuestions(store), budgets, chat: ports.chat },
+        payload as { run: RunRef; taskToken: string },
       ),
     'stop-workers': async (payload) => {
       const { taskGroup } = payload as { taskGroup: string };

@@ -17,16 +17,19 @@ import { SecretRequests } from '../domain/deploys/secret-requests.ts';
 import { Incidents } from '../domain/operations/incidents.ts';
 import { OperationsRecords } from '../domain/operations/operations-records.ts';
 import { ServiceRecovery } from '../domain/operations/service-recovery.ts';
+import { BudgetQuestions, RunBudgetDecisions } from '../domain/pipelines/budget-questions.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
 import { ProjectRepository } from '../domain/projects/project-repository.ts';
 import { ProjectService } from '../domain/projects/project-service.ts';
+import { Reminders } from '../domain/reminders/reminders.ts';
 import { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import { buildModels } from '../runtime/build-models.ts';
 import { remainingMs } from '../runtime/invocation-deadline.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { budgetsFor } from './budgets-wiring.ts';
 import { buildDeploymentResources } from './deployment-resources-wiring.ts';
 import { buildServiceRecovery } from './service-recovery-wiring.ts';
 
@@ -40,6 +43,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
   const projects = new ProjectService(new ProjectRepository(store), undefined, { resources, secrets: vault });
   const botLookup = new TelegramBotLookup(config.telegramApiRoot);
   const usage = new UsageLedger(store, config.llm.prices);
+  const budgets = budgetsFor(runtime, usage);
   const leases = new ConversationLeases(store, config.agent.leaseSeconds);
   const models = buildModels(config, runtime.cachedSecrets, logger, runtime.telemetry);
   const engineering = runtime.pipelines
@@ -72,6 +76,8 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       vault,
       users: directory,
       usage,
+      budgets,
+      ...(runtime.scheduler ? { reminders: new Reminders(store, runtime.scheduler) } : {}),
       resources,
       servers,
       botPool,
@@ -120,13 +126,18 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
     ? buildServiceRecovery({ store, pipelines: runtime.pipelines, chat })
     : undefined;
   const projectById = (id: string) => new ProjectRepository(store).get(id);
+  const runBudgets = runtime.pipelines
+    ? new RunBudgetDecisions({ questions: new BudgetQuestions(store), budgets, pipelines: runtime.pipelines })
+    : undefined;
   return {
     productOwner,
     intake,
     usage,
+    budgets,
     offline,
     projectById,
     ...(engineering ? { engineering } : {}),
     ...(recovery ? { recovery } : {}),
+    ...(runBudgets ? { runBudgets } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { Update } from 'grammy/types';
 import { MESSAGES } from '../bot/messages.ts';
 import { type PipelineEvent, parsePipelineEventBody } from '../domain/pipelines/pipeline-event.ts';
+import { parseReminderBody, type ReminderEvent } from '../domain/reminders/reminders.ts';
 import type { UpdateDeduplicator } from '../domain/updates/update-deduplicator.ts';
 import { parseUpdate } from '../domain/updates/update-envelope.ts';
 import type { QueueProducer } from '../ports/queue.ts';
@@ -37,6 +38,8 @@ export interface UpdateProcessorDeps {
   handle: (update: Update) => Promise<void>;
   /** Hands a pipeline event to the owner's conversation (the Product Owner). */
   handleEvent: (event: PipelineEvent) => Promise<void>;
+  /** Hands a reminder that came due to its person's conversation. */
+  handleReminder?: (reminder: ReminderEvent) => Promise<void>;
   claims: UpdateDeduplicator;
   deadLetters: QueueProducer;
   /** Tells the person in this chat something went wrong; failures to tell are swallowed. */
@@ -62,7 +65,16 @@ export class UpdateProcessor {
 
   async process(message: QueuedUpdate): Promise<RecordOutcome> {
     const event = pipelineEventIn(message.body);
-    if (event) return this.processEvent(message, event);
+    if (event) {
+      this.deps.logger.appendKeys({ runName: event.runName });
+      return this.processEvent(() => this.deps.handleEvent(event));
+    }
+    const reminder = parseReminderBody(message.body);
+    if (reminder) {
+      const { handleReminder } = this.deps;
+      if (!handleReminder) return this.deadLetter(message, 'a reminder, and no reminders here');
+      return this.processEvent(() => handleReminder(reminder));
+    }
     const parsed = parseUpdate(message.body);
     if (!parsed.ok) {
       // Only a message put on the queue by something other than our webhook gets here.
@@ -88,13 +100,13 @@ export class UpdateProcessor {
   }
 
   /**
-   * A pipeline run's news for its owner, queued in their chat's group. Delivered once by the
-   * queue's dedup id; a redelivery after a crash is recognised by the Product Owner (same request id).
+   * News for a person from the system (a pipeline run's, a reminder), queued in their chat's group.
+   * Delivered once by the queue's dedup id; a redelivery after a crash is recognised by the Product
+   * Owner (same request id).
    */
-  private async processEvent(message: QueuedUpdate, event: PipelineEvent): Promise<RecordOutcome> {
-    this.deps.logger.appendKeys({ runName: event.runName });
+  private async processEvent(deliver: () => Promise<void>): Promise<RecordOutcome> {
     try {
-      await this.deps.handleEvent(event);
+      await deliver();
       return { kind: 'done', how: 'answered' };
     } catch (error) {
       const failure = classifyFailure(error);

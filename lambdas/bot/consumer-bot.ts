@@ -5,15 +5,18 @@ import type { UserDirectory } from '../domain/access/user-directory.ts';
 import type { ProductOwner } from '../domain/agent/product-owner.ts';
 import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
 import type { ServiceRecovery } from '../domain/operations/service-recovery.ts';
+import type { RunBudgetDecisions } from '../domain/pipelines/budget-questions.ts';
 import type { EngineeringService } from '../domain/pipelines/engineering-service.ts';
 import type { Project } from '../domain/projects/project.ts';
 import { type ChatSession, newChatSession } from '../domain/sessions/chat-session.ts';
 import type { SessionRepository } from '../domain/sessions/session-repository.ts';
+import type { Budgets } from '../domain/usage/budgets.ts';
 import type { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { BotContext } from './context.ts';
 import { accessGuard } from './features/access-guard.ts';
+import { budgetButtons } from './features/budget-buttons.ts';
 import { confirmations } from './features/confirmations.ts';
 import { escalationButtons } from './features/escalation-buttons.ts';
 import { fixOfferButtons } from './features/fix-offer-buttons.ts';
@@ -40,12 +43,16 @@ export interface AgentFeatures {
   productOwner: ProductOwner;
   intake: IntakeDeps;
   usage: UsageLedger;
+  /** Monthly budgets, shown by /usage. */
+  budgets?: Budgets;
   /** The engineering pipeline, where one is configured. */
   engineering?: EngineeringService;
   /** Self-recovery of deployed services, where pipelines are configured. */
   recovery?: ServiceRecovery;
   /** Reads a project by id (the fix offer's buttons name one). */
   projectById?: (id: string) => Promise<Project | undefined>;
+  /** Answers to runs paused at a budget, where pipelines are configured. */
+  runBudgets?: RunBudgetDecisions;
   /** The agent runs on the offline model: /help says so. */
   offline: boolean;
 }
@@ -64,10 +71,11 @@ export function createConsumerBot(deps: ConsumerBotDeps): Bot<BotContext> {
   const agent = deps.agent(bot.api);
   bot.use(welcome(agent.offline));
   bot.use(userAdmin(deps.directory, deps.access));
-  bot.use(usageReport(agent.usage));
+  bot.use(usageReport(agent.usage, agent.budgets));
   // Before confirmations, whose catch-all answers every other button as no longer valid.
   bot.use(escalationButtons(agent.engineering));
   bot.use(fixOfferButtons(agent.recovery, { get: agent.projectById ?? (async () => undefined) }));
+  bot.use(budgetButtons(agent.runBudgets));
   bot.use(confirmations(agent.productOwner));
   bot.use(secretsOutsideText(agent.productOwner, agent.intake));
   bot.use(productOwnerChat(agent.productOwner, agent.intake));

@@ -67,6 +67,10 @@ const priceTable = z
 
 /** Default of USER_MONTHLY_BUDGET_USD: a monthly spending limit per user, in USD. */
 export const DEFAULT_USER_MONTHLY_BUDGET_USD = 20;
+/** Default of PROJECT_MONTHLY_BUDGET_USD: a monthly spending limit per project, in USD. */
+export const DEFAULT_PROJECT_MONTHLY_BUDGET_USD = 50;
+/** Default of BUDGET_RAISE_USD: what one "raise for this run" allows past a budget, in USD. */
+export const DEFAULT_BUDGET_RAISE_USD = 5;
 
 const tableNames = Object.fromEntries(
   TABLES.map((t) => [t.envVar, z.string().min(3, 'must be a DynamoDB table name').optional()]),
@@ -136,6 +140,22 @@ export const envSchema = z.object({
   OPENAI_API_KEY_SECRET_ID: z.string().min(1).default('orchestrator/llm/openai-api-key'),
   LLM_PRICES: priceTable.default({}),
   USER_MONTHLY_BUDGET_USD: z.coerce.number().min(0).default(DEFAULT_USER_MONTHLY_BUDGET_USD),
+  PROJECT_MONTHLY_BUDGET_USD: z.coerce.number().min(0).default(DEFAULT_PROJECT_MONTHLY_BUDGET_USD),
+  BUDGET_RAISE_USD: z.coerce.number().positive().default(DEFAULT_BUDGET_RAISE_USD),
+  // Reminders (EventBridge Scheduler): the consumer's schedule group, the role Scheduler sends
+  // with, and the updates queue it sends to. All three, or none (no reminders).
+  SCHEDULER_GROUP_NAME: z
+    .string()
+    .regex(/^[0-9A-Za-z_.-]{1,64}$/, 'must be a schedule group name')
+    .optional(),
+  SCHEDULER_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\//, 'must be an IAM role ARN')
+    .optional(),
+  UPDATES_QUEUE_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:sqs:/, 'must be an SQS queue ARN')
+    .optional(),
   AGENT_MAX_ITERATIONS: z.coerce.number().int().min(1).max(50).default(8),
   AGENT_MAX_TOKENS_PER_REQUEST: z.coerce.number().int().min(1000).max(2_000_000).default(60_000),
   CONVERSATION_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(300),
@@ -241,9 +261,15 @@ export interface Config {
     prices: Record<string, z.infer<typeof price>>;
   };
   usage: {
-    /** Default monthly spending limit per user in USD (not enforced by the domain yet). */
+    /** Default monthly spending limit per user in USD, until an admin sets one (Budgets). */
     monthlyBudgetUsdPerUser: number;
+    /** Default monthly spending limit per project in USD. */
+    monthlyBudgetUsdPerProject: number;
+    /** What the owner's "raise for this run" allows past a budget, in USD. */
+    budgetRaiseUsd: number;
   };
+  /** Where reminders are scheduled (EventBridge Scheduler); absent, none are (locally: a timer). */
+  reminders?: { groupName: string; roleArn: string; queueArn: string };
   agent: {
     maxIterations: number;
     maxTokensPerRequest: number;
@@ -381,7 +407,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       openAiKeySecretId: env.OPENAI_API_KEY_SECRET_ID,
       prices: { ...DEFAULT_PRICES, ...env.LLM_PRICES },
     },
-    usage: { monthlyBudgetUsdPerUser: env.USER_MONTHLY_BUDGET_USD },
+    usage: {
+      monthlyBudgetUsdPerUser: env.USER_MONTHLY_BUDGET_USD,
+      monthlyBudgetUsdPerProject: env.PROJECT_MONTHLY_BUDGET_USD,
+      budgetRaiseUsd: env.BUDGET_RAISE_USD,
+    },
+    ...(env.SCHEDULER_GROUP_NAME && env.SCHEDULER_ROLE_ARN && env.UPDATES_QUEUE_ARN
+      ? {
+          reminders: {
+            groupName: env.SCHEDULER_GROUP_NAME,
+            roleArn: env.SCHEDULER_ROLE_ARN,
+            queueArn: env.UPDATES_QUEUE_ARN,
+          },
+        }
+      : {}),
     agent: {
       maxIterations: env.AGENT_MAX_ITERATIONS,
       maxTokensPerRequest: env.AGENT_MAX_TOKENS_PER_REQUEST,

@@ -1,3 +1,4 @@
+import { EventBridgeScheduler } from '../adapters/aws/eventbridge-scheduler.ts';
 import { loadConfig } from '../config/config.ts';
 import { lambdaAdapters } from './lambda-adapters.ts';
 import type { LambdaObservability } from './lambda-observability.ts';
@@ -19,5 +20,7 @@ export function runtimeFromEnv(observability: LambdaObservability): Runtime {
   // The consumer starts and reads runs through it (PIPELINES_DRIVER=sfn and the state machines it
   // was given); without it the agent's pipeline tools would say nothing can run.
   const pipelines = pipelinesFromConfig(config);
-  return pipelines ? { ...runtime, pipelines } : runtime;
+  // Reminders: one-off schedules in the consumer's own schedule group (SCHEDULER_GROUP_NAME).
+  const scheduler = config.reminders ? new EventBridgeScheduler(config.reminders) : undefined;
+  return { ...runtime, ...(pipelines ? { pipelines } : {}), ...(scheduler ? { scheduler } : {}) };
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { KeyValueStore } from '../ports/key-value-store.ts';
+import type { OneOffScheduler } from '../ports/one-off-scheduler.ts';
 import type { Pipelines } from '../ports/pipelines.ts';
 import type { QueueConsumer, QueueProducer } from '../ports/queue.ts';
 import type { SecretStore } from '../ports/secrets.ts';
@@ -23,6 +24,8 @@ export interface Runtime {
   pipelines?: Pipelines;
   /** Where project repositories live; the pipeline steps that make and read them need it. */
   gitHost?: GitHost;
+  /** One-off schedules into the updates queue (reminders), where configured. */
+  scheduler?: OneOffScheduler;
 }
 
 /**

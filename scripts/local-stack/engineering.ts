@@ -44,6 +44,8 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   EscalateFunction: 'escalate',
   StopWorkersFunction: 'stop-workers',
   StartDeployFunction: 'start-deploy',
+  CheckBudgetFunction: 'check-budget',
+  AskBudgetFunction: 'ask-budget',
   Cluster: 'local',
   CodingWorkerTaskDefinition: 'coding-worker',
   TesterTaskDefinition: 'tester',

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { Api } from 'grammy';
+import { LocalScheduler as LocalReminderScheduler } from '../../lambdas/adapters/local/local-scheduler.ts';
 import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
 import { TelegramChat } from '../../lambdas/adapters/telegram/telegram-chat.ts';
 import { buildOperationsJobs } from '../../lambdas/app/operations-jobs.ts';
@@ -113,6 +114,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(engineering.stop);
     runtime.pipelines = engineering.pipelines;
     runtime.gitHost = engineering.gitHost;
+    const reminderSchedules = new LocalReminderScheduler(
+      `${options.dataDir}/scheduler/schedules.json`,
+      runtime.queue,
+      log,
+    );
+    runtime.scheduler = reminderSchedules;
 
     const api = await startHttpApi(
       { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },
@@ -155,6 +162,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
     });
     stops.push(scheduler.stop);
+    // Reminders: EventBridge Scheduler's stand-in, its pending schedules on disk; the ones due
+    // while the stack was stopped fire now. Closed before the poller stops.
+    reminderSchedules.start();
+    stops.push(async () => reminderSchedules.close());
     // Runs a previous process left unfinished go on from their journal, no finished step again.
     const resumed = await engineering.pipelines.resumeInterrupted();
     if (resumed.length > 0) log(`resumed ${resumed.length} interrupted pipeline run(s)`);
@@ -214,6 +225,7 @@ function workerEnvFrom(env: NodeJS.ProcessEnv): Record<string, string> {
     'SCRIPTED_ENGINE_FAIL_ATTEMPTS',
     'SCRIPTED_ENGINE_HANG',
     'SCRIPTED_ENGINE_BROKEN_START_BRANCH',
+    'SCRIPTED_ENGINE_TOKENS',
     'HEARTBEAT_SECONDS',
     'CLAUDE_CODE_BIN',
     'CLAUDE_CODE_DIR',

@@ -43,6 +43,8 @@ const STEPS = [
   'stop-workers',
   'job-context',
   'start-deploy',
+  'check-budget',
+  'ask-budget',
 ] as const;
 
 beforeAll(() => {
@@ -103,6 +105,8 @@ describe('state machine', () => {
         'EscalateFunction',
         'StopWorkersFunction',
         'StartDeployFunction',
+        'CheckBudgetFunction',
+        'AskBudgetFunction',
         'Cluster',
         'CodingWorkerTaskDefinition',
         'TesterTaskDefinition',
@@ -121,6 +125,8 @@ describe('state machine', () => {
       EscalateFunction: fn('escalate'),
       StopWorkersFunction: fn('stop-workers'),
       StartDeployFunction: fn('start-deploy'),
+      CheckBudgetFunction: fn('check-budget'),
+      AskBudgetFunction: fn('ask-budget'),
       Cluster: arnOf(s.logicalId(workers.cluster)),
       CodingWorkerTaskDefinition: ref(s.logicalId(workers.codingWorker)),
       TesterTaskDefinition: ref(s.logicalId(workers.tester)),
@@ -148,7 +154,7 @@ describe('state machine', () => {
     );
   });
 
-  it('invokes exactly the seven step functions it names, by their unqualified ARNs', () => {
+  it('invokes exactly the nine step functions it names, by their unqualified ARNs', () => {
     const invoke = smStatements().filter((st) => st.actions.includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
     expect(invoke[0]?.actions).toEqual(['lambda:InvokeFunction']);
@@ -161,6 +167,8 @@ describe('state machine', () => {
         'escalate',
         'stop-workers',
         'start-deploy',
+        'check-budget',
+        'ask-budget',
       ] as const
     ).map((step) => arnOf(s.logicalId(pipeline().steps[step].fn)));
     expect(sorted(invoke[0]?.resources ?? [])).toEqual(sorted(expected));
@@ -226,6 +234,8 @@ describe('step Lambdas', () => {
       'stop-workers': ['projects'],
       'job-context': ['projects'],
       'start-deploy': ['projects'],
+      'check-budget': ['projects', 'usage'],
+      'ask-budget': ['projects', 'usage', 'sessions'],
     };
     for (const step of STEPS) {
       const statements = statementsOf(step);
@@ -235,12 +245,19 @@ describe('step Lambdas', () => {
       }
       expect(envOf(step).PROJECTS_TABLE).toEqual(ref(ids.projects as string));
     }
-    // The token broker and stop-workers only read.
-    for (const step of ['job-context', 'stop-workers'] as const) {
+    // The token broker, stop-workers and the budget gate only read.
+    for (const step of ['job-context', 'stop-workers', 'check-budget', 'ask-budget'] as const) {
       expect(actionsOn(statementsOf(step), ids.projects as string).sort()).toEqual([
         'dynamodb:GetItem',
         'dynamodb:Query',
       ]);
+    }
+    for (const step of ['check-budget', 'ask-budget'] as const) {
+      expect(actionsOn(statementsOf(step), ids.usage as string).sort(), step).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ]);
+      expect(envOf(step).USER_MONTHLY_BUDGET_USD, step).toBe('20');
     }
   });
 
@@ -338,6 +355,8 @@ describe('step Lambdas', () => {
     const botToken = s.logicalId(s.stack.secrets.botToken);
     expect(allows(statementsOf('escalate'), 'secretsmanager:GetSecretValue', ref(botToken))).toBe(true);
     expect(envOf('escalate').BOT_TOKEN_SECRET_ID).toEqual(ref(botToken));
+    expect(allows(statementsOf('ask-budget'), 'secretsmanager:GetSecretValue', ref(botToken))).toBe(true);
+    expect(allows(statementsOf('check-budget'), 'secretsmanager:GetSecretValue', ref(botToken))).toBe(false);
 
     const bedrock = (step: (typeof STEPS)[number]) =>
       statementsOf(step).filter((st) => st.actions.some((a) => a.startsWith('bedrock:')));

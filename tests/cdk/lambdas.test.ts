@@ -44,6 +44,12 @@ function deployedEnv(functionId: string): Record<string, string> {
     if (getAtt?.[1] === 'Arn' && resources[getAtt[0]].Type === 'AWS::KMS::Key') {
       return 'arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
     }
+    if (getAtt?.[1] === 'Arn' && resources[getAtt[0]].Type === 'AWS::IAM::Role') {
+      return `arn:aws:iam::123456789012:role/${getAtt[0]}`;
+    }
+    if (getAtt?.[1] === 'Arn' && resources[getAtt[0]].Type === 'AWS::SQS::Queue') {
+      return `arn:aws:sqs:eu-west-1:123456789012:${getAtt[0]}.fifo`;
+    }
     if (getAtt?.[1] === 'Arn' && resources[getAtt[0]].Type === 'AWS::ECS::Cluster') {
       return `arn:aws:ecs:eu-west-1:123456789012:cluster/${resources[getAtt[0]].Properties.ClusterName}`;
     }
@@ -61,6 +67,8 @@ function deployedEnv(functionId: string): Record<string, string> {
     switch (resources[id].Type) {
       case 'AWS::SQS::Queue':
         return `https://sqs.eu-west-1.amazonaws.com/123456789012/${id}.fifo`;
+      case 'AWS::Scheduler::ScheduleGroup':
+        return String(resources[id].Properties.Name);
       case 'AWS::SecretsManager::Secret':
         return `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${id}-AbCdEf`;
       default:
@@ -144,7 +152,7 @@ describe('Lambda functions', () => {
     const env = envOf(ids.consumer);
     expect(env.USER_MONTHLY_BUDGET_USD).toBe('20');
     expect(env).not.toHaveProperty('LLM_PRICES');
-    expect(loadConfig(deployedEnv(ids.consumer)).usage).toEqual({ monthlyBudgetUsdPerUser: 20 });
+    expect(loadConfig(deployedEnv(ids.consumer)).usage).toMatchObject({ monthlyBudgetUsdPerUser: 20 });
     expect(envOf(ids.webhook)).not.toHaveProperty('USER_MONTHLY_BUDGET_USD');
 
     const priced = synthesize({

@@ -59,11 +59,11 @@ beforeAll(() => {
 });
 
 describe('update queue', () => {
-  it('is a high-throughput FIFO queue without content deduplication, redriving to the DLQ only after 50 receives', () => {
+  it('is a high-throughput FIFO queue with content deduplication (for Scheduler; senders set ids), redriving to the DLQ only after 50 receives', () => {
     const found = s.template.findResources('AWS::SQS::Queue', {
       Properties: {
         FifoQueue: true,
-        ContentBasedDeduplication: false,
+        ContentBasedDeduplication: true,
         DeduplicationScope: 'messageGroup',
         FifoThroughputLimit: 'perMessageGroupId',
         // 6 x the consumer's 300 s timeout, AWS's guidance for SQS event sources.

@@ -97,6 +97,10 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/Engineering/Analyst/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/Architect/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/Architect/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Engineering/AskBudget/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Engineering/AskBudget/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Engineering/CheckBudget/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Engineering/CheckBudget/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/Escalate/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/Escalate/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/GitHubAppPrivateKey AwsSolutions-SMG4',
@@ -135,6 +139,7 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/Jobs/HealthCheck/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Jobs/RepositorySync/Function AwsSolutions-L1',
       'CodegenOrchestrator/Jobs/RepositorySync/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Reminders/ConsumerSchedules AwsSolutions-IAM5[Resource::arn:aws:scheduler:us-east-1:<AWS::AccountId>:schedule/CodegenOrchestrator-reminders/*]',
       'CodegenOrchestrator/Secrets/BotToken AwsSolutions-SMG4',
       'CodegenOrchestrator/Secrets/WebhookSecret AwsSolutions-SMG4',
       'CodegenOrchestrator/UpdateQueue/Consumer/BedrockModels AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/amazon.nova-lite-v1:0]',
@@ -198,9 +203,9 @@ describe('synth with the minimal inputs (CI)', () => {
     const envs = resources
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties.Environment);
-    // The webhook, the consumer, the eight engineering steps, the seven devops steps, the two
+    // The webhook, the consumer, the ten engineering steps, the seven devops steps, the two
     // scheduled jobs and the alarm notifier.
-    expect(envs).toHaveLength(20);
+    expect(envs).toHaveLength(21);
     for (const env of envs) {
       expect(env?.Variables).toMatchObject({
         ADMIN_TELEGRAM_IDS: '111',

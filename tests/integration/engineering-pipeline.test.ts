@@ -81,6 +81,7 @@ describe('engineering pipeline on the local stack', () => {
       'Tell the owner the build started',
       'Write the spec',
       'Create the repository',
+      'Check the budget',
       'Write the code',
       'Test on a fresh clone',
       'Record the attempt',

@@ -34,8 +34,10 @@ export class StackHarness {
   }
 
   /** Stops and starts the stack on the same data directory, as Ctrl-C and `npm start` do. */
-  async restart(envChanges: NodeJS.ProcessEnv = {}): Promise<void> {
+  async restart(envChanges: NodeJS.ProcessEnv = {}, downForMs = 0): Promise<void> {
     await this.stack.stop();
+    // Stopped for a while, as when a machine is down: whatever was due meanwhile must still come.
+    if (downForMs > 0) await new Promise((r) => setTimeout(r, downForMs));
     const env = { ...this.env, ...envChanges };
     for (const [key, value] of Object.entries(envChanges)) if (value === undefined) delete env[key];
     this.stack = await startLocalStack({ dataDir: this.dataDir, env });

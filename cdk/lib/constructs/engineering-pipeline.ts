@@ -30,6 +30,8 @@ export const ENGINEERING_STEPS = [
   'stop-workers',
   'job-context',
   'start-deploy',
+  'check-budget',
+  'ask-budget',
 ] as const;
 export type EngineeringStep = (typeof ENGINEERING_STEPS)[number];
 
@@ -43,6 +45,8 @@ const STEP_TIMEOUTS: Record<EngineeringStep, Duration> = {
   'stop-workers': Duration.seconds(50),
   'job-context': Duration.seconds(30),
   'start-deploy': Duration.seconds(30),
+  'check-budget': Duration.seconds(30),
+  'ask-budget': Duration.seconds(30),
 };
 
 /** The devops state machine's name under the stack name (the engineering run starts deploys). */
@@ -99,7 +103,7 @@ export interface EngineeringPipelineProps {
 
 /**
  * The engineering pipeline: the Standard state machine of state-machines/engineering.asl.json, its
- * seven step Lambdas (each with only what its step touches) and the Fargate workers it runs with
+ * nine step Lambdas (each with only what its step touches) and the Fargate workers it runs with
  * `.waitForTaskToken`. The GitHub App's private key is read by the architect and the token broker
  * (job-context) only: the workers get hour-long repository tokens from the broker.
  */
@@ -184,6 +188,18 @@ export class EngineeringPipeline extends Construct {
       'start-deploy': step('start-deploy', 'starts the deploy of a green build')
         .useTable(projects, 'projects', 'readWrite')
         .startsRuns(stateMachineByName(this, 'devops', devopsStateMachineName(props.namePrefix))),
+      // The budget gate before each attempt: reads the usage ledger and budgets (the usage table),
+      // and asks the owner with buttons whose task token waits in the sessions table.
+      'check-budget': step('check-budget', 'checks the monthly budgets before an attempt')
+        .useTable(projects, 'projects', 'read')
+        .useTable(usage, 'usage', 'read')
+        .pricesModels(props.modelPrices, props.userMonthlyBudgetUsd),
+      'ask-budget': step('ask-budget', 'asks the owner to raise the budget for the run or stop')
+        .useTable(projects, 'projects', 'read')
+        .useTable(usage, 'usage', 'read')
+        .useTable(tables.get('sessions'), 'sessions', 'readWrite')
+        .useSecret(props.botToken, 'BOT_TOKEN_SECRET_ID')
+        .pricesModels(props.modelPrices, props.userMonthlyBudgetUsd),
       'job-context': step('job-context', 'token broker of the workers')
         .useTable(projects, 'projects', 'read')
         .usesGitHubApp(props.github, this.githubAppKey)
@@ -216,6 +232,8 @@ export class EngineeringPipeline extends Construct {
       EscalateFunction: this.steps.escalate,
       StopWorkersFunction: this.steps['stop-workers'],
       StartDeployFunction: this.steps['start-deploy'],
+      CheckBudgetFunction: this.steps['check-budget'],
+      AskBudgetFunction: this.steps['ask-budget'],
     };
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: this.stateMachineName,

@@ -64,7 +64,9 @@ export class UpdateQueue extends Construct {
     this.queue = new Queue(this, 'Updates', {
       ...encryption,
       fifo: true,
-      contentBasedDeduplication: false,
+      // Needed by EventBridge Scheduler's reminders (they carry no deduplication id); every other
+      // sender sets its own id, which takes precedence over the content hash.
+      contentBasedDeduplication: true,
       deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
       fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
       visibilityTimeout: VISIBILITY_TIMEOUT,

@@ -20,6 +20,7 @@ const schema = z.object({
   SCRIPTED_ENGINE_FAIL_ATTEMPTS: z.coerce.number().int().min(0).default(0),
   SCRIPTED_ENGINE_HANG: z.enum(['0', '1']).default('0'),
   SCRIPTED_ENGINE_BROKEN_START_BRANCH: z.string().optional(),
+  SCRIPTED_ENGINE_TOKENS: z.coerce.number().int().min(0).default(0),
   CLAUDE_CODE_MODEL: z.string().min(1).optional(),
   CLAUDE_CODE_MAX_BUDGET_USD: z.coerce.number().positive().optional(),
   LLM_PRICES: envSchema.shape.LLM_PRICES,
@@ -32,6 +33,7 @@ export function engineFromEnv(env: NodeJS.ProcessEnv, job?: { branch: string }):
       failAttempts: config.SCRIPTED_ENGINE_FAIL_ATTEMPTS,
       hang: config.SCRIPTED_ENGINE_HANG === '1',
       brokenStart: job !== undefined && config.SCRIPTED_ENGINE_BROKEN_START_BRANCH === job.branch,
+      tokensPerAttempt: config.SCRIPTED_ENGINE_TOKENS,
     });
   }
   const command = locateClaudeCode(env);

@@ -15,12 +15,15 @@ import { type ProjectEndpoint, projectFiles } from './scripted-project.ts';
  * attempt n+1 writes the correct project. `hang: true` (SCRIPTED_ENGINE_HANG=1) makes it work until
  * it is aborted, as a stuck engine would, for the heartbeat and kill tests. `brokenStart: true`
  * (SCRIPTED_ENGINE_BROKEN_START_BRANCH=<branch>, for jobs on that branch) writes a project whose
- * tests pass but which exits when started, for the deploy's rollback tests.
+ * tests pass but which exits when started, for the deploy's rollback tests. `tokensPerAttempt: n`
+ * (SCRIPTED_ENGINE_TOKENS=n) reports n input tokens an attempt, for the budget tests (price the
+ * model id `scripted-engine` in LLM_PRICES).
  */
 export interface ScriptedEngineOptions {
   failAttempts?: number;
   hang?: boolean;
   brokenStart?: boolean;
+  tokensPerAttempt?: number;
 }
 
 export const SCRIPTED_ENGINE_MODEL_ID = 'scripted-engine';
@@ -31,8 +34,10 @@ export class ScriptedEngine implements CodingEngine {
   private readonly failAttempts: number;
   private readonly hang: boolean;
   private readonly brokenStart: boolean;
+  private readonly tokens: number;
 
   constructor(options: ScriptedEngineOptions = {}) {
+    this.tokens = options.tokensPerAttempt ?? 0;
     this.failAttempts = options.failAttempts ?? 0;
     this.hang = options.hang ?? false;
     this.brokenStart = options.brokenStart ?? false;
@@ -67,7 +72,7 @@ export class ScriptedEngine implements CodingEngine {
     return {
       outcome: 'done',
       summary: `Attempt ${task.attempt}${rework}: HTTP service with ${routes}, tests, lint and env contract`,
-      usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      usage: { inputTokens: this.tokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
       modelId: SCRIPTED_ENGINE_MODEL_ID,
       turns: 0,
     };

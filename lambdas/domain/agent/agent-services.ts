@@ -9,6 +9,8 @@ import type { ServerInventory } from '../deploys/server-inventory.ts';
 import type { OperationsRecords } from '../operations/operations-records.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { ProjectService } from '../projects/project-service.ts';
+import type { Reminders } from '../reminders/reminders.ts';
+import type { Budgets } from '../usage/budgets.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
 
 /** What tools may use. Each is a domain service on ports; none knows where it runs. */
@@ -18,6 +20,10 @@ export interface AgentServices {
   vault: ChatSecretVault;
   users: UserDirectory;
   usage: UsageLedger;
+  /** Monthly budgets; absent, nothing is checked (turns are not gated, /usage shows no limits). */
+  budgets?: Budgets;
+  /** One-off reminders; absent where no scheduler is configured (the tools then say so). */
+  reminders?: Reminders;
   /** Absent where no pipeline is configured: the tools then say plainly that nothing ran. */
   engineering?: EngineeringService;
   devops?: DevopsService;

@@ -13,6 +13,8 @@ export interface TurnState {
   decisions: Record<string, boolean>;
   /** Nonces of the confirmations answered in this turn (a redelivered press resumes the turn). */
   answered?: string[];
+  /** The person chose to stop at a budget: the turn ends without another model call. */
+  budgetStopped?: boolean;
 }
 
 /** What a conversation's checkpoint holds. Secrets never appear here, only references. */

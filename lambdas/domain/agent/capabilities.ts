@@ -3,6 +3,7 @@ import { ADMIN_TOOLS, USAGE_TOOLS } from './tools/admin-tools.ts';
 import { BASE_TOOLS } from './tools/base-tools.ts';
 import { DEPLOY_TOOLS, ENGINEERING_TOOLS } from './tools/pipeline-tools.ts';
 import { PROJECT_TOOLS } from './tools/project-tools.ts';
+import { REMINDER_TOOLS } from './tools/reminder-tools.ts';
 
 export const CAPABILITY_GROUPS: CapabilityGroup[] = [
   {
@@ -17,6 +18,7 @@ export const CAPABILITY_GROUPS: CapabilityGroup[] = [
   },
   { name: 'deploy', description: 'deploy a project to its server; deploy status', tools: DEPLOY_TOOLS },
   { name: 'usage', description: 'model token usage and cost', tools: USAGE_TOOLS },
+  { name: 'reminders', description: 'set, list and cancel reminders in this chat', tools: REMINDER_TOOLS },
   {
     name: 'admin',
     description: 'users, deployment servers and the bot pool (administrators only)',

@@ -1,7 +1,9 @@
 import type { Principal } from '../access/access-policy.ts';
 import type { ConversationState } from '../conversations/conversation-state.ts';
+import { turnAllowanceKey } from '../usage/budgets.ts';
 import type { ProductOwnerDeps } from './agent-deps.ts';
-import { closeOpenCalls, emptyAgentState } from './agent-state.ts';
+import { closeOpenCalls, emptyAgentState, type TurnState } from './agent-state.ts';
+import { BUDGET_QUESTION } from './budget-gate.ts';
 import { InjectedCrash } from './crash-points.ts';
 import { type PersonInput, systemNote } from './system-events.ts';
 import { appendMessage, personMessage } from './transcript.ts';
@@ -132,8 +134,16 @@ export class ProductOwner {
       return 'stale';
     }
     conversation = await this.deps.leases.update(conversation, { confirmation: undefined });
+    const budget = asked.toolName === BUDGET_QUESTION;
+    const said = budget
+      ? approved
+        ? 'Raised for this request.'
+        : 'Stopped.'
+      : approved
+        ? 'Confirmed.'
+        : 'Cancelled.';
     await this.deps.services.chat
-      .edit(chatId, asked.messageId ?? 0, `${asked.prompt}\n\n${approved ? 'Confirmed.' : 'Cancelled.'}`)
+      .edit(chatId, asked.messageId ?? 0, `${asked.prompt}\n\n${said}`)
       .catch(() => undefined);
     const checkpoint = await this.deps.checkpoints.latest(conversation.threadId);
     const state = checkpoint?.state ?? emptyAgentState();
@@ -141,17 +151,24 @@ export class ProductOwner {
       await this.deps.leases.release(conversation);
       return 'stale';
     }
+    const answered: TurnState = { ...state.turn, answered: [...(state.turn.answered ?? []), nonce] };
+    if (budget && approved) {
+      // A one-off allowance for this request only, granted once however often the press arrives.
+      await this.deps.services.budgets?.grantAllowance(
+        turnAllowanceKey(chatId, state.turn.requestId),
+        nonce,
+        principal.userId,
+      );
+    }
     const turn = await this.runner.save({
       principal,
       conversation,
       seq: checkpoint?.seq ?? 0,
       state: {
         ...state,
-        turn: {
-          ...state.turn,
-          decisions: { ...state.turn.decisions, [asked.toolUseId]: approved },
-          answered: [...(state.turn.answered ?? []), nonce],
-        },
+        turn: budget
+          ? { ...answered, ...(approved ? {} : { budgetStopped: true }) }
+          : { ...answered, decisions: { ...state.turn.decisions, [asked.toolUseId]: approved } },
       },
     });
     await this.runner.run(turn, chatId);

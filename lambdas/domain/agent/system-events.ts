@@ -12,7 +12,9 @@ export type SystemEvent =
   /** Secrets the person pasted were taken out of their text and stashed; these refs claim them. */
   | { kind: 'secrets_withheld'; secrets: Array<{ ref: string; kind: string }> }
   /** A pipeline run of one of the person's projects moved on; tell them, unasked. */
-  | { kind: 'pipeline_event'; event: PipelineEvent };
+  | { kind: 'pipeline_event'; event: PipelineEvent }
+  /** A reminder the person set came due; tell them. */
+  | { kind: 'reminder'; id: string; text: string };
 
 /** A message for the agent: what the person typed (if anything) and what the system adds. */
 export interface PersonInput {
@@ -33,6 +35,8 @@ export function renderSystemEvent(event: SystemEvent): string {
       );
     case 'pipeline_event':
       return renderPipelineEvent(event.event);
+    case 'reminder':
+      return `It is time for the reminder the person set (${event.id}): "${event.text}". Remind them in a short message.`;
   }
 }
 
@@ -46,7 +50,8 @@ export function systemEventOf(block: { data?: unknown }): SystemEvent | undefine
   const data = block.data as { kind?: unknown } | undefined;
   return data?.kind === 'secret_stored' ||
     data?.kind === 'secrets_withheld' ||
-    data?.kind === 'pipeline_event'
+    data?.kind === 'pipeline_event' ||
+    data?.kind === 'reminder'
     ? (data as SystemEvent)
     : undefined;
 }
@@ -69,6 +74,8 @@ function renderPipelineEvent(e: PipelineEvent): string {
       return `${run} needs the secret ${e.secretKey} and waits up to 24 hours. Ask the person to send its value as their next message (it will be deleted and stored, never shown to you).`;
     case 'deployed':
       return `${run} deployed commit ${e.commit} and it passed its health check: ${e.url}. Changes: ${e.changes ?? 'not recorded'}.${tell}`;
+    case 'stopped_at_budget':
+      return `${run} was stopped by the person at the monthly budget, after ${e.attempts ?? 0} attempt(s).${tell}`;
     case 'rolled_back':
       return `${run} failed (${e.error ?? 'no reason given'}); the previous release ${e.commit ?? ''} was restored and still serves at ${e.url}.${tell}`;
     case 'unhealthy':

@@ -3,6 +3,7 @@ import type { DeployFacts } from '../deploys/devops-service.ts';
 import { describeOperations, type OperationsFacts } from '../operations/operations-facts.ts';
 import type { RunFacts } from '../pipelines/engineering-service.ts';
 import type { Project, ProjectStatus } from '../projects/project.ts';
+import { type BudgetStanding, formatStanding } from '../usage/budgets.ts';
 import { formatUsage, type UsageTotals } from '../usage/usage-ledger.ts';
 import {
   type AllocationFacts,
@@ -21,6 +22,13 @@ export interface ProjectFacts {
   status: ProjectStatus;
   description: string;
   secretKeys: string[];
+}
+
+/** A reminder as a tool reports it (`at`: ISO 8601, UTC). */
+export interface ReminderFacts {
+  id: string;
+  at: string;
+  text: string;
 }
 
 /** Names the project a result is about, when the result does not describe it whole. */
@@ -64,7 +72,11 @@ export type ToolResultData =
   | { kind: 'bot_pool_listed'; bots: PoolBotFacts[] }
   | { kind: 'pool_bot_added'; bot: PoolBotFacts }
   | { kind: 'pool_bot_removed'; botId: string; username: string }
-  | { kind: 'usage_report'; scope: 'mine' | 'all'; totals: UsageTotals }
+  | { kind: 'usage_report'; scope: 'mine' | 'all'; totals: UsageTotals; budgets?: BudgetStanding[] }
+  | { kind: 'reminder_set'; reminder: ReminderFacts }
+  | { kind: 'reminders_listed'; reminders: ReminderFacts[] }
+  | { kind: 'reminder_cancelled'; reminder: ReminderFacts }
+  | { kind: 'budget_set'; scope: 'person' | 'project'; target: string; monthlyUsd: number }
   | { kind: 'declined' }
   // The errors: the call did nothing, or failed.
   | { kind: 'not_run'; reason: 'new_message' | 'confirmation_abandoned' | 'turn_ended' }
@@ -207,10 +219,20 @@ export function renderToolResult(data: ToolResultData): string {
     case 'pool_bot_removed':
       return `Pool bot @${data.username} (id ${data.botId}) is removed, with its token.`;
     case 'usage_report':
-      return formatUsage(
-        data.scope === 'all' ? 'All users this month' : 'Your usage this month',
-        data.totals,
-      );
+      return [
+        formatUsage(data.scope === 'all' ? 'All users this month' : 'Your usage this month', data.totals),
+        ...(data.budgets ?? []).map(formatStanding),
+      ].join('\n');
+    case 'budget_set':
+      return describeBudgetSet(data);
+    case 'reminder_set':
+      return `Reminder ${data.reminder.id} set for ${data.reminder.at} (UTC): "${data.reminder.text}". It arrives in this chat then.`;
+    case 'reminders_listed':
+      return data.reminders.length === 0
+        ? 'No reminders are waiting.'
+        : data.reminders.map((r) => `${r.id} at ${r.at} (UTC): "${r.text}"`).join('\n');
+    case 'reminder_cancelled':
+      return `Reminder ${data.reminder.id} ("${data.reminder.text}") is cancelled; it will not arrive.`;
     case 'declined':
       return 'The person declined; nothing was done.';
     case 'not_run':
@@ -227,6 +249,11 @@ export function renderToolResult(data: ToolResultData): string {
     case 'failed':
       return data.message;
   }
+}
+
+export function describeBudgetSet(data: Extract<ToolResultData, { kind: 'budget_set' }>): string {
+  const whose = data.scope === 'person' ? `person ${data.target}` : `project ${data.target}`;
+  return `The monthly budget of ${whose} is now $${data.monthlyUsd.toFixed(2)}.`;
 }
 
 const NOT_RUN: Record<Extract<ToolResultData, { kind: 'not_run' }>['reason'], string> = {

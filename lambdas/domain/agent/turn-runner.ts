@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CompletionResponse, ContentBlock, TokenUsage } from '../../ports/language-model.ts';
 import type { ConversationState } from '../conversations/conversation-state.ts';
+import { turnAllowanceKey } from '../usage/budgets.ts';
 import type { ProductOwnerDeps } from './agent-deps.ts';
 import {
   type AgentState,
@@ -11,9 +12,11 @@ import {
   type TurnState,
 } from './agent-state.ts';
 import { type ToolControl, toolDefinition } from './agent-tool.ts';
+import { BUDGET_QUESTION, BUDGET_STOPPED, budgetQuestion, eventsWithoutBudget } from './budget-gate.ts';
 import { parseIntent } from './intent-parser.ts';
 import { beforeDeadline } from './model-deadline.ts';
 import { productOwnerPrompt, SUMMARISER_PROMPT } from './prompts.ts';
+import { systemEventOf } from './system-events.ts';
 import { executeToolUses } from './tool-executor.ts';
 import { appendMessage, summaryCutIndex, summaryDocument, userText } from './transcript.ts';
 import { type Turn, TurnPausedError } from './turn.ts';
@@ -50,6 +53,8 @@ export class TurnRunner {
     if (!active) return end(turn);
     if (pendingToolUses(turn.state).length > 0) return this.runPendingCalls(turn, active, chatId);
     if (await this.stoppedAtLimits(active, chatId)) return end(turn);
+    const atBudget = await this.budgetGate(turn, active, chatId);
+    if (atBudget) return atBudget;
     this.pauseIfShortOfTime();
     if (!active.groups) return goOn(await this.selectCapabilities(turn, active));
     return this.askAgentModel(turn, active, chatId);
@@ -144,6 +149,51 @@ export class TurnRunner {
   }
 
   /**
+   * Before every model call: a person (or the project in focus) whose monthly budget is reached is
+   * asked, with buttons bound to them, to raise it for this request or stop; nothing is spent
+   * meanwhile. A stop ends the turn with a message. News from the system (a pipeline event) is
+   * still delivered, in plain words and without a model.
+   */
+  private async budgetGate(turn: Turn, active: TurnState, chatId: number): Promise<Step | undefined> {
+    const { budgets, chat } = this.deps.services;
+    if (!budgets) return undefined;
+    if (active.budgetStopped) {
+      await chat.send(chatId, BUDGET_STOPPED);
+      return end(turn);
+    }
+    const projectId = turn.state.focusProjectId;
+    const check = await budgets.check({
+      userId: turn.principal.userId,
+      ...(projectId ? { projectId } : {}),
+      allowanceKey: turnAllowanceKey(chatId, active.requestId),
+    });
+    if (!check.reached) return undefined;
+    this.deps.logger.warn('agent turn stopped at a monthly budget', {
+      scope: check.reached.scope.kind,
+      spentMicros: check.reached.spentMicros,
+      limitMicros: check.reached.limitMicros,
+    });
+    const events = latestPersonMessage(turn.state).flatMap((b) => {
+      const event = b.type === 'system_note' ? systemEventOf(b) : undefined;
+      return event ? [event] : [];
+    });
+    const typed = latestPersonMessage(turn.state).some((b) => b.type === 'text' && b.text.trim());
+    if (!typed && events.length > 0) {
+      await chat.send(chatId, eventsWithoutBudget(events));
+      return end({ ...turn, state: { ...turn.state, turn: { ...active, budgetStopped: true } } });
+    }
+    await this.askConfirmation(
+      turn,
+      chatId,
+      BUDGET_QUESTION,
+      BUDGET_QUESTION,
+      budgetQuestion(check.reached, budgets.raiseMicros),
+      [`Raise for this request`, 'Stop'],
+    );
+    return { kind: 'suspended' };
+  }
+
+  /**
    * Every step so far is checkpointed: a worker about to run out of time stops here and the turn
    * goes on in the next one, instead of being cut off mid-call.
    */
@@ -230,13 +280,14 @@ export class TurnRunner {
     toolUseId: string,
     toolName: string,
     question: string,
+    [yes, no] = ['Confirm', 'Cancel'],
   ) {
     const nonce = randomBytes(8).toString('hex');
     this.deps.telemetry?.count('ConfirmationAsked');
     const { messageId } = await this.deps.services.chat.send(chatId, question, [
       [
-        { text: 'Confirm', data: `cf:${nonce}:y` },
-        { text: 'Cancel', data: `cf:${nonce}:n` },
+        { text: yes, data: `cf:${nonce}:y` },
+        { text: no, data: `cf:${nonce}:n` },
       ],
     ]);
     await this.deps.leases.release(turn.conversation, {
@@ -272,7 +323,8 @@ export class TurnRunner {
         }),
       };
     }
-    state = await this.summariseIfLong({ ...turn, state });
+    // A turn stopped at a budget spends nothing more, not even on a summary.
+    if (!active?.budgetStopped) state = await this.summariseIfLong({ ...turn, state });
     const saved = await this.save({ ...turn, state });
     await this.deps.leases.release(saved.conversation);
   }

@@ -18,6 +18,7 @@ export const pipelineEventSchema = z.object({
     // Devops, from the health-check job: the deployed service stopped answering, or answers again.
     'unhealthy',
     'recovered',
+    'stopped_at_budget',
   ]),
   pipeline: z.enum(['engineering', 'devops']),
   runName: z.string().min(1).max(80),

@@ -59,7 +59,7 @@ describe('loadConfig defaults', () => {
         prices: expect.objectContaining({ 'offline-deterministic': { inputPerMTok: 0, outputPerMTok: 0 } }),
       },
       agent: { maxIterations: 8, maxTokensPerRequest: 60_000, leaseSeconds: 300 },
-      usage: { monthlyBudgetUsdPerUser: 20 },
+      usage: { monthlyBudgetUsdPerUser: 20, monthlyBudgetUsdPerProject: 50, budgetRaiseUsd: 5 },
     });
   });
 
@@ -69,6 +69,8 @@ describe('loadConfig defaults', () => {
       ...minimal,
       DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dead-letters.fifo',
       USER_MONTHLY_BUDGET_USD: '7.5',
+      PROJECT_MONTHLY_BUDGET_USD: '30',
+      BUDGET_RAISE_USD: '2',
     });
 
     // Assess
@@ -77,12 +79,18 @@ describe('loadConfig defaults', () => {
       url: QUEUE_URL,
       deadLetterUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dead-letters.fifo',
     });
-    expect(config.usage).toEqual({ monthlyBudgetUsdPerUser: 7.5 });
+    expect(config.usage).toEqual({
+      monthlyBudgetUsdPerUser: 7.5,
+      monthlyBudgetUsdPerProject: 30,
+      budgetRaiseUsd: 2,
+    });
   });
 
   it.each([
     ['DEAD_LETTER_QUEUE_URL', 'not a url'],
     ['USER_MONTHLY_BUDGET_USD', '-1'],
+    ['PROJECT_MONTHLY_BUDGET_USD', '-1'],
+    ['BUDGET_RAISE_USD', '0'],
   ])('refuses %s=%s', (variable, value) => {
     expect(configErrorOf({ ...minimal, [variable]: value }).problems).toEqual([
       expect.stringMatching(new RegExp(`^${variable}: `)),

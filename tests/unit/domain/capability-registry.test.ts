@@ -91,6 +91,7 @@ describe('the Product Owner capabilities', () => {
       'engineering',
       'deploy',
       'usage',
+      'reminders',
     ]);
   });
 
@@ -105,6 +106,7 @@ describe('the Product Owner capabilities', () => {
         'add_pool_bot',
         'add_server',
         'approve_escalation',
+        'cancel_reminder',
         'create_project',
         'delete_project',
         'finish',
@@ -112,11 +114,14 @@ describe('the Product Owner capabilities', () => {
         'get_usage',
         'list_bot_pool',
         'list_projects',
+        'list_reminders',
         'list_servers',
         'list_users',
         'remove_pool_bot',
         'remove_server',
         'request_capabilities',
+        'set_budget',
+        'set_reminder',
         'respond_to_user',
         'run_status',
         'set_project_secret',

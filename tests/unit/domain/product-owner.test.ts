@@ -57,6 +57,7 @@ const ADMIN_TOOLS = [
   'add_pool_bot',
   'list_bot_pool',
   'remove_pool_bot',
+  'set_budget',
 ];
 const PRICES = {
   'intent-model': { inputPerMTok: 1, outputPerMTok: 1 },
@@ -208,8 +209,12 @@ describe('ProductOwner: capability groups', () => {
   });
 
   it.each([
-    { who: 'a user', principal: alice, offered: ['projects', 'engineering', 'deploy', 'usage'] },
-    { who: 'an admin', principal: admin, offered: ['projects', 'engineering', 'deploy', 'usage', 'admin'] },
+    { who: 'a user', principal: alice, offered: ['projects', 'engineering', 'deploy', 'usage', 'reminders'] },
+    {
+      who: 'an admin',
+      principal: admin,
+      offered: ['projects', 'engineering', 'deploy', 'usage', 'reminders', 'admin'],
+    },
   ])(
     'lets the intent parser choose among the groups $who may use, from the latest text',
     async ({ principal, offered }) => {
@@ -270,6 +275,9 @@ describe('ProductOwner: capability groups', () => {
         'approve_escalation',
         'trigger_deploy',
         'get_usage',
+        'set_reminder',
+        'list_reminders',
+        'cancel_reminder',
       ]),
     );
     expectValidTranscript((await stateOf(ALICE)).messages);

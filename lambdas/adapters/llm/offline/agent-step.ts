@@ -67,6 +67,10 @@ const TOOL_GROUP: Readonly<Record<string, string>> = {
   add_pool_bot: 'admin',
   list_bot_pool: 'admin',
   remove_pool_bot: 'admin',
+  set_budget: 'admin',
+  set_reminder: 'reminders',
+  list_reminders: 'reminders',
+  cancel_reminder: 'reminders',
 };
 
 export function decideAgentStep(request: CompletionRequest): Decision {
@@ -95,7 +99,9 @@ function afterResults(request: CompletionRequest, last: ChatMessage): Decision {
 
 function fromMessage(request: CompletionRequest, askedForTools: boolean): Decision {
   const { text, events } = latestPersonMessage(request.messages);
-  const stored = events.find((e) => e.kind === 'secret_stored' || e.kind === 'pipeline_event');
+  const stored = events.find(
+    (e) => e.kind === 'secret_stored' || e.kind === 'pipeline_event' || e.kind === 'reminder',
+  );
   if (stored) return say(reportEvent(stored));
   const withheld = events.find((e) => e.kind === 'secrets_withheld');
   if (withheld) {
@@ -115,7 +121,7 @@ function fromMessage(request: CompletionRequest, askedForTools: boolean): Decisi
 
 /** "deploy it": the project the conversation is about, when the transcript's data names one. */
 function resolveThisProject(command: Command, request: CompletionRequest): Command {
-  if (!('project' in command) || !THIS_PROJECT.has(command.project.toLowerCase())) return command;
+  if (!('project' in command) || !THIS_PROJECT.has(command.project?.toLowerCase() ?? '')) return command;
   const project = latestProjectIn(request.messages);
   return project ? { ...command, project } : command;
 }
@@ -182,6 +188,16 @@ function plan(command: Command, request: CompletionRequest): Decision {
       return call('remove_pool_bot', { bot: command.bot });
     case 'delete':
       return call('delete_project', { project: command.project });
+    case 'set_budget': {
+      const { kind: _kind, usd, ...target } = command;
+      return call('set_budget', { ...target, monthlyUsd: usd });
+    }
+    case 'remind':
+      return call('set_reminder', { text: command.text, inSeconds: command.inSeconds });
+    case 'list_reminders':
+      return call('list_reminders');
+    case 'cancel_reminder':
+      return call('cancel_reminder', { id: command.id });
     case 'answer':
       return say(USE_THE_BUTTONS);
     case 'help':

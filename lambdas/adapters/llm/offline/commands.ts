@@ -22,10 +22,15 @@ export type Command =
   | { kind: 'bot_pool' }
   | { kind: 'remove_pool_bot'; bot: string }
   | { kind: 'delete'; project: string }
+  | { kind: 'set_budget'; person?: number; project?: string; usd: number }
+  | { kind: 'remind'; inSeconds: number; text: string }
+  | { kind: 'list_reminders' }
+  | { kind: 'cancel_reminder'; id: string }
   | { kind: 'answer'; yes: boolean }
   | { kind: 'help' };
 
 const NAME = `([a-z0-9][a-z0-9_-]*)`;
+const UNIT_SECONDS: Readonly<Record<string, number>> = { second: 1, minute: 60, hour: 3600, day: 86_400 };
 
 // Order matters where forms overlap: "run status of x" before "status of x".
 const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
@@ -89,6 +94,30 @@ const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
   [/^(?:list )?(?:the )?(?:bot pool|pool bots)$/i, () => ({ kind: 'bot_pool' })],
   [/^remove pool bot (@?[A-Za-z0-9_]+)$/i, (m) => ({ kind: 'remove_pool_bot', bot: m[1] ?? '' })],
   [new RegExp(`^delete(?: project)? ${NAME}$`, 'i'), (m) => ({ kind: 'delete', project: m[1] ?? '' })],
+  [
+    new RegExp(
+      String.raw`^set (?:the )?(?:monthly )?budget (?:of|for) (?:user (\d{1,15})|project ${NAME}) to \$?(\d+(?:\.\d+)?)$`,
+      'i',
+    ),
+    (m) => ({
+      kind: 'set_budget',
+      ...(m[1] ? { person: Number(m[1]) } : { project: m[2] ?? '' }),
+      usd: Number(m[3]),
+    }),
+  ],
+  [
+    /^remind me in (\d{1,6}) (second|minute|hour|day)s? (?:to |that |about )?([\s\S]+)$/i,
+    (m) => ({
+      kind: 'remind',
+      inSeconds: Number(m[1]) * (UNIT_SECONDS[(m[2] ?? '').toLowerCase()] ?? 60),
+      text: (m[3] ?? '').trim(),
+    }),
+  ],
+  [/^(?:list |show )?(?:my )?reminders$/i, () => ({ kind: 'list_reminders' })],
+  [
+    /^cancel reminder (rem-[0-9a-f]{16})$/i,
+    (m) => ({ kind: 'cancel_reminder', id: (m[1] ?? '').toLowerCase() }),
+  ],
   [/^(?:yes|y|confirm)$/i, () => ({ kind: 'answer', yes: true })],
   [/^(?:no|n|cancel)$/i, () => ({ kind: 'answer', yes: false })],
 ];
@@ -142,6 +171,10 @@ export const GROUPS_FOR: Record<Command['kind'], string[]> = {
   bot_pool: ['admin'],
   remove_pool_bot: ['admin'],
   delete: ['projects'],
+  set_budget: ['admin'],
+  remind: ['reminders'],
+  list_reminders: ['reminders'],
+  cancel_reminder: ['reminders'],
   answer: [],
   help: [],
 };

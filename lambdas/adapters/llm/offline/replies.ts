@@ -1,7 +1,12 @@
 import { describeAllocation, describePoolBot, describeServer } from '../../../domain/agent/resource-facts.ts';
 import type { SystemEvent } from '../../../domain/agent/system-events.ts';
-import type { ProjectFacts, ToolResultData } from '../../../domain/agent/tool-results.ts';
+import {
+  describeBudgetSet,
+  type ProjectFacts,
+  type ToolResultData,
+} from '../../../domain/agent/tool-results.ts';
 import { describeOperations } from '../../../domain/operations/operations-facts.ts';
+import { formatStanding } from '../../../domain/usage/budgets.ts';
 import { formatUsage } from '../../../domain/usage/usage-ledger.ts';
 
 /** What the offline model tells the person, written from typed results, never from their text. */
@@ -75,7 +80,23 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
     case 'project_deleted':
       return `Deleted ${data.project.name}: its secrets are gone and its server port and bot are free again. Its repository is kept.`;
     case 'usage_report':
-      return formatUsage(data.scope === 'all' ? 'Everyone this month' : 'You this month', data.totals);
+      return [
+        formatUsage(data.scope === 'all' ? 'Everyone this month' : 'You this month', data.totals),
+        ...(data.budgets ?? []).map(formatStanding),
+      ].join('\n');
+    case 'budget_set':
+      return describeBudgetSet(data);
+    case 'reminder_set':
+      return `OK, I will remind you at ${data.reminder.at} (UTC): "${data.reminder.text}" (id ${data.reminder.id}).`;
+    case 'reminders_listed':
+      return data.reminders.length === 0
+        ? 'You have no reminders waiting.'
+        : [
+            `Reminders (${data.reminders.length}):`,
+            ...data.reminders.map((r) => `- ${r.id} at ${r.at} (UTC): ${r.text}`),
+          ].join('\n');
+    case 'reminder_cancelled':
+      return `Cancelled reminder ${data.reminder.id} ("${data.reminder.text}").`;
     case 'declined':
       return 'OK, I did not do it.';
     case 'not_run':
@@ -103,6 +124,8 @@ export function reportEvent(event: SystemEvent): string {
     }
     case 'pipeline_event':
       return reportPipelineEvent(event.event);
+    case 'reminder':
+      return `Reminder: ${event.text}`;
   }
 }
 
@@ -119,6 +142,8 @@ function reportPipelineEvent(e: Extract<SystemEvent, { kind: 'pipeline_event' }>
       return `The build of ${e.projectId} was given up after ${e.attempts ?? 0} red attempts.`;
     case 'waiting':
       return `The build of ${e.projectId} waits for your decision.`;
+    case 'stopped_at_budget':
+      return `The build of ${e.projectId} was stopped at the monthly budget after ${e.attempts ?? 0} attempt(s).`;
     default:
       return `The build of ${e.projectId}: ${e.kind}.`;
   }
@@ -158,6 +183,8 @@ export const HELP = [
   '- admins: list all projects, users, servers, usage of everyone',
   "- admins: paste a server's SSH private key, then add server <host> user <name> [port <n>] [ports <from>-<to>];",
   '  remove server <id>; paste a bot token, then add pool bot; bot pool; remove pool bot <id>',
+  '- remind me in <n> seconds|minutes|hours|days to <what>; list reminders; cancel reminder <id>',
+  '- admins: set budget for user <id> to $<n>, set budget for project <name> to $<n>',
 ].join('\n');
 
 export const PASTE_KEY_FIRST =

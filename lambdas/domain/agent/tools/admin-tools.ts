@@ -6,6 +6,7 @@ import type { AgentServices } from '../agent-services.ts';
 import { defineTool, type ToolContext } from '../agent-tool.ts';
 import { poolBotFacts, serverFacts } from '../resource-facts.ts';
 import { admittedUsers } from '../tool-results.ts';
+import { setBudget } from './budget-tools.ts';
 
 // Checked here as well as by the registry: a model that names an admin tool it was not given
 // still cannot use it.
@@ -186,7 +187,11 @@ export const getUsage = defineTool({
       return { result: { kind: 'usage_report', scope: 'all', totals } };
     }
     const totals = await services.usage.userTotals(principal.userId, 'month');
-    return { result: { kind: 'usage_report', scope: 'mine', totals } };
+    // Spend against the person's budget, when budgets are configured.
+    const budgets = services.budgets
+      ? [await services.budgets.standing({ kind: 'person', userId: principal.userId })]
+      : undefined;
+    return { result: { kind: 'usage_report', scope: 'mine', totals, ...(budgets ? { budgets } : {}) } };
   },
 });
 
@@ -198,5 +203,6 @@ export const ADMIN_TOOLS = [
   addPoolBot,
   listBotPool,
   removePoolBot,
+  setBudget,
 ];
 export const USAGE_TOOLS = [getUsage];

@@ -7,7 +7,7 @@ import type { RunRecords } from '../run-records.ts';
 import type { RunRef } from './run-ref.ts';
 
 export interface NotifyInput {
-  event: 'started' | 'succeeded' | 'failed' | 'given_up' | 'deployed' | 'rolled_back';
+  event: 'started' | 'succeeded' | 'failed' | 'given_up' | 'deployed' | 'rolled_back' | 'stopped_at_budget';
   /** Which pipeline tells (default engineering): one function serves both state machines. */
   pipeline?: 'engineering' | 'devops';
   run: RunRef;

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+interface State {
+  Type: string;
+  Resource?: string;
+  Next?: string;
+  Default?: string;
+  TimeoutSeconds?: number;
+  HeartbeatSeconds?: number;
+  Choices?: Array<{ Next: string; Variable?: string }>;
+  Catch?: Array<{ ErrorEquals: string[]; Next: string }>;
+  Parameters?: { FunctionName?: string; Payload?: Record<string, unknown> };
+}
+
+const definition = JSON.parse(
+  readFileSync(new URL('../../../state-machines/engineering.asl.json', import.meta.url), 'utf8'),
+) as { States: Record<string, State> };
+const states = Object.entries(definition.States);
+const targets = (s: State) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next)].filter(Boolean);
+
+describe('engineering.asl.json: the budget gate', () => {
+  it('enters "Write the code" only from the gate: within the budget, or raised by the owner', () => {
+    const into = states.filter(([, s]) => targets(s).includes('Write the code')).map(([name]) => name);
+    expect(into.sort()).toEqual(['Raise or stop?', 'Within the budget?']);
+    expect(definition.States['Describe the job']?.Next).toBe('Check the budget');
+    expect(definition.States['Check the budget']?.Next).toBe('Within the budget?');
+  });
+
+  it('waits for the owner on a task token, bounded, and tells them on every way out', () => {
+    const wait = definition.States['Wait for a budget decision'];
+    expect(wait?.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(wait?.Parameters?.FunctionName).toBe('${AskBudgetFunction}');
+    expect(wait?.Parameters?.Payload?.['taskToken.$']).toBe('$$.Task.Token');
+    expect(wait?.TimeoutSeconds).toBe(86_400);
+    expect(wait?.HeartbeatSeconds).toBeLessThan(86_400);
+    expect(wait?.Catch?.[0]).toMatchObject({
+      ErrorEquals: ['States.ALL'],
+      Next: 'Tell the owner the build failed',
+    });
+    expect(definition.States['Raise or stop?']?.Default).toBe('Tell the owner it stopped at the budget');
+    const told = definition.States['Tell the owner it stopped at the budget'];
+    expect(told?.Parameters?.Payload?.event).toBe('stopped_at_budget');
+    expect(told?.Next).toBe('Stopped at the budget');
+    expect(definition.States['Stopped at the budget']?.Type).toBe('Succeed');
+  });
+});
