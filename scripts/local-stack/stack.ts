@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { Api } from 'grammy';
 import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
+import { buildAdminApi } from '../../lambdas/app/admin-api-wiring.ts';
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
 import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consumer.ts';
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
@@ -11,6 +12,7 @@ import { ensureTables, startDynalite } from './dynalite-server.ts';
 import { type LocalEngineering, startLocalEngineering } from './engineering.ts';
 import { startHttpApi } from './http-api.ts';
 import { freePort } from './http-util.ts';
+import { ensureLocalApiKey } from './local-api-key.ts';
 import { localLambdaEnv } from './local-config.ts';
 import { ensureLocalSecrets } from './local-secrets.ts';
 import { startQueuePoller } from './queue-poller.ts';
@@ -18,6 +20,8 @@ import { type RunningEmulator, startEmulator } from './telegram-emulator.ts';
 import { startWebhookRelay } from './webhook-relay.ts';
 
 export const WEBHOOK_ROUTE = 'POST /telegram/webhook';
+/** The admin API's mount point on the local HTTP server (its own domain when deployed). */
+export const API_BASE_PATH = '/api';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -37,6 +41,10 @@ export interface LocalStack {
   engineering: LocalEngineering;
   emulator: RunningEmulator;
   webhookUrl: string;
+  /** The admin API's base URL (`<http>/api`). */
+  apiUrl: string;
+  /** The 0600 file holding the local admin's API key (absent without an admin). */
+  apiKeyFile?: string;
   botToken: string;
   webhookSecret: string;
   /** Waits until every update the emulator handed over has reached the webhook. */
@@ -103,13 +111,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     runtime.pipelines = engineering.pipelines;
     runtime.gitHost = engineering.gitHost;
 
+    const adminApi = buildAdminApi(runtime, { basePath: API_BASE_PATH, pollMs: 250 });
     const api = await startHttpApi(
       { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },
       options.httpPort ?? 0,
       { '/metrics': () => (runtime.telemetry as Partial<MemoryTelemetry>).snapshot?.() ?? {} },
+      { [API_BASE_PATH]: (event, signal) => adminApi.handle(event, { streaming: true, signal }) },
     );
     stops.push(api.stop);
     const webhookUrl = `${api.url}/telegram/webhook`;
+    const apiUrl = `${api.url}${API_BASE_PATH}`;
+    const apiKeyFile = await ensureLocalApiKey(options.dataDir, runtime, apiUrl);
 
     const poller = startQueuePoller({
       queue: runtime.queue,
@@ -139,6 +151,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       engineering,
       emulator,
       webhookUrl,
+      apiUrl,
+      ...(apiKeyFile ? { apiKeyFile } : {}),
       botToken,
       webhookSecret,
       drainDeliveries: async () => {
