@@ -1,5 +1,6 @@
 import { type CapabilityGroup, CapabilityRegistry } from './capability-registry.ts';
 import { ADMIN_TOOLS, USAGE_TOOLS } from './tools/admin-tools.ts';
+import { API_KEY_TOOLS } from './tools/api-key-tools.ts';
 import { BASE_TOOLS } from './tools/base-tools.ts';
 import { DEPLOY_TOOLS, ENGINEERING_TOOLS } from './tools/pipeline-tools.ts';
 import { PROJECT_TOOLS } from './tools/project-tools.ts';
@@ -19,9 +20,9 @@ export const CAPABILITY_GROUPS: CapabilityGroup[] = [
   { name: 'usage', description: 'model token usage and cost', tools: USAGE_TOOLS },
   {
     name: 'admin',
-    description: 'users, deployment servers and the bot pool (administrators only)',
+    description: 'users, deployment servers, the bot pool and API keys (administrators only)',
     adminOnly: true,
-    tools: ADMIN_TOOLS,
+    tools: [...ADMIN_TOOLS, ...API_KEY_TOOLS],
   },
 ];
 

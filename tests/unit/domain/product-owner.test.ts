@@ -57,6 +57,10 @@ const ADMIN_TOOLS = [
   'add_pool_bot',
   'list_bot_pool',
   'remove_pool_bot',
+  'create_api_key',
+  'list_api_keys',
+  'rotate_api_key',
+  'revoke_api_key',
 ];
 const PRICES = {
   'intent-model': { inputPerMTok: 1, outputPerMTok: 1 },
