@@ -65,6 +65,17 @@ describe('cdk-nag AwsSolutions', () => {
     const core = listAcknowledgements(built.app).filter(isCdkCoreAck);
     expect(core.map((a) => `${a.path} ${a.id}`).sort()).toEqual(CDK_CORE_ACKS);
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual([
+      'CodegenOrchestrator/AdminApi/Api/GET--openapi.json AwsSolutions-APIG4',
+      'CodegenOrchestrator/AdminApi/Authorizer/Function AwsSolutions-L1',
+      'CodegenOrchestrator/AdminApi/Authorizer/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/AdminApi/Handler/DevopsPipeline AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/AdminApi/Handler/DevopsPipeline AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-devops:*]',
+      'CodegenOrchestrator/AdminApi/Handler/DevopsStops AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-devops:*]',
+      'CodegenOrchestrator/AdminApi/Handler/EngineeringPipeline AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/AdminApi/Handler/EngineeringPipeline AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-engineering:*]',
+      'CodegenOrchestrator/AdminApi/Handler/EngineeringStops AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-engineering:*]',
+      'CodegenOrchestrator/AdminApi/Handler/Function AwsSolutions-L1',
+      'CodegenOrchestrator/AdminApi/Handler/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Devops/AllocateResources/Function AwsSolutions-L1',
       'CodegenOrchestrator/Devops/AllocateResources/ProjectSecretKey AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/projects/*/TELEGRAM_BOT_TOKEN-??????]',
       'CodegenOrchestrator/Devops/AllocateResources/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -187,8 +198,9 @@ describe('synth with the minimal inputs (CI)', () => {
     const envs = resources
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties.Environment);
-    // The webhook, the consumer, the eight engineering steps and the seven devops steps.
-    expect(envs).toHaveLength(17);
+    // The webhook, the consumer, the eight engineering steps, the seven devops steps, and the admin
+    // API's handler and authorizer.
+    expect(envs).toHaveLength(19);
     for (const env of envs) {
       expect(env?.Variables).toMatchObject({
         ADMIN_TELEGRAM_IDS: '111',
