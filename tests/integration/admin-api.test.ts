@@ -218,6 +218,42 @@ describe('admin API on the local stack', () => {
     expect(listed.keys.find((k) => k.id === issued.key.id)?.revokedAt).toBeDefined();
   });
 
+  it('gives an admin a key in the chat, kept out of the transcript, and revokes it there', async () => {
+    // Prepare
+    const texts = () => h.replies(ADMIN_ID).map((r) => r.text);
+    const waitFor = async (pattern: RegExp) => {
+      const deadline = Date.now() + 20_000;
+      while (!texts().some((t) => pattern.test(t))) {
+        if (Date.now() > deadline)
+          throw new Error(`no reply matching ${pattern}: ${JSON.stringify(texts())}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return texts().find((t) => pattern.test(t)) ?? '';
+    };
+
+    // Act: create it
+    await h.say(ADMIN_ID, 'create api key phone');
+    const shown = await waitFor(/oak_[0-9a-f]{10}_/);
+    await waitFor(/^Created API key [0-9a-f]{10} \("phone"/);
+    const secret = /oak_[0-9a-f]{10}_[A-Za-z0-9_-]{43}/.exec(shown)?.[0] ?? '';
+    await h.settle();
+
+    // Assess: it works, and no table (transcript, checkpoints, journal, keys) holds it
+    expect((await call('GET', '/me', secret)).status).toBe(200);
+    for (const table of ['checkpoints', 'sessions', 'users', 'projects', 'dedup'] as const) {
+      expect(JSON.stringify(await h.scan(table)), table).not.toContain(secret.slice(15));
+    }
+
+    // Act: revoke it, confirming with the button
+    await h.say(ADMIN_ID, `revoke api key ${secret.slice(4, 14)}`);
+    await waitFor(/^Revoke API key/);
+    await h.press(ADMIN_ID, h.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '');
+    await waitFor(/^Revoked API key/);
+
+    // Assess
+    await expectProblem(await call('GET', '/me', secret), 403);
+  });
+
   it('serves its OpenAPI 3.1 document without a key, with exactly the routes it serves', async () => {
     const response = await fetch(`${h.stack.apiUrl}/openapi.json`);
     expect(response.status).toBe(200);

@@ -72,6 +72,19 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
       return `Deleted ${data.project.name}: its secrets are gone and its server port and bot are free again. Its repository is kept.`;
     case 'usage_report':
       return formatUsage(data.scope === 'all' ? 'Everyone this month' : 'You this month', data.totals);
+    case 'api_key_issued':
+      return `${data.rotated ? 'Rotated' : 'Created'} API key ${data.key.id} ("${data.key.name}", for user ${data.key.ownerId}). Its secret is in the message above: copy it, then delete that message.`;
+    case 'api_keys_listed':
+      return data.keys.length === 0
+        ? 'No API keys yet. Say "create api key <name>".'
+        : [
+            `API keys (${data.keys.length}):`,
+            ...data.keys.map(
+              (k) => `- ${k.id} "${k.name}": user ${k.ownerId}${k.revokedAt ? ', revoked' : ''}`,
+            ),
+          ].join('\n');
+    case 'api_key_revoked':
+      return `Revoked API key ${data.key.id} ("${data.key.name}"): it is refused from now on.`;
     case 'declined':
       return 'OK, I did not do it.';
     case 'not_run':
@@ -150,6 +163,7 @@ export const HELP = [
   '- admins: list all projects, users, servers, usage of everyone',
   "- admins: paste a server's SSH private key, then add server <host> user <name> [port <n>] [ports <from>-<to>];",
   '  remove server <id>; paste a bot token, then add pool bot; bot pool; remove pool bot <id>',
+  '- admins: create api key <name> [for <user id>]; api keys; rotate api key <id>; revoke api key <id>',
 ].join('\n');
 
 export const PASTE_KEY_FIRST =
