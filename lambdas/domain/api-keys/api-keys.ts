@@ -162,7 +162,8 @@ function requireAdmin(principal: Principal): void {
 
 function validateName(raw: string): string {
   const name = raw.trim();
-  if (!/^[\w .@:()/-]{1,60}$/.test(name)) throw invalid('A key name is 1-60 letters, digits, spaces and ._@:()/-');
+  if (!/^[\w .@:()/-]{1,60}$/.test(name))
+    throw invalid('A key name is 1-60 letters, digits, spaces and ._@:()/-');
   return name;
 }
 
