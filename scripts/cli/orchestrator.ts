@@ -104,12 +104,14 @@ for (const [name, path, description] of [
     }
     process.stderr.write(`Started ${run.runName}\n`);
     const final = await followRun(api, run.runName, (line) => process.stderr.write(`${line}\n`));
-    const done = final.status === 'SUCCEEDED';
+    // A run given up by its owner (or rolled back) ends without error but did not do its job.
+    const done =
+      final.status === 'SUCCEEDED' && (final.outcome === undefined || final.outcome === 'succeeded');
     const summary = done
       ? name === 'deploy'
         ? `Deployed ${project}${final.url ? `: live at ${final.url}` : ''}`
         : `Built ${project}${final.commit ? ` at ${final.commit.slice(0, 7)}` : ''}${final.htmlUrl ? ` (${final.htmlUrl})` : ''}`
-      : `${final.runName} ${final.status}${final.error ? `: ${final.error}` : ''}${final.cause ? ` (${final.cause})` : ''}`;
+      : `${final.runName} ${final.outcome ?? final.status}${final.error ? `: ${final.error}` : ''}${final.cause ? ` (${final.cause})` : ''}`;
     out({ run: final }, summary);
     if (!done) process.exitCode = EXIT.failed;
   });

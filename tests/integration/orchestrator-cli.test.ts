@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StackHarness } from '../support/local-stack-harness.ts';
 
@@ -6,6 +7,22 @@ interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** Runs bin/orchestrator.mjs against the stack whose data dir is given, as a person would. */
+function runCli(dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const { ORCHESTRATOR_URL: _u, ORCHESTRATOR_API_KEY: _k, ...inherited } = process.env;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/orchestrator.mjs', ...args],
+      { env: { ...inherited, LOCAL_DATA_DIR: dataDir, ...env }, timeout: 240_000 },
+      (error, stdout, stderr) => {
+        const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
 
 /**
@@ -16,18 +33,7 @@ describe('orchestrator CLI on the local stack', () => {
   let h: StackHarness;
 
   function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-    const { ORCHESTRATOR_URL: _u, ORCHESTRATOR_API_KEY: _k, ...inherited } = process.env;
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ['bin/orchestrator.mjs', ...args],
-        { env: { ...inherited, LOCAL_DATA_DIR: h.dataDir, ...env }, timeout: 240_000 },
-        (error, stdout, stderr) => {
-          const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
+    return runCli(h.dataDir, args, env);
   }
 
   beforeAll(async () => {
@@ -99,4 +105,44 @@ describe('orchestrator CLI on the local stack', () => {
     expect(JSON.parse(ok.stdout).keys[0]).toMatchObject({ name: 'local admin (npm start)' });
     expect(JSON.parse(failed.stdout)).toEqual({ error: 'Project "no-such-project" not found', exitCode: 4 });
   });
+});
+
+describe('orchestrator CLI answering a run that waits for its owner', () => {
+  let h: StackHarness;
+
+  beforeAll(async () => {
+    // Three red attempts: the run stops and asks its owner what to do.
+    h = await StackHarness.start({ HEARTBEAT_SECONDS: '2', SCRIPTED_ENGINE_FAIL_ATTEMPTS: '3' });
+  });
+
+  afterAll(async () => {
+    await h?.dispose();
+  });
+
+  it('approve --give-up answers it; the followed build ends non-zero, saying it was given up', async () => {
+    // Prepare: a build followed in the background until it waits
+    await runCli(h.dataDir, ['new', 'a quote bot with a quote of the day']);
+    const following = runCli(h.dataDir, ['build', 'quote-bot']);
+    let waiting: { runName: string; waitingFor?: string } | undefined;
+    for (let i = 0; i < 300 && waiting?.waitingFor !== 'decision'; i++) {
+      await sleep(500);
+      const status = await runCli(h.dataDir, ['status', 'quote-bot', '--json']);
+      waiting = (JSON.parse(status.stdout) as { build?: typeof waiting }).build;
+    }
+    expect(waiting?.waitingFor).toBe('decision');
+
+    // Act
+    const approve = await runCli(h.dataDir, ['approve', waiting?.runName ?? '', '--give-up']);
+    const build = await following;
+    const again = await runCli(h.dataDir, ['approve', waiting?.runName ?? '']);
+
+    // Assess
+    expect(approve.code, approve.stderr).toBe(0);
+    expect(approve.stdout).toContain('given up');
+    expect(build.stderr).toContain('waiting for your decision: orchestrator approve');
+    expect(build.code).toBe(1);
+    expect(build.stdout).toMatch(/given_up/);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is not waiting for a decision/);
+  }, 240_000);
 });

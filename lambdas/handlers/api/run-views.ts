@@ -11,6 +11,9 @@ const WAITS: Record<string, RunView['waitingFor']> = {
   'Ask the owner for a secret': 'secret',
 };
 
+// Succeed states that end a run without it doing its job (state-machines/engineering.asl.json).
+const UNDONE: Record<string, string> = { 'Given up': 'given_up' };
+
 /** A run as the API shows it: our record of it, with its state from the pipeline. */
 export async function runView(
   pipelines: Pipelines,
@@ -22,6 +25,7 @@ export async function runView(
     ?.filter((e) => e.type.endsWith('StateEntered') && e.stateName)
     .at(-1)?.stateName;
   const waitingFor = run.status === 'RUNNING' && step ? WAITS[step] : undefined;
+  const outcome = record.outcome ?? (run.status === 'SUCCEEDED' && step ? UNDONE[step] : undefined);
   return {
     runName: record.runName,
     runId: record.runId,
@@ -39,7 +43,7 @@ export async function runView(
     ...((record.builtCommit ?? record.commit) ? { commit: record.builtCommit ?? record.commit } : {}),
     ...(record.htmlUrl ? { htmlUrl: record.htmlUrl } : {}),
     ...(record.url ? { url: record.url } : {}),
-    ...(record.outcome ? { outcome: record.outcome } : {}),
+    ...(outcome ? { outcome } : {}),
     ...(run.error ? { error: run.error } : {}),
     ...(run.cause ? { cause: run.cause.slice(0, 500) } : {}),
   };

@@ -36,7 +36,12 @@ const run = z.object({
   commit: z.string().optional(),
   htmlUrl: z.string().optional(),
   url: z.string().optional().describe('Devops: where the service answers'),
-  outcome: z.string().optional(),
+  outcome: z
+    .string()
+    .optional()
+    .describe(
+      'How it ended when that is not plain success: failed, given_up, rolled_back (succeeded otherwise)',
+    ),
   error: z.string().optional(),
   cause: z.string().optional(),
 });
