@@ -254,6 +254,42 @@ describe('admin API on the local stack', () => {
     await expectProblem(await call('GET', '/me', secret), 403);
   });
 
+  it('starts a build, streams its progress, stops it, and refuses to stop it twice', async () => {
+    // Prepare
+    const key = await newKey(ADMIN_ID, 'runs');
+    const created = await call('POST', '/projects', key, { description: 'a haiku api', name: 'haiku' });
+    const { project } = API_SCHEMAS.Project.parse(await created.json());
+
+    // Act
+    const started = await call('POST', `/projects/${project.id}/builds`, key, {});
+    const { run } = API_SCHEMAS.Run.parse(await started.json());
+    const stream = await fetch(`${h.stack.apiUrl}/runs/${run.runName}/events`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    const reader = stream.body?.getReader();
+    const first = new TextDecoder().decode((await reader?.read())?.value);
+    const stopped = await call('POST', `/runs/${run.runName}/stop`, key);
+    let rest = '';
+    for (;;) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      rest += new TextDecoder().decode(chunk.value);
+    }
+    const again = await call('POST', `/runs/${run.runName}/stop`, key);
+
+    // Assess
+    expect(started.status).toBe(202);
+    expect(run).toMatchObject({ pipeline: 'engineering', status: 'RUNNING', projectName: 'haiku' });
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    expect(first + rest).toMatch(/^id: 1\nevent: history\ndata: \{"id":1,/m);
+    expect(rest).toMatch(/event: end\ndata: \{"status":"ABORTED"/);
+    expect(stopped.status).toBe(202);
+    await expectProblem(again, 409);
+    const detail = API_SCHEMAS.RunDetail.parse(await (await call('GET', `/runs/${run.runName}`, key)).json());
+    expect(detail.run.status).toBe('ABORTED');
+    expect(detail.events[0]?.type).toBe('ExecutionStarted');
+  });
+
   it('serves its OpenAPI 3.1 document without a key, with exactly the routes it serves', async () => {
     const response = await fetch(`${h.stack.apiUrl}/openapi.json`);
     expect(response.status).toBe(200);
