@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { AdminApi } from './constructs/admin-api.ts';
 import { AlarmNotifier } from './constructs/alarm-notifier.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { BotSecrets } from './constructs/bot-secrets.ts';
@@ -35,6 +36,7 @@ export class OrchestratorStack extends Stack {
   readonly alarms: Alarms;
   readonly jobs: ScheduledJobs;
   readonly alarmNotifier: AlarmNotifier;
+  readonly adminApi: AdminApi;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
@@ -131,6 +133,19 @@ export class OrchestratorStack extends Stack {
     });
     const { devops } = this;
     updates.consumer.startsPipeline(devops.ref);
+    // The admin API (API keys; the CLI and the run inspector): the same domain services as the bot.
+    this.adminApi = new AdminApi(this, 'AdminApi', {
+      logRetention,
+      environment,
+      tables,
+      updateQueue: updates.queue,
+      pipelines: { engineering: engineering.ref, devops: devops.ref },
+    });
+    new CfnOutput(this, 'AdminApiUrl', {
+      description:
+        'The admin API (orchestrator --url <this> --key <key>); its OpenAPI document is <this>openapi.json',
+      value: this.adminApi.url,
+    });
     // No label on the alarm's metric: with one, CloudWatch needs a metric math form of it.
     const deploysRolledBack = devops.rolledBackFilter.metric({
       period: Duration.minutes(5),

@@ -2,11 +2,13 @@ import type { Api } from 'grammy';
 import { TelegramBotLookup } from '../adapters/telegram/telegram-bot-lookup.ts';
 import { TelegramChat } from '../adapters/telegram/telegram-chat.ts';
 import type { AgentFeatures } from '../bot/consumer-bot.ts';
+import { AccessControl } from '../domain/access/access-control.ts';
 import type { UserDirectory } from '../domain/access/user-directory.ts';
 import type { AgentState } from '../domain/agent/agent-state.ts';
 import { productOwnerCapabilities } from '../domain/agent/capabilities.ts';
 import { crashPointsFrom } from '../domain/agent/crash-points.ts';
 import { ProductOwner } from '../domain/agent/product-owner.ts';
+import { ApiKeys } from '../domain/api-keys/api-keys.ts';
 import { ChatSecretVault } from '../domain/chat-secrets/chat-secret-vault.ts';
 import type { IntakeDeps } from '../domain/chat-secrets/secret-intake.ts';
 import { CheckpointStore } from '../domain/conversations/checkpoint-store.ts';
@@ -83,6 +85,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       botPool,
       botLookup,
       operations: new OperationsRecords(store),
+      apiKeys: new ApiKeys(store, new AccessControl(config.adminIds, directory)),
       ...(engineering ? { engineering } : {}),
       ...(devops ? { devops } : {}),
     },

@@ -167,6 +167,9 @@ export const envSchema = z.object({
       'is a crash point for tests, e.g. after-tool-executed:create_project',
     )
     .optional(),
+  // The admin API's limit per API key (a token bucket in the store): sustained rate and burst.
+  API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
+  API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000).default(30),
   ...tableNames,
 });
 
@@ -260,6 +263,8 @@ export interface Config {
     openAiKeySecretId: string;
     prices: Record<string, z.infer<typeof price>>;
   };
+  /** The admin API's per-key rate limit (token bucket: refill per second, bucket size). */
+  api: { ratePerSecond: number; burst: number };
   usage: {
     /** Default monthly spending limit per user in USD, until an admin sets one (Budgets). */
     monthlyBudgetUsdPerUser: number;
@@ -407,6 +412,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       openAiKeySecretId: env.OPENAI_API_KEY_SECRET_ID,
       prices: { ...DEFAULT_PRICES, ...env.LLM_PRICES },
     },
+    api: { ratePerSecond: env.API_RATE_LIMIT_PER_SECOND, burst: env.API_RATE_LIMIT_BURST },
     usage: {
       monthlyBudgetUsdPerUser: env.USER_MONTHLY_BUDGET_USD,
       monthlyBudgetUsdPerProject: env.PROJECT_MONTHLY_BUDGET_USD,

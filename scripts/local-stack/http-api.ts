@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { close, listen, readBody } from './http-util.ts';
 
@@ -8,15 +8,23 @@ type HttpHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** A handler that is not an API Gateway route: a plain request in, a response out (e.g. the run inspector). */
-export type PlainHttpHandler = (request: {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-}) => Promise<{ status: number; headers: Record<string, string>; body: string }>;
-
 /** API Gateway's 10 MB payload limit; the handler applies the product's own, smaller limit. */
 const GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024;
+
+/**
+ * An app mounted under a path prefix (the admin API under /api): it gets every method and path
+ * below it, and may answer with a stream (server-sent events), written as it comes until the
+ * client goes away.
+ */
+export type MountedApp = (
+  event: APIGatewayProxyEventV2,
+  signal: AbortSignal,
+) => Promise<{
+  statusCode: number;
+  headers: Record<string, string>;
+  body?: string;
+  bodyStream?: AsyncIterable<string>;
+}>;
 
 export interface LocalHttpApi {
   url: string;
@@ -32,8 +40,7 @@ export async function startHttpApi(
   port = 0,
   /** Local-only read-outs (not API Gateway routes), e.g. GET /metrics. */
   readouts: Record<string, () => unknown> = {},
-  /** Plain handlers by path prefix (`/inspector` serves `/inspector` and everything under it). */
-  mounts: Record<string, PlainHttpHandler> = {},
+  mounts: Record<string, MountedApp> = {},
 ): Promise<LocalHttpApi> {
   const server = createServer(async (request, response) => {
     const [path = '/', rawQueryString = ''] = (request.url ?? '/').split('?', 2);
@@ -47,16 +54,9 @@ export async function startHttpApi(
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(readout()));
       return;
     }
-    const mount = Object.entries(mounts).find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
-    if (mount) {
-      const query = Object.fromEntries(new URLSearchParams(rawQueryString));
-      const result = await mount[1]({ method: request.method ?? 'GET', path, query }).catch(() => undefined);
-      if (!result) response.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error');
-      else response.writeHead(result.status, result.headers).end(result.body);
-      return;
-    }
+    const mount = Object.keys(mounts).find((prefix) => path === prefix || path.startsWith(`${prefix}/`));
     const handler = routes[routeKey];
-    if (!handler) {
+    if (!handler && !mount) {
       response.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
       return;
     }
@@ -100,8 +100,12 @@ export async function startHttpApi(
         timeEpoch: Date.now(),
       },
     } as APIGatewayProxyEventV2;
+    if (mount) {
+      await serveMounted(mounts[mount]!, event, response);
+      return;
+    }
     try {
-      const result = await handler(event, lambdaContext(requestId));
+      const result = await handler!(event, lambdaContext(requestId));
       response
         .writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>)
         .end(result.body ?? '');
@@ -113,6 +117,35 @@ export async function startHttpApi(
   });
   const url = await listen(server, port);
   return { url, stop: () => close(server) };
+}
+
+async function serveMounted(
+  app: MountedApp,
+  event: APIGatewayProxyEventV2,
+  response: ServerResponse,
+): Promise<void> {
+  const gone = new AbortController();
+  response.on('close', () => gone.abort());
+  try {
+    const result = await app(event, gone.signal);
+    response.writeHead(result.statusCode, result.headers);
+    if (!result.bodyStream) {
+      response.end(result.body ?? '');
+      return;
+    }
+    response.flushHeaders();
+    for await (const chunk of result.bodyStream) {
+      if (gone.signal.aborted) break;
+      response.write(chunk);
+    }
+    response.end();
+  } catch {
+    if (!response.headersSent) {
+      response
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end('{"message":"Internal Server Error"}');
+    } else response.destroy();
+  }
 }
 
 export function lambdaContext(requestId: string, timeoutMs = 60_000): Context {

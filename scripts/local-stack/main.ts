@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     [
       `Local stack ready in ${Date.now() - startedAt} ms (data in ${settings.dataDir})`,
       `  webhook:          ${stack.webhookUrl}`,
+      `  admin API:        ${stack.apiUrl} (key in ${stack.apiKeyFile ?? 'none: no admin'}; try \`npm run orchestrator -- status\`)`,
       `  Bot API emulator: ${stack.emulator.apiRoot}`,
       `  Step Functions:   ${stack.engineering.sfnUrl} (npm run runs)`,
       `  run inspector:    ${stack.inspectorUrl}`,

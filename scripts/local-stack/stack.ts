@@ -3,6 +3,7 @@ import { Api } from 'grammy';
 import { LocalScheduler as LocalReminderScheduler } from '../../lambdas/adapters/local/local-scheduler.ts';
 import type { MemoryTelemetry } from '../../lambdas/adapters/local/memory-telemetry.ts';
 import { TelegramChat } from '../../lambdas/adapters/telegram/telegram-chat.ts';
+import { buildAdminApi } from '../../lambdas/app/admin-api-wiring.ts';
 import { buildOperationsJobs } from '../../lambdas/app/operations-jobs.ts';
 import { buildServiceRecovery } from '../../lambdas/app/service-recovery-wiring.ts';
 import { type Config, loadConfig } from '../../lambdas/config/config.ts';
@@ -18,6 +19,8 @@ import { ensureTables, startDynalite } from './dynalite-server.ts';
 import { type LocalEngineering, startLocalEngineering } from './engineering.ts';
 import { startHttpApi } from './http-api.ts';
 import { freePort } from './http-util.ts';
+import { inspectorMount } from './inspector-mount.ts';
+import { ensureLocalApiKey } from './local-api-key.ts';
 import { localLambdaEnv } from './local-config.ts';
 import { type LocalScheduler, startLocalScheduler } from './local-scheduler.ts';
 import { ensureLocalSecrets } from './local-secrets.ts';
@@ -26,6 +29,8 @@ import { type RunningEmulator, startEmulator } from './telegram-emulator.ts';
 import { startWebhookRelay } from './webhook-relay.ts';
 
 export const WEBHOOK_ROUTE = 'POST /telegram/webhook';
+/** The admin API's mount point on the local HTTP server (its own domain when deployed). */
+export const API_BASE_PATH = '/api';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -49,6 +54,10 @@ export interface LocalStack {
   webhookUrl: string;
   /** The run inspector page (graph and history of the pipeline runs). */
   inspectorUrl: string;
+  /** The admin API's base URL (`<http>/api`). */
+  apiUrl: string;
+  /** The 0600 file holding the local admin's API key (absent without an admin). */
+  apiKeyFile?: string;
   botToken: string;
   webhookSecret: string;
   /** Waits until every update the emulator handed over has reached the webhook. */
@@ -121,20 +130,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     runtime.scheduler = reminderSchedules;
 
+    const adminApi = buildAdminApi(runtime, { basePath: API_BASE_PATH, pollMs: 250 });
     const api = await startHttpApi(
       { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },
       options.httpPort ?? 0,
       { '/metrics': () => (runtime.telemetry as Partial<MemoryTelemetry>).snapshot?.() ?? {} },
       {
-        '/inspector': createRunInspector({
-          pipelines: engineering.pipelines,
-          definitions: PIPELINE_DEFINITIONS,
-          assets: await buildInspectorAssets(),
-        }),
+        [API_BASE_PATH]: (event, signal) => adminApi.handle(event, { streaming: true, signal }),
+        '/inspector': inspectorMount(
+          createRunInspector({
+            pipelines: engineering.pipelines,
+            definitions: PIPELINE_DEFINITIONS,
+            assets: await buildInspectorAssets(),
+          }),
+        ),
       },
     );
     stops.push(api.stop);
     const webhookUrl = `${api.url}/telegram/webhook`;
+    const apiUrl = `${api.url}${API_BASE_PATH}`;
+    const apiKeyFile = await ensureLocalApiKey(options.dataDir, runtime, apiUrl);
 
     // This process owns the data dir alone (dynalite holds its lock): what the last one had in
     // flight when it died is nobody's now. Without this a kill -9 mid-turn held the chat's group,
@@ -190,6 +205,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       emulator,
       webhookUrl,
       inspectorUrl: `${api.url}/inspector/`,
+      apiUrl,
+      ...(apiKeyFile ? { apiKeyFile } : {}),
       botToken,
       webhookSecret,
       drainDeliveries: async () => {

@@ -67,6 +67,17 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual([
       'CodegenOrchestrator/AlarmNotifier/Notifier/Function AwsSolutions-L1',
       'CodegenOrchestrator/AlarmNotifier/Notifier/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/AdminApi/Api/GET--openapi.json AwsSolutions-APIG4',
+      'CodegenOrchestrator/AdminApi/Authorizer/Function AwsSolutions-L1',
+      'CodegenOrchestrator/AdminApi/Authorizer/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/AdminApi/Handler/DevopsPipeline AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/AdminApi/Handler/DevopsPipeline AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-devops:*]',
+      'CodegenOrchestrator/AdminApi/Handler/DevopsStops AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-devops:*]',
+      'CodegenOrchestrator/AdminApi/Handler/EngineeringPipeline AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/AdminApi/Handler/EngineeringPipeline AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-engineering:*]',
+      'CodegenOrchestrator/AdminApi/Handler/EngineeringStops AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-engineering:*]',
+      'CodegenOrchestrator/AdminApi/Handler/Function AwsSolutions-L1',
+      'CodegenOrchestrator/AdminApi/Handler/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Devops/AllocateResources/Function AwsSolutions-L1',
       'CodegenOrchestrator/Devops/AllocateResources/ProjectSecretKey AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/projects/*/TELEGRAM_BOT_TOKEN-??????]',
       'CodegenOrchestrator/Devops/AllocateResources/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -204,8 +215,8 @@ describe('synth with the minimal inputs (CI)', () => {
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties.Environment);
     // The webhook, the consumer, the ten engineering steps, the seven devops steps, the two
-    // scheduled jobs and the alarm notifier.
-    expect(envs).toHaveLength(21);
+    // scheduled jobs, the alarm notifier, and the admin API's handler and authorizer.
+    expect(envs).toHaveLength(23);
     for (const env of envs) {
       expect(env?.Variables).toMatchObject({
         ADMIN_TELEGRAM_IDS: '111',

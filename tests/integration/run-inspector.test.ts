@@ -9,6 +9,7 @@ import { createRunInspector, type InspectorAssets } from '../../lambdas/inspecto
 import type { AslStates } from '../../lambdas/inspector/state-graph.ts';
 import type { PipelineName, RunStatus } from '../../lambdas/ports/pipelines.ts';
 import { type LocalHttpApi, startHttpApi } from '../../scripts/local-stack/http-api.ts';
+import { inspectorMount } from '../../scripts/local-stack/inspector-mount.ts';
 import { ADMIN_ID, StackHarness } from '../support/local-stack-harness.ts';
 
 /** The run inspector page in real headless Chromium: what it draws is read from the DOM. */
@@ -137,7 +138,7 @@ describe('run inspector over the local Step Functions runner', () => {
       {},
       0,
       {},
-      { '/inspector': createRunInspector({ pipelines: runner, definitions, assets }) },
+      { '/inspector': inspectorMount(createRunInspector({ pipelines: runner, definitions, assets })) },
     );
   });
 

@@ -451,6 +451,26 @@ export class OrchestratorFunction extends Construct {
   }
 
   /**
+   * Lets the function stop runs of a pipeline (states:StopExecution on its executions, nothing
+   * else): the admin API's `POST /runs/{run}/stop`. Use with startsPipeline, which names it.
+   */
+  stopsPipelineRuns(stateMachine: PipelineStateMachine): this {
+    const policy = new Policy(this, `${pascalCase(stateMachine.pipeline)}Stops`, {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: 'StopRuns',
+          actions: ['states:StopExecution'],
+          resources: [stateMachine.executionArns],
+        }),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    acknowledgeExecutionWildcard(policy, stateMachine);
+    return this.withPipeline(stateMachine);
+  }
+
+  /**
    * Lets the function check that a run is still going (states:DescribeExecution on the state
    * machine's executions, nothing else) and sets PIPELINES_DRIVER=sfn and
    * `<PIPELINE>_STATE_MACHINE_ARN`.

@@ -1,5 +1,6 @@
 import type { ChatChannel } from '../../ports/chat.ts';
 import type { UserDirectory } from '../access/user-directory.ts';
+import type { ApiKeys } from '../api-keys/api-keys.ts';
 import type { BotIdentityLookup } from '../chat-secrets/bot-token-verifier.ts';
 import type { ChatSecretVault } from '../chat-secrets/chat-secret-vault.ts';
 import type { BotPool } from '../deploys/bot-pool.ts';
@@ -33,6 +34,8 @@ export interface AgentServices {
   botPool?: BotPool;
   /** What the scheduled jobs recorded about a project (repository sync, health checks). */
   operations?: OperationsRecords;
+  /** The admin API's keys (admins create, rotate and revoke them); absent: the tools say so. */
+  apiKeys?: ApiKeys;
   /** Asks Telegram whose a bot token is (getMe) before a pool bot is added. */
   botLookup?: BotIdentityLookup;
 }

@@ -1,5 +1,6 @@
 import { type CapabilityGroup, CapabilityRegistry } from './capability-registry.ts';
 import { ADMIN_TOOLS, USAGE_TOOLS } from './tools/admin-tools.ts';
+import { API_KEY_TOOLS } from './tools/api-key-tools.ts';
 import { BASE_TOOLS } from './tools/base-tools.ts';
 import { DEPLOY_TOOLS, ENGINEERING_TOOLS } from './tools/pipeline-tools.ts';
 import { PROJECT_TOOLS } from './tools/project-tools.ts';
@@ -21,9 +22,9 @@ export const CAPABILITY_GROUPS: CapabilityGroup[] = [
   { name: 'reminders', description: 'set, list and cancel reminders in this chat', tools: REMINDER_TOOLS },
   {
     name: 'admin',
-    description: 'users, deployment servers and the bot pool (administrators only)',
+    description: 'users, deployment servers, the bot pool and API keys (administrators only)',
     adminOnly: true,
-    tools: ADMIN_TOOLS,
+    tools: [...ADMIN_TOOLS, ...API_KEY_TOOLS],
   },
 ];
 

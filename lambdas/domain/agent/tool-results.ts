@@ -1,4 +1,5 @@
 import type { AdmittedUser } from '../access/user-directory.ts';
+import type { ApiKeyInfo } from '../api-keys/api-keys.ts';
 import type { DeployFacts } from '../deploys/devops-service.ts';
 import { describeOperations, type OperationsFacts } from '../operations/operations-facts.ts';
 import type { RunFacts } from '../pipelines/engineering-service.ts';
@@ -77,6 +78,10 @@ export type ToolResultData =
   | { kind: 'reminders_listed'; reminders: ReminderFacts[] }
   | { kind: 'reminder_cancelled'; reminder: ReminderFacts }
   | { kind: 'budget_set'; scope: 'person' | 'project'; target: string; monthlyUsd: number }
+  /** The key's secret went to the chat in a message of its own; it is never in a result. */
+  | { kind: 'api_key_issued'; key: ApiKeyInfo; rotated: boolean }
+  | { kind: 'api_keys_listed'; keys: ApiKeyInfo[] }
+  | { kind: 'api_key_revoked'; key: ApiKeyInfo }
   | { kind: 'declined' }
   // The errors: the call did nothing, or failed.
   | { kind: 'not_run'; reason: 'new_message' | 'confirmation_abandoned' | 'turn_ended' }
@@ -147,6 +152,11 @@ export function describeDeploy(projectName: string, deploy: DeployFacts): string
     deploy.waitingForSecret ? `waiting for the owner to send ${deploy.waitingForSecret}` : undefined,
   ];
   return `${parts.filter(Boolean).join(', ')}.`;
+}
+
+function describeApiKey(k: ApiKeyInfo): string {
+  const state = k.revokedAt ? `revoked ${k.revokedAt}` : k.rotatedAt ? `rotated ${k.rotatedAt}` : 'active';
+  return `${k.id} "${k.name}": user ${k.ownerId}, created ${k.createdAt}, ${state}`;
 }
 
 /** The text the model reads for a result. */
@@ -233,6 +243,17 @@ export function renderToolResult(data: ToolResultData): string {
         : data.reminders.map((r) => `${r.id} at ${r.at} (UTC): "${r.text}"`).join('\n');
     case 'reminder_cancelled':
       return `Reminder ${data.reminder.id} ("${data.reminder.text}") is cancelled; it will not arrive.`;
+    case 'api_key_issued':
+      return (
+        `API key ${data.key.id} ("${data.key.name}", acting as user ${data.key.ownerId}) was ${data.rotated ? 'rotated: the old secret no longer works' : 'created'}. ` +
+        'Its secret was sent to the chat in a message of its own; you never see it. Tell the person to copy it now and delete that message.'
+      );
+    case 'api_keys_listed':
+      return data.keys.length === 0
+        ? 'No API keys.'
+        : `API keys (${data.keys.length}):\n${data.keys.map(describeApiKey).join('\n')}`;
+    case 'api_key_revoked':
+      return `API key ${data.key.id} ("${data.key.name}") is revoked: it is refused from now on.`;
     case 'declined':
       return 'The person declined; nothing was done.';
     case 'not_run':

@@ -59,6 +59,7 @@ describe('loadConfig defaults', () => {
         prices: expect.objectContaining({ 'offline-deterministic': { inputPerMTok: 0, outputPerMTok: 0 } }),
       },
       agent: { maxIterations: 8, maxTokensPerRequest: 60_000, leaseSeconds: 300 },
+      api: { ratePerSecond: 5, burst: 30 },
       usage: { monthlyBudgetUsdPerUser: 20, monthlyBudgetUsdPerProject: 50, budgetRaiseUsd: 5 },
     });
   });

@@ -107,11 +107,13 @@ describe('the Product Owner capabilities', () => {
         'add_server',
         'approve_escalation',
         'cancel_reminder',
+        'create_api_key',
         'create_project',
         'delete_project',
         'finish',
         'get_project',
         'get_usage',
+        'list_api_keys',
         'list_bot_pool',
         'list_projects',
         'list_reminders',
@@ -123,6 +125,8 @@ describe('the Product Owner capabilities', () => {
         'set_budget',
         'set_reminder',
         'respond_to_user',
+        'revoke_api_key',
+        'rotate_api_key',
         'run_status',
         'set_project_secret',
         'start_engineering',
@@ -173,11 +177,11 @@ describe('the Product Owner capabilities', () => {
     expect(found?.confirmation !== undefined).toBe(confirms);
   });
 
-  it('marks only respond_to_user as unsafe to repeat', () => {
+  it('marks only respond_to_user and the tools that show a new API key as unsafe to repeat', () => {
     // Act
     const notIdempotent = allTools.filter((t) => !t.idempotent).map((t) => t.name);
 
-    // Assess
-    expect(notIdempotent).toEqual(['respond_to_user']);
+    // Assess: a repeat would send a second message, or make (and show) another key or secret.
+    expect(notIdempotent.sort()).toEqual(['create_api_key', 'respond_to_user', 'rotate_api_key']);
   });
 });

@@ -58,6 +58,10 @@ const ADMIN_TOOLS = [
   'list_bot_pool',
   'remove_pool_bot',
   'set_budget',
+  'create_api_key',
+  'list_api_keys',
+  'rotate_api_key',
+  'revoke_api_key',
 ];
 const PRICES = {
   'intent-model': { inputPerMTok: 1, outputPerMTok: 1 },

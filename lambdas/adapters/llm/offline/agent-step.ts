@@ -71,6 +71,10 @@ const TOOL_GROUP: Readonly<Record<string, string>> = {
   set_reminder: 'reminders',
   list_reminders: 'reminders',
   cancel_reminder: 'reminders',
+  create_api_key: 'admin',
+  list_api_keys: 'admin',
+  rotate_api_key: 'admin',
+  revoke_api_key: 'admin',
 };
 
 export function decideAgentStep(request: CompletionRequest): Decision {
@@ -186,6 +190,17 @@ function plan(command: Command, request: CompletionRequest): Decision {
       return call('list_bot_pool');
     case 'remove_pool_bot':
       return call('remove_pool_bot', { bot: command.bot });
+    case 'create_api_key':
+      return call('create_api_key', {
+        name: command.name,
+        ...(command.ownerId ? { ownerId: command.ownerId } : {}),
+      });
+    case 'list_api_keys':
+      return call('list_api_keys');
+    case 'rotate_api_key':
+      return call('rotate_api_key', { key: command.key });
+    case 'revoke_api_key':
+      return call('revoke_api_key', { key: command.key });
     case 'delete':
       return call('delete_project', { project: command.project });
     case 'set_budget': {

@@ -21,6 +21,10 @@ export type Command =
   | { kind: 'add_pool_bot' }
   | { kind: 'bot_pool' }
   | { kind: 'remove_pool_bot'; bot: string }
+  | { kind: 'create_api_key'; name: string; ownerId?: number }
+  | { kind: 'list_api_keys' }
+  | { kind: 'rotate_api_key'; key: string }
+  | { kind: 'revoke_api_key'; key: string }
   | { kind: 'delete'; project: string }
   | { kind: 'set_budget'; person?: number; project?: string; usd: number }
   | { kind: 'remind'; inSeconds: number; text: string }
@@ -93,6 +97,13 @@ const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
   [/^add (?:a )?(?:pool bot|bot to the pool)$/i, () => ({ kind: 'add_pool_bot' })],
   [/^(?:list )?(?:the )?(?:bot pool|pool bots)$/i, () => ({ kind: 'bot_pool' })],
   [/^remove pool bot (@?[A-Za-z0-9_]+)$/i, (m) => ({ kind: 'remove_pool_bot', bot: m[1] ?? '' })],
+  [
+    /^(?:create|new) (?:an )?api key ([\w.@:-]{1,60})(?: for (\d{1,15}))?$/i,
+    (m) => ({ kind: 'create_api_key', name: m[1] ?? '', ...(m[2] ? { ownerId: Number(m[2]) } : {}) }),
+  ],
+  [/^(?:list )?api keys$/i, () => ({ kind: 'list_api_keys' })],
+  [/^rotate api key ([0-9a-f]{10})$/i, (m) => ({ kind: 'rotate_api_key', key: (m[1] ?? '').toLowerCase() })],
+  [/^revoke api key ([0-9a-f]{10})$/i, (m) => ({ kind: 'revoke_api_key', key: (m[1] ?? '').toLowerCase() })],
   [new RegExp(`^delete(?: project)? ${NAME}$`, 'i'), (m) => ({ kind: 'delete', project: m[1] ?? '' })],
   [
     new RegExp(
@@ -170,6 +181,10 @@ export const GROUPS_FOR: Record<Command['kind'], string[]> = {
   add_pool_bot: ['admin'],
   bot_pool: ['admin'],
   remove_pool_bot: ['admin'],
+  create_api_key: ['admin'],
+  list_api_keys: ['admin'],
+  rotate_api_key: ['admin'],
+  revoke_api_key: ['admin'],
   delete: ['projects'],
   set_budget: ['admin'],
   remind: ['reminders'],

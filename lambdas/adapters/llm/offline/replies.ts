@@ -97,6 +97,19 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
           ].join('\n');
     case 'reminder_cancelled':
       return `Cancelled reminder ${data.reminder.id} ("${data.reminder.text}").`;
+    case 'api_key_issued':
+      return `${data.rotated ? 'Rotated' : 'Created'} API key ${data.key.id} ("${data.key.name}", for user ${data.key.ownerId}). Its secret is in the message above: copy it, then delete that message.`;
+    case 'api_keys_listed':
+      return data.keys.length === 0
+        ? 'No API keys yet. Say "create api key <name>".'
+        : [
+            `API keys (${data.keys.length}):`,
+            ...data.keys.map(
+              (k) => `- ${k.id} "${k.name}": user ${k.ownerId}${k.revokedAt ? ', revoked' : ''}`,
+            ),
+          ].join('\n');
+    case 'api_key_revoked':
+      return `Revoked API key ${data.key.id} ("${data.key.name}"): it is refused from now on.`;
     case 'declined':
       return 'OK, I did not do it.';
     case 'not_run':
@@ -185,6 +198,7 @@ export const HELP = [
   '  remove server <id>; paste a bot token, then add pool bot; bot pool; remove pool bot <id>',
   '- remind me in <n> seconds|minutes|hours|days to <what>; list reminders; cancel reminder <id>',
   '- admins: set budget for user <id> to $<n>, set budget for project <name> to $<n>',
+  '- admins: create api key <name> [for <user id>]; api keys; rotate api key <id>; revoke api key <id>',
 ].join('\n');
 
 export const PASTE_KEY_FIRST =

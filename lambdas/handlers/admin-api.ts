@@ -1,0 +1,35 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { buildAdminApi } from '../app/admin-api-wiring.ts';
+import { runtimeFromEnv } from '../runtime/from-env.ts';
+import { lambdaObservability } from '../runtime/lambda-observability.ts';
+import { once } from '../runtime/lazy.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+
+/**
+ * The admin API behind API Gateway (HTTP API, `ANY /{proxy+}`): API key, per-key rate limit,
+ * validation, the domain services, problems. A buffered Lambda, so a run's event stream answers
+ * the events so far with a retry hint and the client polls with Last-Event-ID (the local stack
+ * streams it live). The local stack serves this app too, under /api.
+ */
+export function createAdminApiHandler(getRuntime: () => Runtime, middlewares: MiddlewareObj[] = []) {
+  const app = once(() => buildAdminApi(getRuntime()));
+  const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>().handler(
+    async (event) => {
+      try {
+        const response = await app().handle(event, { streaming: false });
+        return { statusCode: response.statusCode, headers: response.headers, body: response.body ?? '' };
+      } finally {
+        getRuntime().telemetry.flush();
+      }
+    },
+  );
+  for (const middleware of middlewares) handler.use(middleware);
+  return handler;
+}
+
+const observability = lambdaObservability('admin-api');
+export const handler = createAdminApiHandler(
+  once(() => runtimeFromEnv(observability)),
+  observability.middlewares,
+);
