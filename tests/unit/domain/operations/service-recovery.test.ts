@@ -79,7 +79,7 @@ describe('ServiceRecovery', () => {
     expect([first, second, third]).toEqual(['redeploying', 'waiting', 'recovered']);
     const runs = [...pipelines.runs.values()];
     expect(runs).toHaveLength(1);
-    expect((runs[0]?.input as { run: { commit: string } }).run.commit).toBe(GOOD);
+    expect((runs[0]?.input as { run?: { commit?: string } } | undefined)?.run?.commit).toBe(GOOD);
     expect((await deploys.list(project.id)).at(-1)?.purpose).toBe('recovery');
     expect(await recovery.afterCheck(project, OWNER, { healthy: true, detail: 'ok' })).toBe('healthy');
   });
@@ -111,7 +111,7 @@ describe('ServiceRecovery', () => {
     expect(yes).toMatch(/^fix:[0-9a-f]{16}:y$/);
     expect([byOther, accepted, twice]).toEqual(['not_yours', 'accepted', 'stale']);
     const fix = [...pipelines.runs.values()].find((r) => r.pipeline === 'engineering');
-    expect((fix?.input as { run: { deployAfter: boolean } }).run.deployAfter).toBe(true);
+    expect((fix?.input as { run?: { deployAfter?: boolean } } | undefined)?.run?.deployAfter).toBe(true);
     const request = (await builds.list(project.id)).at(-1);
     expect(request?.runName).toBe('eng-weather-bot-55da0d-1');
   });
