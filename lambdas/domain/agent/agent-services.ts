@@ -6,6 +6,7 @@ import type { BotPool } from '../deploys/bot-pool.ts';
 import type { DeploymentResources } from '../deploys/deployment-resources.ts';
 import type { DevopsService } from '../deploys/devops-service.ts';
 import type { ServerInventory } from '../deploys/server-inventory.ts';
+import type { KnowledgeSearch } from '../knowledge/knowledge-search.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { ProjectService } from '../projects/project-service.ts';
 import type { UsageLedger } from '../usage/usage-ledger.ts';
@@ -26,4 +27,6 @@ export interface AgentServices {
   botPool?: BotPool;
   /** Asks Telegram whose a bot token is (getMe) before a pool bot is added. */
   botLookup?: BotIdentityLookup;
+  /** Search over each project's docs, code and run history; absent where no index is configured. */
+  knowledge?: KnowledgeSearch;
 }

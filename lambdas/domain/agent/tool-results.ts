@@ -1,5 +1,6 @@
 import type { AdmittedUser } from '../access/user-directory.ts';
 import type { DeployFacts } from '../deploys/devops-service.ts';
+import { type KnowledgePassage, quotePassages } from '../knowledge/knowledge-search.ts';
 import type { RunFacts } from '../pipelines/engineering-service.ts';
 import type { Project, ProjectStatus } from '../projects/project.ts';
 import { formatUsage, type UsageTotals } from '../usage/usage-ledger.ts';
@@ -58,6 +59,8 @@ export type ToolResultData =
   | { kind: 'pool_bot_added'; bot: PoolBotFacts }
   | { kind: 'pool_bot_removed'; botId: string; username: string }
   | { kind: 'usage_report'; scope: 'mine' | 'all'; totals: UsageTotals }
+  | { kind: 'knowledge_found'; project: ProjectName; query: string; passages: KnowledgePassage[] }
+  | { kind: 'knowledge_not_available'; project: ProjectName }
   | { kind: 'declined' }
   // The errors: the call did nothing, or failed.
   | { kind: 'not_run'; reason: 'new_message' | 'confirmation_abandoned' | 'turn_ended' }
@@ -202,6 +205,10 @@ export function renderToolResult(data: ToolResultData): string {
         data.scope === 'all' ? 'All users this month' : 'Your usage this month',
         data.totals,
       );
+    case 'knowledge_found':
+      return quotePassages(data.project.name, data.query, data.passages);
+    case 'knowledge_not_available':
+      return `Project knowledge search is not configured here, so nothing was searched for ${data.project.name}. Say so plainly.`;
     case 'declined':
       return 'The person declined; nothing was done.';
     case 'not_run':

@@ -91,6 +91,7 @@ describe('the Product Owner capabilities', () => {
       'engineering',
       'deploy',
       'usage',
+      'knowledge',
     ]);
   });
 
@@ -119,6 +120,7 @@ describe('the Product Owner capabilities', () => {
         'request_capabilities',
         'respond_to_user',
         'run_status',
+        'search_knowledge',
         'set_project_secret',
         'start_engineering',
         'trigger_deploy',

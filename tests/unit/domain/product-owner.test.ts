@@ -208,8 +208,12 @@ describe('ProductOwner: capability groups', () => {
   });
 
   it.each([
-    { who: 'a user', principal: alice, offered: ['projects', 'engineering', 'deploy', 'usage'] },
-    { who: 'an admin', principal: admin, offered: ['projects', 'engineering', 'deploy', 'usage', 'admin'] },
+    { who: 'a user', principal: alice, offered: ['projects', 'engineering', 'deploy', 'usage', 'knowledge'] },
+    {
+      who: 'an admin',
+      principal: admin,
+      offered: ['projects', 'engineering', 'deploy', 'usage', 'knowledge', 'admin'],
+    },
   ])(
     'lets the intent parser choose among the groups $who may use, from the latest text',
     async ({ principal, offered }) => {
@@ -270,6 +274,7 @@ describe('ProductOwner: capability groups', () => {
         'approve_escalation',
         'trigger_deploy',
         'get_usage',
+        'search_knowledge',
       ]),
     );
     expectValidTranscript((await stateOf(ALICE)).messages);

@@ -67,6 +67,7 @@ const TOOL_GROUP: Readonly<Record<string, string>> = {
   add_pool_bot: 'admin',
   list_bot_pool: 'admin',
   remove_pool_bot: 'admin',
+  search_knowledge: 'knowledge',
 };
 
 export function decideAgentStep(request: CompletionRequest): Decision {
@@ -182,6 +183,8 @@ function plan(command: Command, request: CompletionRequest): Decision {
       return call('remove_pool_bot', { bot: command.bot });
     case 'delete':
       return call('delete_project', { project: command.project });
+    case 'search':
+      return call('search_knowledge', { project: command.project, query: command.query });
     case 'answer':
       return say(USE_THE_BUTTONS);
     case 'help':

@@ -22,6 +22,7 @@ export type Command =
   | { kind: 'bot_pool' }
   | { kind: 'remove_pool_bot'; bot: string }
   | { kind: 'delete'; project: string }
+  | { kind: 'search'; project: string; query: string }
   | { kind: 'answer'; yes: boolean }
   | { kind: 'help' };
 
@@ -89,6 +90,11 @@ const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
   [/^(?:list )?(?:the )?(?:bot pool|pool bots)$/i, () => ({ kind: 'bot_pool' })],
   [/^remove pool bot (@?[A-Za-z0-9_]+)$/i, (m) => ({ kind: 'remove_pool_bot', bot: m[1] ?? '' })],
   [new RegExp(`^delete(?: project)? ${NAME}$`, 'i'), (m) => ({ kind: 'delete', project: m[1] ?? '' })],
+  // "search weather-bot for why did we pick SQLite": the one form of a knowledge question.
+  [
+    new RegExp(String.raw`^search ${NAME} for (\S[\s\S]{1,499})$`, 'i'),
+    (m) => ({ kind: 'search', project: m[1] ?? '', query: (m[2] ?? '').trim() }),
+  ],
   [/^(?:yes|y|confirm)$/i, () => ({ kind: 'answer', yes: true })],
   [/^(?:no|n|cancel)$/i, () => ({ kind: 'answer', yes: false })],
 ];
@@ -142,6 +148,7 @@ export const GROUPS_FOR: Record<Command['kind'], string[]> = {
   bot_pool: ['admin'],
   remove_pool_bot: ['admin'],
   delete: ['projects'],
+  search: ['knowledge'],
   answer: [],
   help: [],
 };
