@@ -3,14 +3,17 @@ import { projectFiles } from '../../lambdas/adapters/coding/scripted-project.ts'
 import { FileBlobStore } from '../../lambdas/adapters/local/file-blob-store.ts';
 import { FileVectorIndex } from '../../lambdas/adapters/local/file-vector-index.ts';
 import { UseLiteEmbedder } from '../../lambdas/adapters/local/use-lite-embedder.ts';
+import { buildKnowledge } from '../../lambdas/app/knowledge-wiring.ts';
 import { chunkDocument, scopeOfPath } from '../../lambdas/domain/knowledge/chunker.ts';
 import { KeywordIndexes } from '../../lambdas/domain/knowledge/keyword-index.ts';
 import { KnowledgeIndexer, type SyncReport } from '../../lambdas/domain/knowledge/knowledge-indexer.ts';
+import { githubBlobLink } from '../../lambdas/domain/knowledge/knowledge-search.ts';
 import {
   type KnowledgeHit,
   KnowledgeRetriever,
   SIMILARITY_FLOORS,
 } from '../../lambdas/domain/knowledge/retriever.ts';
+import type { Project } from '../../lambdas/domain/projects/project.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 
 /**
@@ -95,6 +98,7 @@ let retriever: KnowledgeRetriever;
 let indexer: KnowledgeIndexer;
 let first: SyncReport;
 let history: SyncReport;
+let dataDir: string;
 
 const paths = (hits: KnowledgeHit[]) => hits.map((h) => h.path);
 const rankOf = (hits: KnowledgeHit[], relevant: string[]) =>
@@ -102,6 +106,7 @@ const rankOf = (hits: KnowledgeHit[], relevant: string[]) =>
 
 beforeAll(async () => {
   const dir = await dirs.make('knowledge-');
+  dataDir = dir;
   const deps = {
     embedder,
     vectors: new FileVectorIndex(`${dir}/vectors`),
@@ -259,6 +264,34 @@ describe('Project knowledge on a generated project, with USE lite', () => {
     // Assess
     expect(Math.max(...offTopicBest)).toBeLessThan(floor);
     expect(relevantBest.filter((s) => s >= floor).length).toBeGreaterThanOrEqual(LABELLED.length / 2);
+  });
+
+  it('answers from the data dir through the local wiring, in a fresh process-like instance', async () => {
+    // Prepare
+    const knowledge = await buildKnowledge({ driver: 'local', dir: dataDir }, (_p, path, commit) =>
+      githubBlobLink('http://127.0.0.1:3000/local/weather-bot', path, commit),
+    );
+    const project: Project = {
+      id: target.project,
+      ownerId: Number(target.owner),
+      name: 'weather-bot',
+      description: 'a weather bot',
+      status: 'draft',
+      secretKeys: [],
+      createdAt: '2026-12-01T00:00:00.000Z',
+      updatedAt: '2026-12-01T00:00:00.000Z',
+    };
+
+    // Act
+    const passages = await knowledge.search.search(project, 'why did we pick SQLite');
+
+    // Assess
+    expect(passages[0]).toMatchObject({
+      path: 'docs/decisions/0001-storage.md',
+      commit: 'c0ffee1',
+      link: 'http://127.0.0.1:3000/local/weather-bot/blob/c0ffee1/docs/decisions/0001-storage.md',
+    });
+    expect(passages.length).toBeLessThanOrEqual(5);
   });
 
   it('re-indexes incrementally: nothing for unchanged files, only changed chunks, removed ones deleted', async () => {
