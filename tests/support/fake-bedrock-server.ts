@@ -36,7 +36,7 @@ export interface FakeBedrockServer {
   close(): Promise<void>;
 }
 
-const CONVERSE_PATH = /^\/model\/([^/]+)\/converse$/;
+const CONVERSE_PATH = /^\/model\/([^/]+)\/(?:converse|invoke)$/;
 const ERROR_NAMESPACE = 'http://internal.amazon.com/coral/com.amazon.bedrock/';
 
 export const converseOk = (body: Record<string, unknown>, delayMs?: number): FakeBedrockReply => ({

@@ -7,6 +7,7 @@ import type { BotPool } from '../deploys/bot-pool.ts';
 import type { DeploymentResources } from '../deploys/deployment-resources.ts';
 import type { DevopsService } from '../deploys/devops-service.ts';
 import type { ServerInventory } from '../deploys/server-inventory.ts';
+import type { KnowledgeSearch } from '../knowledge/knowledge-search.ts';
 import type { OperationsRecords } from '../operations/operations-records.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { ProjectService } from '../projects/project-service.ts';
@@ -38,4 +39,6 @@ export interface AgentServices {
   apiKeys?: ApiKeys;
   /** Asks Telegram whose a bot token is (getMe) before a pool bot is added. */
   botLookup?: BotIdentityLookup;
+  /** Search over each project's docs, code and run history; absent where no index is configured. */
+  knowledge?: KnowledgeSearch;
 }

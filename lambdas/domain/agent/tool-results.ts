@@ -1,6 +1,7 @@
 import type { AdmittedUser } from '../access/user-directory.ts';
 import type { ApiKeyInfo } from '../api-keys/api-keys.ts';
 import type { DeployFacts } from '../deploys/devops-service.ts';
+import { type KnowledgePassage, quotePassages } from '../knowledge/knowledge-search.ts';
 import { describeOperations, type OperationsFacts } from '../operations/operations-facts.ts';
 import type { RunFacts } from '../pipelines/engineering-service.ts';
 import type { Project, ProjectStatus } from '../projects/project.ts';
@@ -82,6 +83,8 @@ export type ToolResultData =
   | { kind: 'api_key_issued'; key: ApiKeyInfo; rotated: boolean }
   | { kind: 'api_keys_listed'; keys: ApiKeyInfo[] }
   | { kind: 'api_key_revoked'; key: ApiKeyInfo }
+  | { kind: 'knowledge_found'; project: ProjectName; query: string; passages: KnowledgePassage[] }
+  | { kind: 'knowledge_not_available'; project: ProjectName }
   | { kind: 'declined' }
   // The errors: the call did nothing, or failed.
   | { kind: 'not_run'; reason: 'new_message' | 'confirmation_abandoned' | 'turn_ended' }
@@ -254,6 +257,10 @@ export function renderToolResult(data: ToolResultData): string {
         : `API keys (${data.keys.length}):\n${data.keys.map(describeApiKey).join('\n')}`;
     case 'api_key_revoked':
       return `API key ${data.key.id} ("${data.key.name}") is revoked: it is refused from now on.`;
+    case 'knowledge_found':
+      return quotePassages(data.project.name, data.query, data.passages);
+    case 'knowledge_not_available':
+      return `Project knowledge search is not configured here, so nothing was searched for ${data.project.name}. Say so plainly.`;
     case 'declined':
       return 'The person declined; nothing was done.';
     case 'not_run':

@@ -92,6 +92,7 @@ describe('the Product Owner capabilities', () => {
       'deploy',
       'usage',
       'reminders',
+      'knowledge',
     ]);
   });
 
@@ -128,6 +129,7 @@ describe('the Product Owner capabilities', () => {
         'revoke_api_key',
         'rotate_api_key',
         'run_status',
+        'search_knowledge',
         'set_project_secret',
         'start_engineering',
         'trigger_deploy',

@@ -213,11 +213,15 @@ describe('ProductOwner: capability groups', () => {
   });
 
   it.each([
-    { who: 'a user', principal: alice, offered: ['projects', 'engineering', 'deploy', 'usage', 'reminders'] },
+    {
+      who: 'a user',
+      principal: alice,
+      offered: ['projects', 'engineering', 'deploy', 'usage', 'reminders', 'knowledge'],
+    },
     {
       who: 'an admin',
       principal: admin,
-      offered: ['projects', 'engineering', 'deploy', 'usage', 'reminders', 'admin'],
+      offered: ['projects', 'engineering', 'deploy', 'usage', 'reminders', 'knowledge', 'admin'],
     },
   ])(
     'lets the intent parser choose among the groups $who may use, from the latest text',
@@ -282,6 +286,7 @@ describe('ProductOwner: capability groups', () => {
         'set_reminder',
         'list_reminders',
         'cancel_reminder',
+        'search_knowledge',
       ]),
     );
     expectValidTranscript((await stateOf(ALICE)).messages);

@@ -75,6 +75,7 @@ const TOOL_GROUP: Readonly<Record<string, string>> = {
   list_api_keys: 'admin',
   rotate_api_key: 'admin',
   revoke_api_key: 'admin',
+  search_knowledge: 'knowledge',
 };
 
 export function decideAgentStep(request: CompletionRequest): Decision {
@@ -213,6 +214,8 @@ function plan(command: Command, request: CompletionRequest): Decision {
       return call('list_reminders');
     case 'cancel_reminder':
       return call('cancel_reminder', { id: command.id });
+    case 'search':
+      return call('search_knowledge', { project: command.project, query: command.query });
     case 'answer':
       return say(USE_THE_BUTTONS);
     case 'help':

@@ -30,6 +30,7 @@ export type Command =
   | { kind: 'remind'; inSeconds: number; text: string }
   | { kind: 'list_reminders' }
   | { kind: 'cancel_reminder'; id: string }
+  | { kind: 'search'; project: string; query: string }
   | { kind: 'answer'; yes: boolean }
   | { kind: 'help' };
 
@@ -129,6 +130,11 @@ const GRAMMAR: Array<[RegExp, (m: RegExpExecArray) => Command]> = [
     /^cancel reminder (rem-[0-9a-f]{16})$/i,
     (m) => ({ kind: 'cancel_reminder', id: (m[1] ?? '').toLowerCase() }),
   ],
+  // "search weather-bot for why did we pick SQLite": the one form of a knowledge question.
+  [
+    new RegExp(String.raw`^search ${NAME} for (\S[\s\S]{1,499})$`, 'i'),
+    (m) => ({ kind: 'search', project: m[1] ?? '', query: (m[2] ?? '').trim() }),
+  ],
   [/^(?:yes|y|confirm)$/i, () => ({ kind: 'answer', yes: true })],
   [/^(?:no|n|cancel)$/i, () => ({ kind: 'answer', yes: false })],
 ];
@@ -190,6 +196,7 @@ export const GROUPS_FOR: Record<Command['kind'], string[]> = {
   remind: ['reminders'],
   list_reminders: ['reminders'],
   cancel_reminder: ['reminders'],
+  search: ['knowledge'],
   answer: [],
   help: [],
 };

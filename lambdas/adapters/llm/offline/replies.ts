@@ -110,6 +110,10 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
           ].join('\n');
     case 'api_key_revoked':
       return `Revoked API key ${data.key.id} ("${data.key.name}"): it is refused from now on.`;
+    case 'knowledge_found':
+      return reportPassages(data);
+    case 'knowledge_not_available':
+      return `Project knowledge search is not set up here, so I searched nothing for ${data.project.name}.`;
     case 'declined':
       return 'OK, I did not do it.';
     case 'not_run':
@@ -119,6 +123,21 @@ export function reportResult(data: ToolResultData, rendered: string): string | u
     case 'failed':
       return `That did not work: ${rendered}`;
   }
+}
+
+/** The sources found, each with its first line: the offline model quotes no more than that. */
+function reportPassages(data: Extract<ToolResultData, { kind: 'knowledge_found' }>): string {
+  if (data.passages.length === 0) return `I found nothing in ${data.project.name} about "${data.query}".`;
+  const lines = data.passages.map((p, i) => {
+    const first = p.text.split('\n').find((l) => /\w/.test(l) && !/^#/.test(l)) ?? '';
+    const excerpt = first.length > 120 ? `${first.slice(0, 119)}…` : first;
+    const source = `${p.path} @ ${p.commit.slice(0, 7)} (${p.scope})${p.link ? ` ${p.link}` : ''}`;
+    return `${i + 1}. ${source}${excerpt ? `\n   "${excerpt.trim()}"` : ''}`;
+  });
+  return [
+    `Found ${data.passages.length} source(s) in ${data.project.name} for "${data.query}":`,
+    ...lines,
+  ].join('\n');
 }
 
 export function reportEvent(event: SystemEvent): string {
@@ -193,6 +212,7 @@ export const HELP = [
   '- set secret <KEY> for <project> (then send the value), or paste a token with "for <project>"',
   '- usage',
   '- delete <project> (asks first)',
+  '- search <project> for <question>, e.g. search weather-bot for why did we pick SQLite',
   '- admins: list all projects, users, servers, usage of everyone',
   "- admins: paste a server's SSH private key, then add server <host> user <name> [port <n>] [ports <from>-<to>];",
   '  remove server <id>; paste a bot token, then add pool bot; bot pool; remove pool bot <id>',
