@@ -21,10 +21,10 @@ describe('health checks of deployed services on the local stack', () => {
 
   const texts = (h: StackHarness) => h.replies(ADMIN_ID).map((r) => r.text);
 
-  async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 60_000, nth = 1): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = texts(h).find((t) => pattern.test(t));
+      const found = texts(h).filter((t) => pattern.test(t))[nth - 1];
       if (found) return found;
       if (Date.now() > deadline)
         throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts(h))}`);
@@ -56,7 +56,7 @@ describe('health checks of deployed services on the local stack', () => {
     }
   };
 
-  it('tells the owner a killed service is down, then that it is back once restarted', async () => {
+  it('tells the owner a killed service is down, redeploys its last good release without anyone asking, and says it is healthy again', async () => {
     // Prepare: built and deployed as the person asks for it
     harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2' });
     const h = harness;
@@ -108,17 +108,17 @@ describe('health checks of deployed services on the local stack', () => {
       /Repository \S+\/weather-bot-\w+: main at [0-9a-f]{7} "[^"]+", no open pull requests/,
     );
 
-    // Act 2: the supervisor starts the app again, as after a reboot
-    await run(process.execPath, [join(appDir, 'supervisor.mjs'), 'start', appDir, port], { cwd: appDir });
-    // The supervisor returns once the app is started, not yet listening.
-    for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-      if ((await fetch(`${url?.[1]}/health`).catch(() => undefined))?.status === 200) break;
-    }
+    // Act 2: nobody does anything: the health check's recovery redeploys the last good release
+    const redeployed = await waitForText(h, /is live at/, 120_000, 2);
+    expect(redeployed).toContain(url?.[1]);
+    expect((await fetch(`${url?.[1]}/health`)).status).toBe(200);
     const back = await h.stack.scheduler.runNow('health-check');
 
-    // Assess 2
+    // Assess 2: healthy on the same URL; the owner was told it went down and that it is back
     expect(back).toMatchObject({ result: { checked: [{ state: 'healthy', consecutiveFailures: 0 }] } });
-    await waitForText(h, /weather-bot.* is back up/);
-    expect(texts(h).filter((t) => / is down| is back up/.test(t))).toHaveLength(2);
+    await waitForText(h, /weather-bot.* is healthy again: its last good release was deployed again/);
+    const deploys = await h.stack.engineering.pipelines.list('devops');
+    expect(deploys.map((d) => d.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(texts(h).filter((t) => / is down/.test(t))).toHaveLength(1);
   }, 240_000);
 });

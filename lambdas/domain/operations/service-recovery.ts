@@ -48,6 +48,12 @@ export class ServiceRecovery {
       if (!incident) return 'healthy';
       // A redeploy or a fix may still be running: it brought the service back, so let it finish.
       await incidents.close(project.id);
+      await this.deps.chat.send(
+        chatId,
+        incident.stage === 'fixing'
+          ? `${project.name} is healthy again: the fix run's release answers its health check.`
+          : `${project.name} is healthy again: its last good release was deployed again and answers its health check.`,
+      );
       return 'recovered';
     }
     if (!incident) {

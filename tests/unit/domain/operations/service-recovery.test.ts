@@ -77,6 +77,7 @@ describe('ServiceRecovery', () => {
 
     // Assess: one recovery deploy, of the good commit, marked as a recovery
     expect([first, second, third]).toEqual(['redeploying', 'waiting', 'recovered']);
+    expect(chat.sent.map((m) => m.text)).toEqual([expect.stringMatching(/^weather-bot is healthy again/)]);
     const runs = [...pipelines.runs.values()];
     expect(runs).toHaveLength(1);
     expect((runs[0]?.input as { run?: { commit?: string } } | undefined)?.run?.commit).toBe(GOOD);
