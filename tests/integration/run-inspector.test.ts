@@ -323,9 +323,9 @@ describe('run inspector on the local stack', () => {
       (window as unknown as { __sameDocument?: boolean }).__sameDocument = true;
     });
 
-    // Assess: the coding worker's step is seen in progress, then done while the next one runs
-    await stateIs(page, 'Write the code', 'running', 60_000);
-    await stateIs(page, 'Write the code', 'succeeded', 60_000);
+    // Assess: the page follows the run to its end without a reload (seeing "Write the code" in
+    // progress depends on the machine's speed; the controlled-task test above covers that part)
+    await stateIs(page, 'Write the code', 'succeeded', 90_000);
     await page.waitForSelector('body[data-run-status="SUCCEEDED"]', { timeout: 90_000 });
     const shown = await nodes(page);
     for (const state of [
