@@ -1,12 +1,6 @@
-import { EcsWorkerTasks } from '../adapters/aws/ecs-worker-tasks.ts';
-import { GitHubAppHost } from '../adapters/github/github-app-host.ts';
 import { buildDeploymentResources } from '../app/deployment-resources-wiring.ts';
 import type { DevopsStepPorts } from '../app/devops-steps.ts';
-import type { GitHost } from '../ports/git-host.ts';
-import type { Pipelines } from '../ports/pipelines.ts';
-import type { WorkerTasks } from '../ports/worker-tasks.ts';
-import { buildModels } from './build-models.ts';
-import { pipelinesFromConfig } from './pipelines-from-config.ts';
+import { pipelinePortsFromEnv } from './pipeline-ports-from-env.ts';
 import type { Runtime } from './runtime.ts';
 
 /**
@@ -16,33 +10,6 @@ import type { Runtime } from './runtime.ts';
  * permission for it, and IAM (cdk/lib/constructs/devops-pipeline.ts) grants none.
  */
 export function devopsPortsFromEnv(runtime: Runtime): DevopsStepPorts {
-  const { config } = runtime;
-  const unavailable = (what: string) => () => {
-    throw new Error(`${what} is not configured for this function`);
-  };
-  const gitHost: GitHost | undefined =
-    config.gitHost.driver === 'github'
-      ? new GitHubAppHost({
-          org: config.gitHost.org,
-          appId: config.gitHost.appId,
-          installationId: Number(config.gitHost.installationId),
-          secrets: runtime.secrets,
-          privateKeySecret: config.gitHost.appKeySecretId,
-          baseUrl: config.gitHost.apiUrl,
-        })
-      : undefined;
-  const pipelines: Pipelines | undefined = runtime.pipelines ?? pipelinesFromConfig(config);
-  const workerTasks: WorkerTasks | undefined = config.workerClusterArn
-    ? new EcsWorkerTasks(config.workerClusterArn)
-    : undefined;
   const { inventory, resources } = buildDeploymentResources(runtime);
-  return {
-    model: () => buildModels(config, runtime.cachedSecrets, runtime.logger, runtime.telemetry).agent,
-    ...(gitHost ? { gitHost } : {}),
-    pipelines:
-      pipelines ?? (new Proxy({}, { get: unavailable('Step Functions (PIPELINES_DRIVER)') }) as Pipelines),
-    workerTasks: workerTasks ?? { stopGroup: unavailable('The worker cluster (WORKER_CLUSTER_ARN)') },
-    resources,
-    inventory,
-  };
+  return { ...pipelinePortsFromEnv(runtime), resources, inventory };
 }

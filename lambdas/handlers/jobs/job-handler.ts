@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { GitHubAppHost } from '../../adapters/github/github-app-host.ts';
 import { buildOperationsJobs } from '../../app/operations-jobs.ts';
 import { buildServiceRecovery } from '../../app/service-recovery-wiring.ts';
 import type { JobName } from '../../config/schedules.ts';
 import { runtimeFromEnv } from '../../runtime/from-env.ts';
+import { gitHostFromConfig } from '../../runtime/git-host-from-config.ts';
 import { lambdaObservability } from '../../runtime/lambda-observability.ts';
 import { once } from '../../runtime/lazy.ts';
 import { lazyTelegramChat } from '../../runtime/lazy-telegram-chat.ts';
@@ -18,7 +18,7 @@ export function jobHandler(job: JobName) {
   const observability = lambdaObservability(`job-${job}`);
   const jobs = once(() => {
     const runtime = runtimeFromEnv(observability);
-    const { gitHost } = runtime.config;
+    const gitHost = gitHostFromConfig(runtime);
     const { pipelines } = runtime;
     // The health check also recovers services (a redeploy, then a fix offer with buttons).
     const recovery =
@@ -27,18 +27,7 @@ export function jobHandler(job: JobName) {
         : undefined;
     return buildOperationsJobs(runtime, {
       ...(recovery ? { recovery } : {}),
-      ...(gitHost.driver === 'github'
-        ? {
-            gitHost: new GitHubAppHost({
-              org: gitHost.org,
-              appId: gitHost.appId,
-              installationId: Number(gitHost.installationId),
-              secrets: runtime.secrets,
-              privateKeySecret: gitHost.appKeySecretId,
-              baseUrl: gitHost.apiUrl,
-            }),
-          }
-        : {}),
+      ...(gitHost ? { gitHost } : {}),
     });
   });
   const handler = middy<unknown, unknown, Error, Context>().handler(async (_event, context) => {
