@@ -99,6 +99,8 @@ describe('state machine', () => {
     expect(placeholders).toEqual(
       [
         'NotifyOwnerFunction',
+        'CheckBudgetFunction',
+        'AskBudgetFunction',
         'AnalyseEnvFunction',
         'PrepareSecretsFunction',
         'AskForSecretFunction',
@@ -119,6 +121,8 @@ describe('state machine', () => {
       // Shared with the engineering pipeline.
       NotifyOwnerFunction: arnOf(s.logicalId(engineering().steps['notify-owner'].fn)),
       StopWorkersFunction: arnOf(s.logicalId(engineering().steps['stop-workers'].fn)),
+      CheckBudgetFunction: arnOf(s.logicalId(engineering().steps['check-budget'].fn)),
+      AskBudgetFunction: arnOf(s.logicalId(engineering().steps['ask-budget'].fn)),
       AnalyseEnvFunction: fn('analyse-env'),
       PrepareSecretsFunction: fn('prepare-secrets'),
       AskForSecretFunction: fn('ask-for-secret'),
@@ -166,6 +170,8 @@ describe('state machine', () => {
     for (const step of DEVOPS_STEPS) collect(step, pipeline().steps[step]);
     collect('notify-owner', engineering().steps['notify-owner']);
     collect('stop-workers', engineering().steps['stop-workers']);
+    collect('check-budget', engineering().steps['check-budget']);
+    collect('ask-budget', engineering().steps['ask-budget']);
     let checked = 0;
     for (const [stateName, st] of Object.entries(ASL.States)) {
       const placeholder = /^\$\{(\w+)\}$/.exec(String(st.Parameters?.FunctionName ?? ''))?.[1];
@@ -175,11 +181,11 @@ describe('state machine', () => {
       expect(fn!.timeout, `${stateName} (${fn!.name})`).toBeLessThan(st.TimeoutSeconds!);
       checked++;
     }
-    // Four notify-owner, two smoke tests, two stop-workers and the five other steps.
-    expect(checked).toBe(13);
+    // Five notify-owner, two smoke tests, two stop-workers, the budget gate's two and the five other steps.
+    expect(checked).toBe(16);
   });
 
-  it('invokes its six step functions and the shared notify-owner and stop-workers, never deploy-context', () => {
+  it('invokes its six step functions and the shared notify-owner, stop-workers and budget gate, never deploy-context', () => {
     const invoke = smStatements().filter((st) => st.actions.includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
     expect(invoke[0]?.actions).toEqual(['lambda:InvokeFunction']);
@@ -187,6 +193,8 @@ describe('state machine', () => {
       ...DEVOPS_STEPS.filter((step) => step !== 'deploy-context').map((step) => pipeline().steps[step].fn),
       engineering().steps['notify-owner'].fn,
       engineering().steps['stop-workers'].fn,
+      engineering().steps['check-budget'].fn,
+      engineering().steps['ask-budget'].fn,
     ].map((fn) => arnOf(s.logicalId(fn)));
     expect(sorted(invoke[0]?.resources ?? [])).toEqual(sorted(expected));
     expect(actionsOn(smStatements(), s.logicalId(pipeline().steps['deploy-context'].fn))).toEqual([]);

@@ -161,3 +161,94 @@ describe('budgets: an engineering run', () => {
     expect(await ledger(h).projectTotals(projectId)).toEqual(atPause);
   }, 240_000);
 });
+
+describe('budgets: a devops run', () => {
+  const deployEnv = {
+    ADMIN_TELEGRAM_IDS: `${ADMIN_ID},${OTHER_ADMIN}`,
+    HEARTBEAT_SECONDS: '2',
+    SCRIPTED_ENGINE_TOKENS: '1000',
+    LLM_PRICES: JSON.stringify({ 'scripted-engine': { inputPerMTok: 1000, outputPerMTok: 0 } }),
+  };
+
+  /**
+   * "Build and deploy it" with a $0.50 project budget: the build's one attempt ($1 of engine
+   * tokens) passes it, and the deploy the build starts by itself (no turn in between to ask at)
+   * pauses at its own gate.
+   */
+  async function deployUntilPaused(h: StackHarness, shift: number): Promise<void> {
+    // Messages of their own shift the update ids, so the project (and its port) differs from
+    // other deploying tests' on this machine.
+    for (let i = 0; i < shift; i += 1) {
+      await h.say(ADMIN_ID, 'list my projects');
+      await waitForText(h, /no projects yet/, 30_000, texts(h).length - 1);
+    }
+    await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
+    await waitForText(h, /^Created project weather-bot/);
+    await h.say(ADMIN_ID, 'set budget for project weather-bot to $0.5');
+    await waitForText(h, /^The monthly budget of project weather-bot is now \$0\.50\.$/);
+    await h.say(ADMIN_ID, 'build and deploy it');
+    await waitForText(h, /^Start building weather-bot and deploy it/);
+    await h.press(ADMIN_ID, button(h, 'Confirm'));
+    await waitForText(
+      h,
+      /^The deploy of weather-bot-[0-9a-f]{6} reached the monthly budget of project/,
+      180_000,
+    );
+  }
+
+  it('Stop: the deploy ends before it touches the server, the owner is told, usage does not grow', async () => {
+    // Prepare
+    harness = await StackHarness.start(deployEnv);
+    const h = harness;
+    await deployUntilPaused(h, 1);
+    const [run] = await h.stack.engineering.pipelines.list('devops');
+    const { projectId } = (await h.stack.engineering.pipelines.describe(run?.runId ?? '')).input.run as {
+      projectId: string;
+    };
+    const atPause = await ledger(h).projectTotals(projectId);
+
+    // Act
+    const before = texts(h).length;
+    await h.press(ADMIN_ID, button(h, 'Stop'));
+    await waitForText(h, /^OK, stopping that deploy here/, 15_000, before);
+    await waitForText(h, /stopped at the monthly budget/, 60_000, before);
+    await h.settle();
+
+    // Assess: never analysed, never deployed; what was spent stays what it was
+    const described = await h.stack.engineering.pipelines.describe(run?.runId ?? '');
+    expect(described.status).toBe('SUCCEEDED');
+    const history = await h.stack.engineering.pipelines.history(run?.runId ?? '');
+    const entered = history.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName);
+    expect(entered).not.toContain('Classify the variables');
+    expect(entered).not.toContain('Deploy the release');
+    expect(entered.at(-1)).toBe('Stopped at the budget');
+    expect(texts(h).some((t) => / is live at /.test(t))).toBe(false);
+    expect(await ledger(h).projectTotals(projectId)).toEqual(atPause);
+    await h.say(ADMIN_ID, 'status of weather-bot');
+    await waitForText(h, /weather-bot/, 15_000, texts(h).length);
+  }, 240_000);
+
+  it('Raise for this run: the deploy goes on and the service goes live', async () => {
+    // Prepare
+    harness = await StackHarness.start(deployEnv);
+    const h = harness;
+    await deployUntilPaused(h, 2);
+
+    // Act
+    const before = texts(h).length;
+    await h.press(ADMIN_ID, button(h, 'Raise for this run'));
+    await waitForText(h, /^Raised for this run: the deploy goes on\./, 15_000, before);
+    await waitForText(h, /needs WEATHER_API_KEY/, 60_000, before);
+    await h.say(ADMIN_ID, 'wk_live_5e6f7a8b9c0d1e2f3a4b');
+    const live = await waitForText(h, /is live at/, 120_000, before);
+
+    // Assess
+    const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1];
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const [run] = await h.stack.engineering.pipelines.list('devops');
+    const history = await h.stack.engineering.pipelines.history(run?.runId ?? '');
+    const entered = history.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName);
+    expect(entered.filter((n) => n === 'Wait for a budget decision')).toHaveLength(1);
+    expect(entered.at(-1)).toBe('Deployed');
+  }, 240_000);
+});

@@ -168,6 +168,9 @@ export class DevopsPipeline extends Construct {
     });
     const functions = {
       NotifyOwnerFunction: engineering.steps['notify-owner'],
+      // The budget gate is the engineering pipeline's: one ledger, one question per run.
+      CheckBudgetFunction: engineering.steps['check-budget'],
+      AskBudgetFunction: engineering.steps['ask-budget'],
       AnalyseEnvFunction: this.steps['analyse-env'],
       PrepareSecretsFunction: this.steps['prepare-secrets'],
       AskForSecretFunction: this.steps['ask-for-secret'],

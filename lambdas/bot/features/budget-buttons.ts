@@ -13,13 +13,14 @@ export function budgetButtons(decisions: RunBudgetDecisions | undefined) {
     await ctx.answerCallbackQuery().catch(() => undefined);
     const [, id = '', choice] = ctx.match;
     const decision = choice === 'r' ? 'raise' : 'stop';
+    const work = (await decisions?.pipelineOf(id)) === 'devops' ? 'deploy' : 'build';
     const outcome = decisions ? await decisions.decide(ctx.principal, id, decision) : 'stale';
     if (outcome === 'accepted') {
       await ctx.editMessageReplyMarkup().catch(() => undefined);
       await ctx.reply(
         decision === 'raise'
-          ? 'Raised for this run: the build goes on.'
-          : 'OK, stopping that build here. Nothing more is spent on it.',
+          ? `Raised for this run: the ${work} goes on.`
+          : `OK, stopping that ${work} here. Nothing more is spent on it.`,
       );
     } else {
       await ctx.reply(outcome === 'not_yours' ? MESSAGES.buttonNotYours : MESSAGES.buttonStale);

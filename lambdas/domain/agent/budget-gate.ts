@@ -1,4 +1,5 @@
 import { type BudgetStanding, budgetName, usd } from '../usage/budgets.ts';
+import { reportEvent } from './plain-event-text.ts';
 import type { SystemEvent } from './system-events.ts';
 
 /** The `toolName` of the pending question a turn stopped at its budget asks (a confirmation). */
@@ -18,20 +19,6 @@ export function budgetQuestion(reached: BudgetStanding, raiseMicros: number): st
 
 /** News from the system told without a model (the budget is reached), in plain words. */
 export function eventsWithoutBudget(events: SystemEvent[]): string {
-  const lines = events.map((event) => {
-    switch (event.kind) {
-      case 'pipeline_event': {
-        const e = event.event;
-        const extra = [e.htmlUrl, e.url, e.error].filter(Boolean).join(', ');
-        return `Run ${e.runName} of ${e.projectId}: ${e.kind.replaceAll('_', ' ')}${extra ? ` (${extra})` : ''}.`;
-      }
-      case 'reminder':
-        return `Reminder: ${event.text}`;
-      case 'secret_stored':
-        return `Stored ${event.key} for ${event.projectId}.`;
-      default:
-        return `Update: ${event.kind.replaceAll('_', ' ')}.`;
-    }
-  });
+  const lines = events.map(reportEvent);
   return [...lines, '(Sent as it is: the monthly budget is reached, so no model was asked.)'].join('\n');
 }

@@ -75,7 +75,9 @@ function renderPipelineEvent(e: PipelineEvent): string {
     case 'deployed':
       return `${run} deployed commit ${e.commit} and it passed its health check: ${e.url}. Changes: ${e.changes ?? 'not recorded'}.${tell}`;
     case 'stopped_at_budget':
-      return `${run} was stopped by the person at the monthly budget, after ${e.attempts ?? 0} attempt(s).${tell}`;
+      return e.pipeline === 'devops'
+        ? `${run} was stopped by the person at the monthly budget before it changed anything on the server.${tell}`
+        : `${run} was stopped by the person at the monthly budget, after ${e.attempts ?? 0} attempt(s).${tell}`;
     case 'rolled_back':
       return `${run} failed (${e.error ?? 'no reason given'}); the previous release ${e.commit ?? ''} was restored and still serves at ${e.url}.${tell}`;
     case 'unhealthy':

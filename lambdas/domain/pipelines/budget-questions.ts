@@ -10,6 +10,8 @@ export interface BudgetQuestion {
   runName: string;
   projectId: string;
   ownerId: number;
+  /** Which pipeline's run waits (default engineering): the buttons' answers name a build or a deploy. */
+  pipeline?: 'engineering' | 'devops';
   expiresAt: number;
 }
 
@@ -36,6 +38,7 @@ export class BudgetQuestions {
       runName: input.runName,
       projectId: input.projectId,
       ownerId: input.ownerId,
+      ...(input.pipeline ? { pipeline: input.pipeline } : {}),
       expiresAt: this.now() + input.ttlSeconds,
     };
     try {
@@ -87,6 +90,12 @@ export class RunBudgetDecisions {
   constructor(
     private readonly deps: { questions: BudgetQuestions; budgets: Budgets; pipelines: Pipelines },
   ) {}
+
+  /** What the question's run is, while it is open: the answer to a press names it. */
+  async pipelineOf(id: string): Promise<'engineering' | 'devops' | undefined> {
+    const open = await this.deps.questions.get(id);
+    return open ? (open.pipeline ?? 'engineering') : undefined;
+  }
 
   async decide(principal: Principal, id: string, decision: BudgetDecision): Promise<BudgetAnswerOutcome> {
     const open = await this.deps.questions.get(id);

@@ -17,7 +17,7 @@ export interface RunRecord {
   /** The escalation the run waits on, while it waits. */
   escalationId?: string;
   /** How the run ended, once it has; engineering: the green commit it built. */
-  outcome?: 'succeeded' | 'failed' | 'given_up' | 'rolled_back';
+  outcome?: 'succeeded' | 'failed' | 'given_up' | 'rolled_back' | 'stopped';
   builtCommit?: string;
   /** Devops: the commit it deploys, and the URL it serves at. */
   commit?: string;

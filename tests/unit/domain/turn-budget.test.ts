@@ -117,8 +117,34 @@ describe('ProductOwner: a turn that reaches a monthly budget', () => {
     });
 
     // Assess
-    expect(chat.texts().at(-1)).toMatch(/^Run eng-x-1 of x: failed \(States\.Timeout\)\.\n\(Sent as it is/);
+    expect(chat.texts().at(-1)).toMatch(/^The build of x failed: States\.Timeout\.\n\(Sent as it is/);
     expect(chat.sent.at(-1)?.buttons).toBeUndefined();
+    expect((await world.usage.userTotals(ALICE)).calls).toBe(0);
+  });
+
+  it('tells a deploy’s secret request with the secret’s name and what to do, without a model', async () => {
+    // Act
+    await owner.handleMessage(alice, ALICE, 'ev2', {
+      events: [
+        {
+          kind: 'pipeline_event',
+          event: {
+            kind: 'secret_needed',
+            pipeline: 'devops',
+            runName: 'dep-x-1',
+            projectId: 'x',
+            ownerId: ALICE,
+            chatId: ALICE,
+            secretKey: 'WEATHER_API_KEY',
+          },
+        },
+      ],
+    });
+
+    // Assess: the person can answer it, as they could with a model
+    expect(chat.texts().at(-1)).toMatch(
+      /^The deploy of x needs WEATHER_API_KEY\. Send me its value as your next message/,
+    );
     expect((await world.usage.userTotals(ALICE)).calls).toBe(0);
   });
 });

@@ -13,9 +13,11 @@ interface State {
   Parameters?: { FunctionName?: string; Payload?: Record<string, unknown> };
 }
 
-const definition = JSON.parse(
-  readFileSync(new URL('../../../state-machines/engineering.asl.json', import.meta.url), 'utf8'),
-) as { States: Record<string, State> };
+const load = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../../state-machines/${name}.asl.json`, import.meta.url), 'utf8')) as {
+    States: Record<string, State>;
+  };
+const definition = load('engineering');
 const states = Object.entries(definition.States);
 const targets = (s: State) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next)].filter(Boolean);
 
@@ -43,5 +45,34 @@ describe('engineering.asl.json: the budget gate', () => {
     expect(told?.Parameters?.Payload?.event).toBe('stopped_at_budget');
     expect(told?.Next).toBe('Stopped at the budget');
     expect(definition.States['Stopped at the budget']?.Type).toBe('Succeed');
+  });
+});
+
+describe('devops.asl.json: the budget gate', () => {
+  const devops = load('devops');
+  const devopsStates = Object.entries(devops.States);
+
+  it('gates the env analysis (the first spend of the run): nothing goes around it', () => {
+    const into = devopsStates
+      .filter(([, s]) => targets(s).includes('Classify the variables'))
+      .map(([name]) => name);
+    expect(into.sort()).toEqual(['Raise or stop?', 'Within the budget?']);
+    expect(devops.States['Tell the owner the deploy started']?.Next).toBe('Check the budget');
+    expect(devops.States['Check the budget']?.Parameters?.FunctionName).toBe('${CheckBudgetFunction}');
+    expect(devops.States['Within the budget?']?.Choices?.[0]?.Next).toBe('Wait for a budget decision');
+  });
+
+  it('asks as a deploy, waits bounded, and a stop ends as Succeed with a devops event', () => {
+    const wait = devops.States['Wait for a budget decision'];
+    expect(wait?.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(wait?.Parameters?.FunctionName).toBe('${AskBudgetFunction}');
+    expect(wait?.Parameters?.Payload).toMatchObject({ pipeline: 'devops', 'taskToken.$': '$$.Task.Token' });
+    expect(wait?.TimeoutSeconds).toBe(86_400);
+    expect(wait?.HeartbeatSeconds).toBeLessThan(86_400);
+    expect(wait?.Catch?.[0]?.Next).toBe('Tell the owner the deploy failed');
+    expect(devops.States['Raise or stop?']?.Default).toBe('Tell the owner it stopped at the budget');
+    const told = devops.States['Tell the owner it stopped at the budget'];
+    expect(told?.Parameters?.Payload).toMatchObject({ event: 'stopped_at_budget', pipeline: 'devops' });
+    expect(devops.States[told?.Next ?? '']?.Type).toBe('Succeed');
   });
 });

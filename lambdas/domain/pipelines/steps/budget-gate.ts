@@ -31,8 +31,9 @@ export async function checkBudgetStep(
  */
 export async function askBudgetStep(
   deps: { questions: BudgetQuestions; budgets: Budgets; chat: ChatChannel },
-  input: { run: RunRef; taskToken: string },
+  input: { run: RunRef; taskToken: string; pipeline?: 'engineering' | 'devops' },
 ): Promise<{ questionId: string }> {
+  const deploy = input.pipeline === 'devops';
   const check = await deps.budgets.check({
     userId: input.run.ownerId,
     projectId: input.run.projectId,
@@ -43,6 +44,7 @@ export async function askBudgetStep(
     runName: input.run.name,
     projectId: input.run.projectId,
     ownerId: input.run.ownerId,
+    ...(deploy ? { pipeline: 'devops' as const } : {}),
     taskToken: input.taskToken,
     ttlSeconds: BUDGET_QUESTION_TTL_SECONDS,
   });
@@ -52,8 +54,11 @@ export async function askBudgetStep(
     : '';
   await deps.chat.send(
     input.run.chatId,
-    `The build of ${input.run.projectId} reached ${name}${spent} and is paused before its next attempt. ` +
-      `Raise it by ${usd(deps.budgets.raiseMicros)} for this run, or stop the build?`,
+    deploy
+      ? `The deploy of ${input.run.projectId} reached ${name}${spent} and is paused before it changes anything. ` +
+          `Raise it by ${usd(deps.budgets.raiseMicros)} for this run, or stop the deploy?`
+      : `The build of ${input.run.projectId} reached ${name}${spent} and is paused before its next attempt. ` +
+          `Raise it by ${usd(deps.budgets.raiseMicros)} for this run, or stop the build?`,
     [
       [
         { text: 'Raise for this run', data: `bud:${question.id}:r` },

@@ -94,6 +94,12 @@ async function recordDeployOutcome(
     // A failed deploy changes nothing that serves (or restored what did): the project is as built.
     await deps.projects.markStatus(projectId, input.event === 'rolled_back' ? 'deployed' : 'ready');
   }
+  if (input.event === 'stopped_at_budget') {
+    // Stopped before it touched the server: whatever served before still does.
+    await deps.deploys?.update(projectId, name, { outcome: 'stopped' });
+    const served = (await deps.deploys?.list(projectId))?.some((d) => d.outcome === 'succeeded');
+    await deps.projects.markStatus(projectId, served ? 'deployed' : 'ready');
+  }
 }
 
 /** The error name and the first line of its cause, short: a cause can be a whole stack. */
