@@ -14,21 +14,6 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const texts = (h: StackHarness) => h.replies(ADMIN_ID).map((r) => r.text);
-
-async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 60_000, after = 0): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = texts(h)
-      .slice(after)
-      .find((t) => pattern.test(t));
-    if (found) return found;
-    if (Date.now() > deadline)
-      throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts(h))}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const button = (h: StackHarness, label: string) =>
   h.buttons(ADMIN_ID).find((b) => b.text === label)?.data ?? '';
 const ledger = (h: StackHarness) => new UsageLedger(h.stack.runtime.store, h.stack.config.llm.prices);
@@ -47,33 +32,33 @@ describe('budgets: a Product Owner turn', () => {
     // Act 1: the turn pauses before its next model call; someone else presses Raise, then the
     // owner Stop, then Raise on the answered question
     await h.say(ADMIN_ID, 'list my projects');
-    await waitForText(h, /^Your monthly budget is reached: \$\d+\.\d+ of \$0\.01 spent this month/);
+    await h.waitForText(ADMIN_ID, /^Your monthly budget is reached: \$\d+\.\d+ of \$0\.01 spent this month/);
     await h.settle();
     const atPause = await ledger(h).userTotals(ADMIN_ID);
     expect(atPause.costMicros).toBeGreaterThanOrEqual(10_000);
     const raise = button(h, 'Raise for this request');
     const stop = button(h, 'Stop');
     await h.press(OTHER_ADMIN, raise, ADMIN_ID);
-    await waitForText(h, new RegExp(`^${NOT_YOURS}$`));
+    await h.waitForText(ADMIN_ID, new RegExp(`^${NOT_YOURS}$`));
     await h.press(ADMIN_ID, stop);
-    await waitForText(h, /^Stopped: the monthly budget is reached/);
-    const stopped = texts(h).length;
+    await h.waitForText(ADMIN_ID, /^Stopped: the monthly budget is reached/);
+    const stopped = h.texts(ADMIN_ID).length;
     await h.press(ADMIN_ID, raise);
-    await waitForText(h, new RegExp(`^${STALE}$`), 15_000, stopped);
+    await h.waitForText(ADMIN_ID, new RegExp(`^${STALE}$`), { timeoutMs: 15_000, after: stopped });
 
     // The next message is asked about before any model call
-    const before = texts(h).length;
+    const before = h.texts(ADMIN_ID).length;
     await h.say(ADMIN_ID, 'list my projects');
-    await waitForText(h, /budget is reached/, 15_000, before);
+    await h.waitForText(ADMIN_ID, /budget is reached/, { timeoutMs: 15_000, after: before });
     await h.settle();
 
     // Assess 1: nothing was spent after the pause, and nothing was answered
     expect(await ledger(h).userTotals(ADMIN_ID)).toEqual(atPause);
-    expect(texts(h).some((t) => /no projects yet/.test(t))).toBe(false);
+    expect(h.texts(ADMIN_ID).some((t) => /no projects yet/.test(t))).toBe(false);
 
     // Act 2: Raise this time
     await h.press(ADMIN_ID, button(h, 'Raise for this request'));
-    await waitForText(h, /no projects yet/, 30_000, before);
+    await h.waitForText(ADMIN_ID, /no projects yet/, { timeoutMs: 30_000, after: before });
 
     // Assess 2: the turn answered, and spent
     expect((await ledger(h).userTotals(ADMIN_ID)).costMicros).toBeGreaterThan(atPause.costMicros);
@@ -83,17 +68,17 @@ describe('budgets: a Product Owner turn', () => {
 describe('budgets: an engineering run', () => {
   async function buildUntilPaused(h: StackHarness): Promise<void> {
     await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
-    await waitForText(h, /^Created project weather-bot/);
+    await h.waitForText(ADMIN_ID, /^Created project weather-bot/);
     await h.say(ADMIN_ID, 'set budget for project weather-bot to $0.5');
-    await waitForText(h, /^The monthly budget of project weather-bot is now \$0\.50\.$/);
+    await h.waitForText(ADMIN_ID, /^The monthly budget of project weather-bot is now \$0\.50\.$/);
     await h.say(ADMIN_ID, 'build it');
-    await waitForText(h, /^Start building weather-bot\?/);
+    await h.waitForText(ADMIN_ID, /^Start building weather-bot\?/);
     await h.press(ADMIN_ID, button(h, 'Confirm'));
     // The first attempt (red, $1 of engine tokens) takes the project past $0.50: the run pauses.
-    await waitForText(
-      h,
+    await h.waitForText(
+      ADMIN_ID,
       /^The build of weather-bot-[0-9a-f]{6} reached the monthly budget of project/,
-      120_000,
+      { timeoutMs: 120_000 },
     );
   }
 
@@ -115,15 +100,15 @@ describe('budgets: an engineering run', () => {
 
     // Act
     await h.press(OTHER_ADMIN, raise, ADMIN_ID);
-    await waitForText(h, new RegExp(`^${NOT_YOURS}$`));
+    await h.waitForText(ADMIN_ID, new RegExp(`^${NOT_YOURS}$`));
     await h.press(ADMIN_ID, raise);
-    await waitForText(h, /^Raised for this run/);
-    const raised = texts(h).length;
+    await h.waitForText(ADMIN_ID, /^Raised for this run/);
+    const raised = h.texts(ADMIN_ID).length;
     await h.press(ADMIN_ID, button(h, 'Stop') || raise.replace(/:r$/, ':s'));
-    await waitForText(h, new RegExp(`^${STALE}$`), 15_000, raised);
+    await h.waitForText(ADMIN_ID, new RegExp(`^${STALE}$`), { timeoutMs: 15_000, after: raised });
 
     // Assess: built after two attempts, the second one allowed by the raise
-    await waitForText(h, /succeeded|^Built weather-bot/, 120_000, raised);
+    await h.waitForText(ADMIN_ID, /succeeded|^Built weather-bot/, { timeoutMs: 120_000, after: raised });
     const [run] = await h.stack.engineering.pipelines.list('engineering');
     const history = await h.stack.engineering.pipelines.history(run?.runId ?? '');
     const entered = history.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName);
@@ -143,10 +128,13 @@ describe('budgets: an engineering run', () => {
     const atPause = await ledger(h).projectTotals(projectId);
 
     // Act
-    const before = texts(h).length;
+    const before = h.texts(ADMIN_ID).length;
     await h.press(ADMIN_ID, button(h, 'Stop'));
-    await waitForText(h, /^OK, stopping that build here/, 15_000, before);
-    await waitForText(h, /stopped (?:at the monthly budget|at budget)/, 60_000, before);
+    await h.waitForText(ADMIN_ID, /^OK, stopping that build here/, { timeoutMs: 15_000, after: before });
+    await h.waitForText(ADMIN_ID, /stopped (?:at the monthly budget|at budget)/, {
+      timeoutMs: 60_000,
+      after: before,
+    });
     await h.settle();
     await new Promise((r) => setTimeout(r, 1000));
 
@@ -180,19 +168,22 @@ describe('budgets: a devops run', () => {
     // other deploying tests' on this machine.
     for (let i = 0; i < shift; i += 1) {
       await h.say(ADMIN_ID, 'list my projects');
-      await waitForText(h, /no projects yet/, 30_000, texts(h).length - 1);
+      await h.waitForText(ADMIN_ID, /no projects yet/, {
+        timeoutMs: 30_000,
+        after: h.texts(ADMIN_ID).length - 1,
+      });
     }
     await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
-    await waitForText(h, /^Created project weather-bot/);
+    await h.waitForText(ADMIN_ID, /^Created project weather-bot/);
     await h.say(ADMIN_ID, 'set budget for project weather-bot to $0.5');
-    await waitForText(h, /^The monthly budget of project weather-bot is now \$0\.50\.$/);
+    await h.waitForText(ADMIN_ID, /^The monthly budget of project weather-bot is now \$0\.50\.$/);
     await h.say(ADMIN_ID, 'build and deploy it');
-    await waitForText(h, /^Start building weather-bot and deploy it/);
+    await h.waitForText(ADMIN_ID, /^Start building weather-bot and deploy it/);
     await h.press(ADMIN_ID, button(h, 'Confirm'));
-    await waitForText(
-      h,
+    await h.waitForText(
+      ADMIN_ID,
       /^The deploy of weather-bot-[0-9a-f]{6} reached the monthly budget of project/,
-      180_000,
+      { timeoutMs: 180_000 },
     );
   }
 
@@ -208,10 +199,10 @@ describe('budgets: a devops run', () => {
     const atPause = await ledger(h).projectTotals(projectId);
 
     // Act
-    const before = texts(h).length;
+    const before = h.texts(ADMIN_ID).length;
     await h.press(ADMIN_ID, button(h, 'Stop'));
-    await waitForText(h, /^OK, stopping that deploy here/, 15_000, before);
-    await waitForText(h, /stopped at the monthly budget/, 60_000, before);
+    await h.waitForText(ADMIN_ID, /^OK, stopping that deploy here/, { timeoutMs: 15_000, after: before });
+    await h.waitForText(ADMIN_ID, /stopped at the monthly budget/, { timeoutMs: 60_000, after: before });
     await h.settle();
 
     // Assess: never analysed, never deployed; what was spent stays what it was
@@ -222,10 +213,10 @@ describe('budgets: a devops run', () => {
     expect(entered).not.toContain('Classify the variables');
     expect(entered).not.toContain('Deploy the release');
     expect(entered.at(-1)).toBe('Stopped at the budget');
-    expect(texts(h).some((t) => / is live at /.test(t))).toBe(false);
+    expect(h.texts(ADMIN_ID).some((t) => / is live at /.test(t))).toBe(false);
     expect(await ledger(h).projectTotals(projectId)).toEqual(atPause);
     await h.say(ADMIN_ID, 'status of weather-bot');
-    await waitForText(h, /weather-bot/, 15_000, texts(h).length);
+    await h.waitForText(ADMIN_ID, /weather-bot/, { timeoutMs: 15_000, after: h.texts(ADMIN_ID).length });
   }, 240_000);
 
   it('Raise for this run: the deploy goes on and the service goes live', async () => {
@@ -235,12 +226,15 @@ describe('budgets: a devops run', () => {
     await deployUntilPaused(h, 2);
 
     // Act
-    const before = texts(h).length;
+    const before = h.texts(ADMIN_ID).length;
     await h.press(ADMIN_ID, button(h, 'Raise for this run'));
-    await waitForText(h, /^Raised for this run: the deploy goes on\./, 15_000, before);
-    await waitForText(h, /needs WEATHER_API_KEY/, 60_000, before);
+    await h.waitForText(ADMIN_ID, /^Raised for this run: the deploy goes on\./, {
+      timeoutMs: 15_000,
+      after: before,
+    });
+    await h.waitForText(ADMIN_ID, /needs WEATHER_API_KEY/, { timeoutMs: 60_000, after: before });
     await h.say(ADMIN_ID, 'wk_live_5e6f7a8b9c0d1e2f3a4b');
-    const live = await waitForText(h, /is live at/, 120_000, before);
+    const live = await h.waitForText(ADMIN_ID, /is live at/, { timeoutMs: 120_000, after: before });
 
     // Assess
     const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1];

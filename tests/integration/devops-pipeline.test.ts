@@ -18,37 +18,18 @@ describe('devops pipeline on the local stack', () => {
     harness = undefined;
   });
 
-  const texts = (h: StackHarness) => h.replies(ADMIN_ID).map((r) => r.text);
-
-  async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 90_000, nth = 1): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = texts(h).filter((t) => pattern.test(t));
-      if (found.length >= nth) return found[nth - 1] ?? '';
-      if (Date.now() > deadline)
-        throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts(h))}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async function confirm(h: StackHarness, question: RegExp, nth = 1): Promise<void> {
-    await waitForText(h, question, 30_000, nth);
-    const buttons = h.buttons(ADMIN_ID).filter((b) => b.text === 'Confirm');
-    await h.press(ADMIN_ID, buttons.at(-1)?.data ?? '');
-  }
-
   async function buildAndDeploy(h: StackHarness, apiKey: string): Promise<string> {
     await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
-    await waitForText(h, /^Created project weather-bot/);
+    await h.waitForText(ADMIN_ID, /^Created project weather-bot/, { timeoutMs: 90_000 });
     await h.say(ADMIN_ID, 'build it');
-    await confirm(h, /^Start building weather-bot\?/);
-    await waitForText(h, /^Built weather-bot/, 120_000);
+    await h.confirm(ADMIN_ID, /^Start building weather-bot\?/);
+    await h.waitForText(ADMIN_ID, /^Built weather-bot/, { timeoutMs: 120_000 });
     await h.say(ADMIN_ID, 'deploy it');
-    await confirm(h, /^Deploy weather-bot/);
+    await h.confirm(ADMIN_ID, /^Deploy weather-bot/);
     // The weather API key is the person's to give: the run asks, and waits for it.
-    await waitForText(h, /needs WEATHER_API_KEY/);
+    await h.waitForText(ADMIN_ID, /needs WEATHER_API_KEY/, { timeoutMs: 90_000 });
     await h.say(ADMIN_ID, apiKey);
-    const live = await waitForText(h, /is live at/, 120_000);
+    const live = await h.waitForText(ADMIN_ID, /is live at/, { timeoutMs: 120_000 });
     return /(http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1] ?? '';
   }
 
@@ -70,6 +51,8 @@ describe('devops pipeline on the local stack', () => {
     const entered = history.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName);
     expect(entered).toEqual([
       'Tell the owner the deploy started',
+      'Check the budget',
+      'Within the budget?',
       'Classify the variables',
       'Prepare the secrets',
       'Is a secret missing?',
@@ -100,7 +83,7 @@ describe('devops pipeline on the local stack', () => {
     );
     expect(tables).not.toContain(apiKey);
     expect(histories).not.toContain(apiKey);
-    expect(texts(harness).join('\n')).not.toContain(apiKey);
+    expect(harness.texts(ADMIN_ID).join('\n')).not.toContain(apiKey);
     const dataDir = harness.dataDir;
     await harness.stack.stop();
     const files = await readdir(dataDir, { withFileTypes: true, recursive: true });
@@ -123,13 +106,15 @@ describe('devops pipeline on the local stack', () => {
     });
     const url = await buildAndDeploy(harness, 'wk_live_0a1b2c3d4e5f6a7b8c9d');
     await harness.say(ADMIN_ID, 'build it');
-    await confirm(harness, /^Start building weather-bot\?/, 2);
-    await waitForText(harness, /^Built weather-bot/, 120_000, 2);
+    await harness.confirm(ADMIN_ID, /^Start building weather-bot\?/, { nth: 2 });
+    await harness.waitForText(ADMIN_ID, /^Built weather-bot/, { timeoutMs: 120_000, nth: 2 });
 
     // Act
     await harness.say(ADMIN_ID, 'deploy it');
-    await confirm(harness, /^Deploy weather-bot/, 2);
-    const told = await waitForText(harness, /previous release .* was restored/, 180_000);
+    await harness.confirm(ADMIN_ID, /^Deploy weather-bot/, { nth: 2 });
+    const told = await harness.waitForText(ADMIN_ID, /previous release .* was restored/, {
+      timeoutMs: 180_000,
+    });
 
     // Assess
     expect(told).toContain(url);
@@ -158,12 +143,12 @@ describe('devops pipeline on the local stack', () => {
     const url = await buildAndDeploy(h, 'wk_live_9f8e7d6c5b4a39281706');
     const firstRelease = (await h.stack.engineering.pipelines.list('devops'))[0];
     await h.say(ADMIN_ID, 'build it');
-    await confirm(h, /^Start building weather-bot\?/, 2);
-    await waitForText(h, /^Built weather-bot/, 120_000, 2);
+    await h.confirm(ADMIN_ID, /^Start building weather-bot\?/, { nth: 2 });
+    await h.waitForText(ADMIN_ID, /^Built weather-bot/, { timeoutMs: 120_000, nth: 2 });
 
     // Act: the deployer process dies with SIGKILL while it deploys
     await h.say(ADMIN_ID, 'deploy it');
-    await confirm(h, /^Deploy weather-bot/, 2);
+    await h.confirm(ADMIN_ID, /^Deploy weather-bot/, { nth: 2 });
     const deployer = await until(async () => {
       const { stdout } = await run('pgrep', ['-P', String(process.pid), '-f', 'deployer/src/main.ts']).catch(
         () => ({ stdout: '' }),
@@ -171,7 +156,10 @@ describe('devops pipeline on the local stack', () => {
       return stdout.trim().split('\n').filter(Boolean)[0];
     });
     process.kill(Number(deployer), 'SIGKILL');
-    const told = await waitForText(h, /The deploy of weather-bot.* (failed|was restored)/, 120_000, 1);
+    const told = await h.waitForText(ADMIN_ID, /The deploy of weather-bot.* (failed|was restored)/, {
+      timeoutMs: 120_000,
+      nth: 1,
+    });
 
     // Assess
     expect(told).toMatch(/failed/);
@@ -197,32 +185,24 @@ describe('devops pipeline: a secret that never comes', () => {
     // Prepare: waits on a person last 4 s here instead of 24 h
     harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2', LOCAL_HUMAN_WAIT_LIMIT_SECONDS: '4' });
     const h = harness;
-    const texts = () => h.replies(ADMIN_ID).map((r) => r.text);
-    const waitFor = async (pattern: RegExp, timeoutMs = 120_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!texts().some((t) => pattern.test(t))) {
-        if (Date.now() > deadline)
-          throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts())}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return texts().find((t) => pattern.test(t)) ?? '';
-    };
     await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
-    await waitFor(/^Created project weather-bot/);
+    await h.waitForText(ADMIN_ID, /^Created project weather-bot/, { timeoutMs: 120_000 });
     await h.say(ADMIN_ID, 'build and deploy it');
-    await waitFor(/^Start building weather-bot and deploy it/);
+    await h.waitForText(ADMIN_ID, /^Start building weather-bot and deploy it/, { timeoutMs: 120_000 });
     await h.press(ADMIN_ID, h.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '');
-    await waitFor(/needs WEATHER_API_KEY/);
+    await h.waitForText(ADMIN_ID, /needs WEATHER_API_KEY/, { timeoutMs: 120_000 });
 
     // Act: nothing is sent
-    const failed = await waitFor(/The deploy of weather-bot.* failed/);
+    const failed = await h.waitForText(ADMIN_ID, /The deploy of weather-bot.* failed/, {
+      timeoutMs: 120_000,
+    });
 
     // Assess: the reason names the secret; the next message is an ordinary message again
     expect(failed).toContain('No value for WEATHER_API_KEY arrived');
     const [deploy] = await h.stack.engineering.pipelines.list('devops');
     expect(deploy?.status).toBe('FAILED');
     await h.say(ADMIN_ID, 'list my projects');
-    await waitFor(/^Projects \(1\)/);
+    await h.waitForText(ADMIN_ID, /^Projects \(1\)/, { timeoutMs: 120_000 });
   }, 300_000);
 });
 

@@ -16,32 +16,19 @@ describe('engineering pipeline on the local stack', () => {
     harness = undefined;
   });
 
-  const texts = (h: StackHarness) => h.replies(ADMIN_ID).map((r) => r.text);
-
   async function until(_h: StackHarness, probe: () => boolean, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!probe()) {
-      if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(texts(_h))}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = texts(h).find((t) => pattern.test(t));
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts(h))}`);
+      if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(_h.texts(ADMIN_ID))}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   async function buildIt(h: StackHarness) {
     await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
-    await waitForText(h, /^Created project weather-bot/);
+    await h.waitForText(ADMIN_ID, /^Created project weather-bot/);
     await h.say(ADMIN_ID, 'build it');
-    await waitForText(h, /^Start building weather-bot\?/);
+    await h.waitForText(ADMIN_ID, /^Start building weather-bot\?/);
     const confirm = h.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '';
     await h.press(ADMIN_ID, confirm);
   }
@@ -52,7 +39,7 @@ describe('engineering pipeline on the local stack', () => {
 
     // Act
     await buildIt(harness);
-    const built = await waitForText(harness, /^Built weather-bot/, 90_000);
+    const built = await harness.waitForText(ADMIN_ID, /^Built weather-bot/, { timeoutMs: 90_000 });
 
     // Assess: the link is the local git host's; a fresh clone has the spec's code and passes its tests
     const url = /(http:\/\/127\.0\.0\.1:\d+\/local\/[a-z0-9-]+)/.exec(built)?.[1] ?? '';
@@ -93,7 +80,7 @@ describe('engineering pipeline on the local stack', () => {
     // Prepare: the project is built once
     harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2' });
     await buildIt(harness);
-    const first = await waitForText(harness, /^Built weather-bot/, 90_000);
+    const first = await harness.waitForText(ADMIN_ID, /^Built weather-bot/, { timeoutMs: 90_000 });
 
     // Act: build it again
     await harness.say(ADMIN_ID, 'build it');
@@ -101,12 +88,12 @@ describe('engineering pipeline on the local stack', () => {
     await harness.press(ADMIN_ID, harness.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '');
     await until(
       harness,
-      () => texts(harness!).filter((t) => t.startsWith('Built weather-bot')).length === 2,
+      () => harness!.texts(ADMIN_ID).filter((t) => t.startsWith('Built weather-bot')).length === 2,
       90_000,
     );
 
     // Assess: same repository, a branch and a pull request for the change
-    const second = texts(harness).filter((t) => t.startsWith('Built weather-bot'))[1] ?? '';
+    const second = harness.texts(ADMIN_ID).filter((t) => t.startsWith('Built weather-bot'))[1] ?? '';
     const repoUrl = /(http:\/\/\S+\/local\/weather-bot-[0-9a-f]{6})/.exec(first)?.[1] ?? '';
     expect(second).toContain(`${repoUrl}/pull/1`);
     const runs = await harness.stack.engineering.pipelines.list('engineering');
@@ -122,7 +109,7 @@ describe('engineering pipeline on the local stack', () => {
 
     // Act
     await buildIt(harness);
-    await waitForText(harness, /^Built weather-bot/, 120_000);
+    await harness.waitForText(ADMIN_ID, /^Built weather-bot/, { timeoutMs: 120_000 });
 
     // Assess
     const [runSummary] = await harness.stack.engineering.pipelines.list('engineering');
@@ -131,8 +118,8 @@ describe('engineering pipeline on the local stack', () => {
       (e) => e.type === 'TaskStateEntered' && e.stateName === 'Write the code',
     );
     expect(developerTasks).toHaveLength(2);
-    expect(texts(harness).filter((t) => t.startsWith('Built weather-bot'))).toHaveLength(1);
-    expect(texts(harness).some((t) => /\b2 attempt/.test(t))).toBe(true);
+    expect(harness.texts(ADMIN_ID).filter((t) => t.startsWith('Built weather-bot'))).toHaveLength(1);
+    expect(harness.texts(ADMIN_ID).some((t) => /\b2 attempt/.test(t))).toBe(true);
   }, 180_000);
 });
 
@@ -142,22 +129,11 @@ describe('engineering pipeline: escalation and failures', () => {
     await harness?.dispose();
     harness = undefined;
   });
-  const texts = (h: StackHarness) => h.replies(ADMIN_ID).map((r) => r.text);
-  async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = texts(h).find((t) => pattern.test(t));
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts(h))}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
   async function buildIt(h: StackHarness) {
     await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
-    await waitForText(h, /^Created project weather-bot/);
+    await h.waitForText(ADMIN_ID, /^Created project weather-bot/);
     await h.say(ADMIN_ID, 'build it');
-    await waitForText(h, /^Start building weather-bot\?/);
+    await h.waitForText(ADMIN_ID, /^Start building weather-bot\?/);
     await h.press(ADMIN_ID, h.buttons(ADMIN_ID).find((b) => b.text === 'Confirm')?.data ?? '');
   }
 
@@ -170,12 +146,12 @@ describe('engineering pipeline: escalation and failures', () => {
       // Prepare: three red attempts, then green
       harness = await StackHarness.start({ HEARTBEAT_SECONDS: '2', SCRIPTED_ENGINE_FAIL_ATTEMPTS: '3' });
       await buildIt(harness);
-      await waitForText(harness, /still red after 3 attempts/, 150_000);
+      await harness.waitForText(ADMIN_ID, /still red after 3 attempts/, { timeoutMs: 150_000 });
       const button = harness.buttons(ADMIN_ID).find((b) => b.text === choice);
 
       // Act
       await harness.press(ADMIN_ID, button?.data ?? '');
-      await waitForText(harness, outcome, 150_000);
+      await harness.waitForText(ADMIN_ID, outcome, { timeoutMs: 150_000 });
 
       // Assess
       const [summary] = await harness.stack.engineering.pipelines.list('engineering');
@@ -201,7 +177,9 @@ describe('engineering pipeline: escalation and failures', () => {
     await buildIt(harness);
 
     // Act
-    const failed = await waitForText(harness, /^The build of weather-bot-[0-9a-f]{6} failed/, 120_000);
+    const failed = await harness.waitForText(ADMIN_ID, /^The build of weather-bot-[0-9a-f]{6} failed/, {
+      timeoutMs: 120_000,
+    });
 
     // Assess
     expect(failed).toMatch(/Heartbeat|Timeout/);

@@ -106,6 +106,41 @@ export class StackHarness {
     await client.sendCallback(query);
   }
 
+  /** The texts the bot sent to the chat, oldest first. */
+  texts(chatId: number): string[] {
+    return this.replies(chatId).map((r) => r.text);
+  }
+
+  /**
+   * Waits for the bot's `nth` reply in the chat matching `pattern`, among the replies from index
+   * `after` on (what came before an act does not count), and returns its text. Fails with every
+   * reply so far, which is what a reader of a failed test wants to see.
+   */
+  async waitForText(
+    chatId: number,
+    pattern: RegExp,
+    options: { timeoutMs?: number; after?: number; nth?: number } = {},
+  ): Promise<string> {
+    const { timeoutMs = 60_000, after = 0, nth = 1 } = options;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.texts(chatId)
+        .slice(after)
+        .filter((t) => pattern.test(t));
+      if (found.length >= nth) return found[nth - 1] ?? '';
+      if (Date.now() > deadline)
+        throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(this.texts(chatId))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Waits for a confirmation question and presses its (latest) Confirm button as the chat's person. */
+  async confirm(userId: number, question: RegExp, options: { timeoutMs?: number; nth?: number } = {}) {
+    await this.waitForText(userId, question, { timeoutMs: 30_000, ...options });
+    const buttons = this.buttons(userId).filter((b) => b.text === 'Confirm');
+    await this.press(userId, buttons.at(-1)?.data ?? '');
+  }
+
   /** Waits until the chat has at least `count` replies, then returns them all. */
   async waitForReplies(chatId: number, count: number, timeoutMs = 45_000): Promise<BotReply[]> {
     const deadline = Date.now() + timeoutMs;
