@@ -7,12 +7,7 @@ import { defineTool, type ToolContext } from '../agent-tool.ts';
 import { poolBotFacts, serverFacts } from '../resource-facts.ts';
 import { admittedUsers } from '../tool-results.ts';
 import { setBudget } from './budget-tools.ts';
-
-// Checked here as well as by the registry: a model that names an admin tool it was not given
-// still cannot use it.
-export function requireAdmin(context: ToolContext): void {
-  if (context.principal.role !== 'admin') throw forbidden('Only an administrator can do that.');
-}
+import { requireAdmin } from './require-admin.ts';
 
 function need<K extends 'servers' | 'botPool' | 'botLookup'>(services: AgentServices, name: K) {
   const service = services[name];

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { invalid, notFound } from '../../errors.ts';
 import type { AgentServices } from '../agent-services.ts';
 import { defineTool, type ToolContext } from '../agent-tool.ts';
-import { requireAdmin } from './admin-tools.ts';
+import { requireAdmin } from './require-admin.ts';
 
 function apiKeys(services: AgentServices) {
   if (!services.apiKeys) throw invalid('The admin API is not configured in this installation.');

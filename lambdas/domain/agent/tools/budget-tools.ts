@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { invalid } from '../../errors.ts';
 import { defineTool } from '../agent-tool.ts';
-import { requireAdmin } from './admin-tools.ts';
+import { requireAdmin } from './require-admin.ts';
 
 /** Admins set the monthly budget of a person or of a project (in USD of model and engine usage). */
 export const setBudget = defineTool({
