@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { verifyBotToken } from '../../chat-secrets/bot-token-verifier.ts';
 import { serverIdFor } from '../../deploys/server.ts';
-import { DomainError, forbidden, invalid, notFound } from '../../errors.ts';
+import { DomainError, invalid, notFound } from '../../errors.ts';
 import type { AgentServices } from '../agent-services.ts';
-import { defineTool, type ToolContext } from '../agent-tool.ts';
+import { defineTool } from '../agent-tool.ts';
 import { poolBotFacts, serverFacts } from '../resource-facts.ts';
 import { admittedUsers } from '../tool-results.ts';
 import { setBudget } from './budget-tools.ts';
