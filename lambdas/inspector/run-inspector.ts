@@ -3,9 +3,19 @@ import {
   type Pipelines,
   type RunHistoryEvent,
   RunNotFoundError,
+  type RunStatus,
 } from '../ports/pipelines.ts';
-import { type AslStates, cachedStateGraph } from './state-graph.ts';
-import { stateProgress } from './state-progress.ts';
+import {
+  INSPECTOR_BASE,
+  type InspectorAssets,
+  type InspectorResponse,
+  respond,
+  shellFile,
+} from './inspector-shell.ts';
+import { type AslStates, cachedStateGraph, type StateGraph } from './state-graph.ts';
+import { type StateProgress, stateProgress } from './state-progress.ts';
+
+export type { InspectorAssets, InspectorResponse } from './inspector-shell.ts';
 
 export interface InspectorRequest {
   method: string;
@@ -14,20 +24,7 @@ export interface InspectorRequest {
   query?: Record<string, string | undefined>;
 }
 
-export interface InspectorResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
 export type RunInspector = (request: InspectorRequest) => Promise<InspectorResponse>;
-
-/** The page's three static files (see `buildInspectorAssets`, which bundles the script). */
-export interface InspectorAssets {
-  html: string;
-  script: string;
-  style: string;
-}
 
 export interface RunInspectorOptions {
   pipelines: Pipelines;
@@ -37,27 +34,82 @@ export interface RunInspectorOptions {
   basePath?: string;
 }
 
+/**
+ * A run in the page's list. `id` is what the page asks `api/runs/<id>` for: the run id on the
+ * local stack, the run's name (`eng-<project>-<n>`) on the admin API, which checks its tenancy.
+ */
+export interface InspectorRunItem {
+  id: string;
+  name: string;
+  pipeline: PipelineName;
+  status: RunStatus;
+  startedAt: string;
+  stoppedAt?: string;
+  project?: string;
+}
+
+/** `GET <base>/api/runs`: a pipeline's runs, and which pipelines there are. */
+export interface InspectorRunList {
+  pipeline: PipelineName;
+  pipelines: PipelineName[];
+  runs: InspectorRunItem[];
+}
+
+/** `GET <base>/api/runs/<id>`: one run as the console shows it. */
+export interface InspectedRun {
+  run: InspectorRunItem & {
+    runId: string;
+    input?: string;
+    output?: string;
+    error?: string;
+    cause?: string;
+  };
+  history: RunHistoryEvent[];
+  graph: StateGraph;
+  states: Record<string, StateProgress>;
+}
+
 // Inputs and outputs are ids and references; anything longer is cut before it leaves the server.
 export const MAX_FIELD_CHARS = 4000;
 
-// Only this origin's script, style and JSON; no inline script or style, no frames, no forms.
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-};
+const NO_GRAPH: StateGraph = { width: 0, height: 0, nodes: [], edges: [] };
 
 /**
- * The run inspector as a plain function over the pipelines port: `GET <base>/` the page,
+ * One run with its history (long fields cut), the state machine's laid-out graph and each state's
+ * progress. `id`: what the page calls it by (the run id locally, the run's name on the admin API).
+ */
+export async function inspectRun(
+  pipelines: Pipelines,
+  definitions: Record<PipelineName, AslStates>,
+  runId: string,
+  view: { id?: string; project?: string } = {},
+): Promise<InspectedRun> {
+  const [run, history] = await Promise.all([pipelines.describe(runId), pipelines.history(runId)]);
+  const definition = definitions[run.pipeline];
+  return {
+    run: {
+      ...run,
+      id: view.id ?? run.runId,
+      ...(view.project ? { project: view.project } : {}),
+      input: cut(JSON.stringify(run.input)),
+      output: cut(JSON.stringify(run.output)),
+    },
+    history: history.map(trimmed),
+    graph: definition ? cachedStateGraph(definition) : NO_GRAPH,
+    states: stateProgress(history, run.status),
+  };
+}
+
+/**
+ * The run inspector as a plain function over the pipelines port: `GET <base>` the page,
  * `GET <base>/api/runs?pipeline=...` the runs of a pipeline, `GET <base>/api/runs/<runId>` one
  * run's description, history, state graph and each state's progress. No authentication: the
- * local stack serves it on loopback, a deployed stack mounts it behind its admin API's key.
+ * local stack serves it on loopback. The deployed admin API serves the same page, with these two
+ * data answers as key-checked routes that apply the key owner's rights
+ * (lambdas/handlers/api/inspector.ts).
  */
 export function createRunInspector(options: RunInspectorOptions): RunInspector {
-  const base = (options.basePath ?? '/inspector').replace(/\/$/, '');
+  const base = (options.basePath ?? INSPECTOR_BASE).replace(/\/$/, '');
   const pipelineNames = Object.keys(options.definitions) as PipelineName[];
   return async (request) => {
     const at = request.path.indexOf(base);
@@ -65,30 +117,23 @@ export function createRunInspector(options: RunInspectorOptions): RunInspector {
     if (path === undefined) return json(404, { message: 'Not Found' });
     if (request.method !== 'GET') return json(405, { message: 'Method Not Allowed' });
     if (path === '') return respond(308, 'text/plain; charset=utf-8', '', { location: `${base}/` });
-    if (path === '/') return respond(200, 'text/html; charset=utf-8', options.assets.html);
-    if (path === '/inspector.js')
-      return respond(200, 'text/javascript; charset=utf-8', options.assets.script);
-    if (path === '/inspector.css') return respond(200, 'text/css; charset=utf-8', options.assets.style);
+    const file = shellFile(options.assets, base, path);
+    if (file) return file;
     try {
       if (path === '/api/runs') {
         const pipeline = (request.query?.pipeline ?? pipelineNames[0]) as PipelineName;
         if (!pipelineNames.includes(pipeline)) return json(400, { message: 'Unknown pipeline' });
         const runs = await options.pipelines.list(pipeline, { limit: 100 });
-        return json(200, { pipeline, pipelines: pipelineNames, runs });
+        const list: InspectorRunList = {
+          pipeline,
+          pipelines: pipelineNames,
+          runs: runs.map(({ runId, ...run }) => ({ id: runId, ...run })),
+        };
+        return json(200, list);
       }
       if (path.startsWith('/api/runs/')) {
         const runId = decodeURIComponent(path.slice('/api/runs/'.length));
-        const [run, history] = await Promise.all([
-          options.pipelines.describe(runId),
-          options.pipelines.history(runId),
-        ]);
-        const definition = options.definitions[run.pipeline];
-        return json(200, {
-          run: { ...run, input: cut(JSON.stringify(run.input)), output: cut(JSON.stringify(run.output)) },
-          history: history.map(trimmed),
-          graph: definition ? cachedStateGraph(definition) : { width: 0, height: 0, nodes: [], edges: [] },
-          states: stateProgress(history, run.status),
-        });
+        return json(200, await inspectRun(options.pipelines, options.definitions, runId));
       }
     } catch (error) {
       if (error instanceof RunNotFoundError || error instanceof URIError) {
@@ -113,15 +158,6 @@ function trimmed(event: RunHistoryEvent): RunHistoryEvent {
 function cut(value: string | undefined): string | undefined {
   if (value === undefined || value.length <= MAX_FIELD_CHARS) return value;
   return `${value.slice(0, MAX_FIELD_CHARS)}…`;
-}
-
-function respond(
-  status: number,
-  contentType: string,
-  body: string,
-  extra: Record<string, string> = {},
-): InspectorResponse {
-  return { status, headers: { 'content-type': contentType, ...SECURITY_HEADERS, ...extra }, body };
 }
 
 function json(status: number, body: unknown): InspectorResponse {
