@@ -66,6 +66,9 @@ describe('cdk-nag AwsSolutions', () => {
     const core = listAcknowledgements(built.app).filter(isCdkCoreAck);
     expect(core.map((a) => `${a.path} ${a.id}`).sort()).toEqual(CDK_CORE_ACKS);
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual([
+      'CodegenOrchestrator/AdminApi/Api/GET--inspector AwsSolutions-APIG4',
+      'CodegenOrchestrator/AdminApi/Api/GET--inspector--inspector.css AwsSolutions-APIG4',
+      'CodegenOrchestrator/AdminApi/Api/GET--inspector--inspector.js AwsSolutions-APIG4',
       'CodegenOrchestrator/AdminApi/Api/GET--openapi.json AwsSolutions-APIG4',
       'CodegenOrchestrator/AdminApi/Authorizer/Function AwsSolutions-L1',
       'CodegenOrchestrator/AdminApi/Authorizer/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
