@@ -38,14 +38,15 @@ let aliceKey: string;
 let page: Page | undefined;
 let adminRun: string;
 let aliceRun: string;
+let pipelines: MemoryPipelines;
 
-/** A run's history as Step Functions writes it, one second apart. */
-function history(steps: Array<[string, string?, Partial<RunHistoryEvent>?]>): RunHistoryEvent[] {
+/** A run's history (from event `first` on) as Step Functions writes it, one second apart. */
+function history(steps: Array<[string, string?, Partial<RunHistoryEvent>?]>, first = 1): RunHistoryEvent[] {
   return steps.map(([type, stateName, extra], i) => ({
-    id: i + 1,
-    ...(i > 0 ? { previousEventId: i } : {}),
+    id: first + i,
+    ...(first + i > 1 ? { previousEventId: first + i - 1 } : {}),
     type,
-    timestamp: new Date(T0 + i * 1000).toISOString(),
+    timestamp: new Date(T0 + (first + i - 1) * 1000).toISOString(),
     ...(stateName ? { stateName } : {}),
     ...extra,
   }));
@@ -79,7 +80,7 @@ async function projectWithRun(
     name: runName,
     status,
     startedAt: at,
-    stoppedAt: events.at(-1)?.timestamp ?? at,
+    ...(status === 'RUNNING' ? {} : { stoppedAt: events.at(-1)?.timestamp ?? at }),
     input: { projectId: id },
     ...(status === 'FAILED' ? { error: 'RepositoryFailed', cause: 'The git host refused.' } : {}),
     events,
@@ -112,7 +113,7 @@ beforeAll(async () => {
     { store: new MemoryStore(), queue: unusedQueue, secrets: new MemorySecrets() },
     createLogger('inspector-deployed-test'),
   );
-  const pipelines = new MemoryPipelines();
+  pipelines = new MemoryPipelines();
   runtime.pipelines = pipelines;
   await new UserDirectory(runtime.store).admit({
     userId: ALICE,
@@ -289,5 +290,51 @@ describe('run inspector on the deployed admin API (its handler behind API Gatewa
     });
     expect(data.headers()['cache-control']).toBe('no-store');
     expect(data.headers()['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('follows a running run with the key, without a reload, to its end', async () => {
+    // Prepare: a build of the admin's that is writing its spec
+    const running = await projectWithRun(
+      pipelines,
+      ADMIN,
+      'timer-bot',
+      'RUNNING',
+      history([
+        ['ExecutionStarted'],
+        ['TaskStateEntered', 'Tell the owner the build started'],
+        ['TaskStateExited', 'Tell the owner the build started'],
+        ['TaskStateEntered', 'Write the spec'],
+      ]),
+    );
+    const run = [...pipelines.runs.values()].find((r) => r.name === running);
+    const p = await open(`/inspector?run=${encodeURIComponent(running)}`, adminKey);
+    await p.waitForSelector('g.node[data-state="Write the spec"][data-status="running"]');
+    await p.evaluate(() => {
+      (window as unknown as { __sameDocument?: boolean }).__sameDocument = true;
+    });
+
+    // Act: the spec is written, and the run is stopped
+    const more = history(
+      [
+        ['TaskStateExited', 'Write the spec'],
+        ['TaskStateEntered', 'Create the repository'],
+        ['ExecutionAborted'],
+      ],
+      5,
+    );
+    run?.events.push(...more);
+    if (run) {
+      run.status = 'ABORTED';
+      run.stoppedAt = more.at(-1)?.timestamp ?? '';
+    }
+
+    // Assess
+    await p.waitForSelector('body[data-run-status="ABORTED"]');
+    expect(await p.getAttribute('g.node[data-state="Write the spec"]', 'data-status')).toBe('succeeded');
+    expect(await p.getAttribute('g.node[data-state="Create the repository"]', 'data-status')).toBe('aborted');
+    expect(await p.$$eval('table.history tbody tr', (trs) => trs.length)).toBe(7);
+    expect(await p.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(
+      true,
+    );
   });
 });
