@@ -4,10 +4,11 @@ import { PIPELINE_DEFINITIONS } from '../../inspector/pipeline-definitions.ts';
 import { type InspectedRun, type InspectorRunList, inspectRun } from '../../inspector/run-inspector.ts';
 import type { PipelineName } from '../../ports/pipelines.ts';
 import { need, route } from './route-support.ts';
-import { runView } from './run-views.ts';
 import { runParam, visibleRun, visibleRunRecords } from './runs.ts';
 
 const PIPELINES = Object.keys(PIPELINE_DEFINITIONS) as PipelineName[];
+/** The newest runs the page lists. */
+const LIST_LIMIT = 50;
 
 /**
  * The run inspector page's data on the admin API (the page itself is served without a key by
@@ -29,14 +30,22 @@ export const INSPECTOR_ROUTES = [
     responses: { 200: { description: 'The runs, as the inspector page lists them' } },
     async handle({ auth, query }, services) {
       const pipelines = need(services.pipelines, 'Pipelines');
-      const records = await visibleRunRecords(services, auth, { pipeline: query.pipeline, limit: 100 });
+      const records = await visibleRunRecords(services, auth, {
+        pipeline: query.pipeline,
+        limit: LIST_LIMIT,
+      });
+      // The page asks again every 2 s: one ListExecutions gives the recent runs' state, and only
+      // older runs of the caller's are described one by one (not one DescribeExecution per row).
+      const recent = new Map(
+        (await pipelines.list(query.pipeline, { limit: 100 })).map((run) => [run.runId, run]),
+      );
       const runs = await Promise.all(
         records.map(async ({ record, project }) => {
-          const run = await runView(pipelines, record, { project });
+          const run = recent.get(record.runId) ?? (await pipelines.describe(record.runId));
           return {
-            id: run.runName,
-            name: run.runName,
-            pipeline: run.pipeline,
+            id: record.runName,
+            name: record.runName,
+            pipeline: record.pipeline,
             status: run.status,
             startedAt: run.startedAt,
             ...(run.stoppedAt ? { stoppedAt: run.stoppedAt } : {}),
