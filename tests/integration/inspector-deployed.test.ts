@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeysOf } from '../../lambdas/app/admin-api-wiring.ts';
@@ -207,6 +209,7 @@ describe('run inspector on the deployed admin API (its handler behind API Gatewa
     expect(await p.$('table.runs')).toBeNull();
     expect(await p.$('svg.graph')).toBeNull();
     expect(await p.textContent('#view')).not.toContain('weather-bot');
+    await p.screenshot({ path: join(tmpdir(), 'inspector-key-form.png') });
     // The data route itself, asked directly without a key: API Gateway's own 401
     const data = await p.request.get(`${api.url}/inspector/api/runs`);
     expect(data.status()).toBe(401);
@@ -249,6 +252,12 @@ describe('run inspector on the deployed admin API (its handler behind API Gatewa
     await p.waitForSelector('.key-message.problem');
     expect(await message(p)).toMatch(/403: Project weather-bot-1a2b3c belongs to someone else/);
     expect(await p.$('svg.graph')).toBeNull();
+
+    // Act: back to the runs, with the same key
+    await p.click('.key-prompt a.back');
+
+    // Assess
+    await p.waitForSelector(`table.runs tbody tr[data-run-id="${aliceRun}"]`);
   });
 
   it('with an admin’s key shows a finished run’s graph, coloured, and its history', async () => {

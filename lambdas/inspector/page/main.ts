@@ -108,6 +108,11 @@ function askForKey(refused?: KeyRefused): void {
   section.append(
     el('p', 'Kept in this browser tab only (sessionStorage), sent as Authorization: Bearer.', 'hint'),
   );
+  if (refused?.status === 403) {
+    const back = el('a', 'Back to the runs', 'back');
+    back.href = location.pathname;
+    section.append(back);
+  }
   document.getElementById('pipelines')?.replaceChildren();
   view().replaceChildren(section);
   input.focus();
