@@ -88,6 +88,15 @@ describe('admin API authorizer', () => {
   });
 });
 
+describe('run inspector page', () => {
+  it('is an output of the stack: the admin API’s /inspector, without a trailing slash', () => {
+    const [output] = Object.values(s.template.findOutputs('RunInspectorUrl')) as Array<{ Value: unknown }>;
+    const value = JSON.stringify(output?.Value);
+    expect(value).toContain(ids.api);
+    expect(value).toMatch(/[^/]\/inspector"\]\]\}$/);
+  });
+});
+
 describe('admin API throttling', () => {
   it('throttles the whole stage by default', () => {
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
