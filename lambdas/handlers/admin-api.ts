@@ -1,8 +1,9 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { buildAdminApi } from '../app/admin-api-wiring.ts';
-import { readBundledInspectorAssets } from '../inspector/bundled-assets.ts';
+import { readBundledInspectorAssets, readBundledPipelineGraphs } from '../inspector/bundled-assets.ts';
 import { type InspectorAssets, inspectorShell } from '../inspector/inspector-shell.ts';
+import type { PipelineGraphs } from '../inspector/pipeline-graphs.ts';
 import { runtimeFromEnv } from '../runtime/from-env.ts';
 import { lambdaObservability } from '../runtime/lambda-observability.ts';
 import { once } from '../runtime/lazy.ts';
@@ -11,6 +12,8 @@ import type { Runtime } from '../runtime/runtime.ts';
 export interface AdminApiHandlerOptions {
   /** The run inspector page's files; default: the ones built into the bundle's `inspector/` dir. */
   inspectorAssets?: () => Promise<InspectorAssets>;
+  /** The pipelines' laid-out graphs; default: `graphs.json` in the same dir (no dagre in the bundle). */
+  pipelineGraphs?: () => Promise<PipelineGraphs>;
 }
 
 /**
@@ -26,7 +29,11 @@ export function createAdminApiHandler(
   middlewares: MiddlewareObj[] = [],
   options: AdminApiHandlerOptions = {},
 ) {
-  const app = once(() => buildAdminApi(getRuntime()));
+  const app = once(() =>
+    buildAdminApi(getRuntime(), {
+      pipelineGraphs: options.pipelineGraphs ?? (() => readBundledPipelineGraphs(import.meta.url)),
+    }),
+  );
   const shell = inspectorShell(
     options.inspectorAssets ?? (() => readBundledInspectorAssets(import.meta.url)),
   );

@@ -12,7 +12,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltApp, buildApp, STACK_NAME } from '../../cdk/lib/build-app.ts';
 import { type Acknowledgement, listAcknowledgements, readFindings } from '../../cdk/lib/nag-report.ts';
 import { REPO_ROOT } from '../../cdk/lib/paths.ts';
-import { INSPECTOR_ASSET_DIR, INSPECTOR_ASSET_FILES } from '../../lambdas/inspector/bundled-assets.ts';
+import {
+  INSPECTOR_ASSET_DIR,
+  INSPECTOR_ASSET_FILES,
+  INSPECTOR_GRAPHS_FILE,
+} from '../../lambdas/inspector/bundled-assets.ts';
+import { pipelineGraphs } from '../../lambdas/inspector/pipeline-graphs.ts';
 import { bundleLambda, LAMBDA_BUNDLE_OPTIONS, packageOf } from '../../scripts/bench/bundle.ts';
 
 /** What the issue allows the webhook's index.mjs: Telegram waits on its cold start. */
@@ -266,6 +271,11 @@ describe('admin API bundle', () => {
     expect(built.script).toContain('sessionStorage');
     expect(built.script).not.toMatch(/^import\s/m);
     expect(built.style).toContain('.key-form');
+    // The graphs laid out at bundling time: the bundle carries neither dagre nor the ASL files
+    const graphs = JSON.parse(readFileSync(join(dir, INSPECTOR_ASSET_DIR, INSPECTOR_GRAPHS_FILE), 'utf8'));
+    expect(graphs).toEqual(JSON.parse(JSON.stringify(pipelineGraphs())));
+    // dagre's timing labels survive minification: none in the handler's bundle
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).not.toContain('makeSpaceForEdgeLabels');
     const bundle = pathToFileURL(join(dir, 'index.mjs')).href;
     const probe = `
       const { handler } = await import(${JSON.stringify(bundle)});

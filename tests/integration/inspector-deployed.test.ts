@@ -10,6 +10,7 @@ import { ProjectRepository } from '../../lambdas/domain/projects/project-reposit
 import { createAdminApiHandler } from '../../lambdas/handlers/admin-api.ts';
 import { handler as authorizer } from '../../lambdas/handlers/admin-api-authorizer.ts';
 import { buildInspectorAssets } from '../../lambdas/inspector/inspector-assets.ts';
+import { pipelineGraphs } from '../../lambdas/inspector/pipeline-graphs.ts';
 import type { RunHistoryEvent, RunStatus } from '../../lambdas/ports/pipelines.ts';
 import { assembleRuntime, type Runtime } from '../../lambdas/runtime/runtime.ts';
 import { createLogger } from '../../lambdas/shared/logger.ts';
@@ -162,7 +163,11 @@ beforeAll(async () => {
     ]),
   );
 
-  const handler = createAdminApiHandler(() => runtime, [], { inspectorAssets: buildInspectorAssets });
+  // What the Lambda reads from its bundle, built the way its bundling builds it.
+  const handler = createAdminApiHandler(() => runtime, [], {
+    inspectorAssets: buildInspectorAssets,
+    pipelineGraphs: async () => pipelineGraphs(),
+  });
   api = await startHttpApi({}, 0, {}, { '': adminApiGateway(handler, authorizer) });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
 }, 60_000);

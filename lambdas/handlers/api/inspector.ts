@@ -1,12 +1,11 @@
 import * as z from 'zod';
 import { INSPECTOR_BASE } from '../../inspector/inspector-shell.ts';
-import { PIPELINE_DEFINITIONS } from '../../inspector/pipeline-definitions.ts';
-import { type InspectedRun, type InspectorRunList, inspectRun } from '../../inspector/run-inspector.ts';
+import { type InspectedRun, type InspectorRunList, inspectRun } from '../../inspector/run-view.ts';
 import type { PipelineName } from '../../ports/pipelines.ts';
 import { need, route } from './route-support.ts';
 import { runParam, visibleRun, visibleRunRecords } from './runs.ts';
 
-const PIPELINES = Object.keys(PIPELINE_DEFINITIONS) as PipelineName[];
+const PIPELINES: PipelineName[] = ['engineering', 'devops'];
 /** The newest runs the page lists. */
 const LIST_LIMIT = 50;
 
@@ -68,8 +67,10 @@ export const INSPECTOR_ROUTES = [
     responses: { 200: { description: 'The run as the Step Functions console shows it' } },
     async handle({ auth, params }, services) {
       const pipelines = need(services.pipelines, 'Pipelines');
+      const graphs = need(services.pipelineGraphs, 'The run inspector');
       const { record, project } = await visibleRun(services, auth, params.run);
-      const body: InspectedRun = await inspectRun(pipelines, PIPELINE_DEFINITIONS, record.runId, {
+      const graph = await graphs();
+      const body: InspectedRun = await inspectRun(pipelines, (p) => graph[p], record.runId, {
         id: record.runName,
         project: project.name,
       });

@@ -12,7 +12,7 @@
  * the header the CLI sends.
  */
 import type { RunHistoryEvent, RunStatus } from '../../ports/pipelines.ts';
-import type { InspectedRun, InspectorRunItem, InspectorRunList } from '../run-inspector.ts';
+import type { InspectedRun, InspectorRunItem, InspectorRunList } from '../run-view.ts';
 import type { GraphEdge, GraphNode, StateGraph } from '../state-graph.ts';
 import type { StateProgress } from '../state-progress.ts';
 
