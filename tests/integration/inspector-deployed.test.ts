@@ -236,6 +236,8 @@ describe('run inspector on the deployed admin API (its handler behind API Gatewa
     expect(await message(p)).toMatch(says);
     expect(await p.$('#api-key')).not.toBeNull();
     expect(await p.$('table.runs')).toBeNull();
+    // A key that is no good is not kept
+    expect(await p.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
   });
 
   it('with a user’s key lists only the runs of that user’s projects, and refuses another’s run', async () => {

@@ -42,12 +42,17 @@ function svg(tag: string, attributes: Record<string, string | number> = {}): SVG
 const DATA_BASE = new URL('api/', import.meta.url);
 const KEY_ITEM = 'orchestrator.inspector.apiKey';
 
-/** The data answered 401 or 403: the key is missing, unknown, revoked, or not allowed this. */
+/**
+ * The data answered 401 or 403: the key is missing, unknown, revoked, or not allowed this.
+ * `keyBad`: the key itself is no good (401, or API Gateway's own 403 for a malformed key), as
+ * opposed to a good key asking for something its owner may not see.
+ */
 class KeyRefused extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
     readonly sentKey: boolean,
+    readonly keyBad: boolean,
   ) {
     super(`HTTP ${status}`);
   }
@@ -65,26 +70,27 @@ async function getJson<T>(path: string): Promise<T> {
   if (response.status === 401 || response.status === 403) {
     // Our problem documents say what to do in `detail`; API Gateway's own answers in `message`.
     const body = (await response.json().catch(() => ({}))) as { detail?: string; message?: string };
-    throw new KeyRefused(response.status, body.detail ?? body.message ?? '', key !== undefined);
+    const keyBad = response.status === 401 || body.detail === undefined;
+    throw new KeyRefused(response.status, body.detail ?? body.message ?? '', key !== undefined, keyBad);
   }
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return (await response.json()) as T;
 }
 
 /**
- * Asks for the API key, with why: none yet, or the last answer's refusal. A 401 (no such key)
- * forgets the stored key; a 403 keeps it (it may only be this run that is someone else's).
+ * Asks for the API key, with why: none yet, or the last answer's refusal. A key that is no good
+ * is forgotten; a good one refused a run (someone else's) is kept, with the way back to the runs.
  */
 function askForKey(refused?: KeyRefused): void {
   document.body.dataset.view = 'key';
-  if (refused?.status === 401) sessionStorage.removeItem(KEY_ITEM);
+  if (refused?.keyBad) sessionStorage.removeItem(KEY_ITEM);
   showForgetKey();
   const section = el('section', undefined, 'key-prompt');
   const message = !refused?.sentKey
     ? 'The runs are behind the admin API’s key: enter an API key (the one the orchestrator CLI uses).'
     : refused.status === 401
       ? `That API key was refused (401${refused.detail ? `: ${refused.detail}` : ''}). Enter another one.`
-      : `Not allowed with this API key (403${refused.detail ? `: ${refused.detail}` : ''}). Enter another key, or go back to the runs.`;
+      : `Not allowed with this API key (403${refused.detail ? `: ${refused.detail}` : ''}). Enter another key${refused.keyBad ? '' : ', or go back to the runs'}.`;
   const form = el('form', undefined, 'key-form');
   const label = el('label', 'API key ');
   const input = el('input');
@@ -108,7 +114,7 @@ function askForKey(refused?: KeyRefused): void {
   section.append(
     el('p', 'Kept in this browser tab only (sessionStorage), sent as Authorization: Bearer.', 'hint'),
   );
-  if (refused?.status === 403) {
+  if (refused && !refused.keyBad) {
     const back = el('a', 'Back to the runs', 'back');
     back.href = location.pathname;
     section.append(back);
@@ -179,7 +185,9 @@ async function showList(pipeline: string | null, generation: number): Promise<vo
       );
     } catch (error) {
       if (generation !== current) return;
-      if (error instanceof KeyRefused) return askForKey(error);
+      // Any key may list (its owner's runs): a refusal here is about the key.
+      if (error instanceof KeyRefused)
+        return askForKey(new KeyRefused(error.status, error.detail, error.sentKey, true));
       view().replaceChildren(el('p', `Could not load the runs (${String(error)}).`, 'problem'));
     }
     await sleep(LIST_POLL_MS);
