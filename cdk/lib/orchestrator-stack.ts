@@ -146,6 +146,10 @@ export class OrchestratorStack extends Stack {
         'The admin API (orchestrator --url <this> --key <key>); its OpenAPI document is <this>openapi.json',
       value: this.adminApi.url,
     });
+    new CfnOutput(this, 'RunInspectorUrl', {
+      description: 'The run inspector page (it asks for an API key; data go through the authorizer)',
+      value: `${this.adminApi.url}inspector`,
+    });
     // No label on the alarm's metric: with one, CloudWatch needs a metric math form of it.
     const deploysRolledBack = devops.rolledBackFilter.metric({
       period: Duration.minutes(5),

@@ -16,7 +16,9 @@ import { UsageLedger } from '../domain/usage/usage-ledger.ts';
 import type { ApiCaller, ApiServices } from '../handlers/api/api-services.ts';
 import { API_ROUTES } from '../handlers/api/routes.ts';
 import { API_SCHEMAS } from '../handlers/api/schemas.ts';
+import type { PipelineGraphs } from '../inspector/pipeline-graphs.ts';
 import { RunAlreadyExistsError, RunNotFoundError, TaskTokenError } from '../ports/pipelines.ts';
+import { lazy } from '../runtime/lazy.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { type ApiApp, createApiApp } from './api/api-app.ts';
 import { openApiDocument } from './api/openapi.ts';
@@ -27,6 +29,7 @@ import { buildDeploymentResources } from './deployment-resources-wiring.ts';
 export function buildApiServices(
   runtime: Pick<Runtime, 'config' | 'store' | 'secrets' | 'pipelines'>,
   pollMs = 1000,
+  pipelineGraphs?: () => Promise<PipelineGraphs>,
 ): ApiServices {
   const { config, store, pipelines } = runtime;
   const directory = new UserDirectory(store);
@@ -47,6 +50,7 @@ export function buildApiServices(
     servers: inventory,
     botPool: pool,
     pollMs,
+    ...(pipelineGraphs ? { pipelineGraphs: lazy(pipelineGraphs) } : {}),
     ...(pipelines
       ? {
           pipelines,
@@ -81,7 +85,13 @@ export const API_INFO = {
 /** The admin API: routes over the domain services, API keys, the per-key token bucket, problems. */
 export function buildAdminApi(
   runtime: Pick<Runtime, 'config' | 'store' | 'secrets' | 'pipelines' | 'logger'>,
-  options: { basePath?: string; pollMs?: number; serverUrl?: string } = {},
+  options: {
+    basePath?: string;
+    pollMs?: number;
+    serverUrl?: string;
+    /** The pipelines' graphs for the run inspector's data routes (the Lambda: from its bundle). */
+    pipelineGraphs?: () => Promise<PipelineGraphs>;
+  } = {},
 ): ApiApp {
   const keys = apiKeysOf(runtime);
   const buckets = new TokenBuckets(runtime.store, runtime.config.api);
@@ -91,7 +101,7 @@ export function buildAdminApi(
     routes: API_ROUTES,
     basePath: options.basePath ?? '',
     services: () => {
-      services ??= buildApiServices(runtime, options.pollMs);
+      services ??= buildApiServices(runtime, options.pollMs, options.pipelineGraphs);
       return services;
     },
     async authenticate(secret) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
-import type { InspectorAssets } from './run-inspector.ts';
+import type { InspectorAssets } from './inspector-shell.ts';
 
 const pageFile = (name: string) => new URL(`./page/${name}`, import.meta.url).pathname;
 

@@ -12,8 +12,8 @@ type HttpHandler = (
 const GATEWAY_PAYLOAD_LIMIT = 10 * 1024 * 1024;
 
 /**
- * An app mounted under a path prefix (the admin API under /api): it gets every method and path
- * below it, and may answer with a stream (server-sent events), written as it comes until the
+ * An app mounted under a path prefix (the admin API under /api; `''`: every path): it gets every
+ * method and path below it, and may answer with a stream (server-sent events), written as it comes until the
  * client goes away.
  */
 export type MountedApp = (
@@ -56,7 +56,7 @@ export async function startHttpApi(
     }
     const mount = Object.keys(mounts).find((prefix) => path === prefix || path.startsWith(`${prefix}/`));
     const handler = routes[routeKey];
-    if (!handler && !mount) {
+    if (!handler && mount === undefined) {
       response.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
       return;
     }
@@ -100,7 +100,7 @@ export async function startHttpApi(
         timeEpoch: Date.now(),
       },
     } as APIGatewayProxyEventV2;
-    if (mount) {
+    if (mount !== undefined) {
       await serveMounted(mounts[mount]!, event, response);
       return;
     }

@@ -11,6 +11,7 @@ import { createQueueConsumerHandler } from '../../lambdas/handlers/queue-consume
 import { createWebhookHandler } from '../../lambdas/handlers/webhook.ts';
 import { buildInspectorAssets } from '../../lambdas/inspector/inspector-assets.ts';
 import { PIPELINE_DEFINITIONS } from '../../lambdas/inspector/pipeline-definitions.ts';
+import { pipelineGraphs } from '../../lambdas/inspector/pipeline-graphs.ts';
 import { createRunInspector } from '../../lambdas/inspector/run-inspector.ts';
 import { buildAdapters } from '../../lambdas/runtime/build-adapters.ts';
 import { assembleRuntime, type Runtime } from '../../lambdas/runtime/runtime.ts';
@@ -130,7 +131,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     runtime.scheduler = reminderSchedules;
 
-    const adminApi = buildAdminApi(runtime, { basePath: API_BASE_PATH, pollMs: 250 });
+    const adminApi = buildAdminApi(runtime, {
+      basePath: API_BASE_PATH,
+      pollMs: 250,
+      // The run inspector's key-checked data routes, as deployed (the Lambda reads these from its bundle).
+      pipelineGraphs: async () => pipelineGraphs(),
+    });
     const api = await startHttpApi(
       { [WEBHOOK_ROUTE]: createWebhookHandler(() => runtime) },
       options.httpPort ?? 0,

@@ -1,5 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../lambdas/handlers/api/routes.ts';
+import { INSPECTOR_SHELL_PATHS } from '../../lambdas/inspector/inspector-shell.ts';
 import { actionsOn, type Statement, statementsOfRole } from './support/iam.ts';
 import { arnOf, type Synthesized, synthesize } from './support/synth.ts';
 
@@ -47,18 +49,51 @@ describe('admin API authorizer', () => {
     });
   });
 
-  it('guards every route but the public OpenAPI document', () => {
+  it('guards every route but the public OpenAPI document and the inspector page’s shell', () => {
     const ofApi = routes().filter((r) => JSON.stringify(r.ApiId) === JSON.stringify({ Ref: ids.api }));
-    expect(ofApi.map((r) => r.RouteKey).sort()).toEqual(['ANY /{proxy+}', 'GET /openapi.json']);
+    expect(ofApi.map((r) => r.RouteKey).sort()).toEqual([
+      'ANY /{proxy+}',
+      'GET /inspector',
+      'GET /inspector/inspector.css',
+      'GET /inspector/inspector.js',
+      'GET /openapi.json',
+    ]);
     const proxy = ofApi.find((r) => r.RouteKey === 'ANY /{proxy+}');
     expect(proxy).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: expect.any(String) } });
-    const document = ofApi.find((r) => r.RouteKey === 'GET /openapi.json');
-    expect(document?.AuthorizationType ?? 'NONE').toBe('NONE');
+    const open = ofApi.filter((r) => (r.AuthorizationType ?? 'NONE') === 'NONE').map((r) => r.RouteKey);
+    expect(open.sort()).toEqual(
+      ['GET /openapi.json', ...INSPECTOR_SHELL_PATHS.map((path) => `GET ${path}`)].sort(),
+    );
+    for (const route of ofApi.filter((r) => r.RouteKey !== 'ANY /{proxy+}')) {
+      expect(route.AuthorizerId, String(route.RouteKey)).toBeUndefined();
+    }
+  });
+
+  it('sends the inspector page’s data through the authorizer: no public route serves them', () => {
+    const dataRoutes = API_ROUTES.filter((r) => r.path.startsWith('/inspector/')).map((r) => r.path);
+    expect(dataRoutes).toEqual(['/inspector/api/runs', '/inspector/api/runs/{run}']);
+    const publicPaths = routes()
+      .filter((r) => (r.AuthorizationType ?? 'NONE') === 'NONE')
+      .map((r) => String(r.RouteKey).split(' ')[1] ?? '');
+    for (const path of dataRoutes) {
+      // Public routes are exact paths (no path variable), and none is a data path or above one.
+      expect(publicPaths.every((p) => !p.includes('{'))).toBe(true);
+      expect(publicPaths).not.toContain(path.replace('/{run}', ''));
+    }
   });
 
   it('has no access to any table, secret, queue or pipeline: it checks the key’s shape only', () => {
     const actions = authorizer.flatMap((st) => st.actions);
     expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual([]);
+  });
+});
+
+describe('run inspector page', () => {
+  it('is an output of the stack: the admin API’s /inspector, without a trailing slash', () => {
+    const [output] = Object.values(s.template.findOutputs('RunInspectorUrl')) as Array<{ Value: unknown }>;
+    const value = JSON.stringify(output?.Value);
+    expect(value).toContain(ids.api);
+    expect(value).toMatch(/[^/]\/inspector"\]\]\}$/);
   });
 });
 
@@ -70,6 +105,14 @@ describe('admin API throttling', () => {
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
     });
+  });
+
+  it('lets no route out of the stage’s throttle, the public page shell included', () => {
+    const [stage] = Object.values(
+      s.template.findResources('AWS::ApiGatewayV2::Stage', { Properties: { ApiId: { Ref: ids.api } } }),
+    ) as Array<{ Properties: { RouteSettings?: unknown } }>;
+    // Per-route settings would replace the default ones for that route: there are none.
+    expect(stage?.Properties.RouteSettings).toBeUndefined();
   });
 
   it('gives the handler each key’s token bucket, kept in the sessions table it may write', () => {

@@ -12,6 +12,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltApp, buildApp, STACK_NAME } from '../../cdk/lib/build-app.ts';
 import { type Acknowledgement, listAcknowledgements, readFindings } from '../../cdk/lib/nag-report.ts';
 import { REPO_ROOT } from '../../cdk/lib/paths.ts';
+import {
+  INSPECTOR_ASSET_DIR,
+  INSPECTOR_ASSET_FILES,
+  INSPECTOR_GRAPHS_FILE,
+} from '../../lambdas/inspector/bundled-assets.ts';
+import { pipelineGraphs } from '../../lambdas/inspector/pipeline-graphs.ts';
 import { bundleLambda, LAMBDA_BUNDLE_OPTIONS, packageOf } from '../../scripts/bench/bundle.ts';
 
 /** What the issue allows the webhook's index.mjs: Telegram waits on its cold start. */
@@ -65,6 +71,9 @@ describe('cdk-nag AwsSolutions', () => {
     const core = listAcknowledgements(built.app).filter(isCdkCoreAck);
     expect(core.map((a) => `${a.path} ${a.id}`).sort()).toEqual(CDK_CORE_ACKS);
     expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toEqual([
+      'CodegenOrchestrator/AdminApi/Api/GET--inspector AwsSolutions-APIG4',
+      'CodegenOrchestrator/AdminApi/Api/GET--inspector--inspector.css AwsSolutions-APIG4',
+      'CodegenOrchestrator/AdminApi/Api/GET--inspector--inspector.js AwsSolutions-APIG4',
       'CodegenOrchestrator/AdminApi/Api/GET--openapi.json AwsSolutions-APIG4',
       'CodegenOrchestrator/AdminApi/Authorizer/Function AwsSolutions-L1',
       'CodegenOrchestrator/AdminApi/Authorizer/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -248,6 +257,53 @@ describe('synth with the minimal inputs (CI)', () => {
   );
 });
 
+describe('admin API bundle', () => {
+  it('carries the run inspector page beside the handler, which serves it without a key', () => {
+    // Prepare: the page as the bundling hook built it, and the bundled handler
+    const dir = join(assembly.directory, assetDirOf('adminApi'));
+    const built = Object.fromEntries(
+      Object.entries(INSPECTOR_ASSET_FILES).map(([part, file]) => [
+        part,
+        readFileSync(join(dir, INSPECTOR_ASSET_DIR, file), 'utf8'),
+      ]),
+    );
+    expect(built.html).toContain('{{base}}/inspector.js');
+    expect(built.script).toContain('sessionStorage');
+    expect(built.script).not.toMatch(/^import\s/m);
+    expect(built.style).toContain('.key-form');
+    // The graphs laid out at bundling time: the bundle carries neither dagre nor the ASL files
+    const graphs = JSON.parse(readFileSync(join(dir, INSPECTOR_ASSET_DIR, INSPECTOR_GRAPHS_FILE), 'utf8'));
+    expect(graphs).toEqual(JSON.parse(JSON.stringify(pipelineGraphs())));
+    // dagre's timing labels survive minification: none in the handler's bundle
+    expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).not.toContain('makeSpaceForEdgeLabels');
+    const bundle = pathToFileURL(join(dir, 'index.mjs')).href;
+    const probe = `
+      const { handler } = await import(${JSON.stringify(bundle)});
+      const context = { awsRequestId: 'probe', functionName: 'admin-api', getRemainingTimeInMillis: () => 25000 };
+      const get = (path) => handler({ version: '2.0', rawPath: path, rawQueryString: '', headers: {},
+        requestContext: { requestId: 'probe', http: { method: 'GET', path } } }, context);
+      const answers = [await get('/inspector'), await get('/inspector/inspector.js')];
+      process.stdout.write('\\nANSWERS ' + JSON.stringify(answers));`;
+
+    // Act: no configuration in the environment, so nothing but the page may be served
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', POWERTOOLS_DEV: 'false' },
+    });
+
+    // Assess
+    const [page, script] = JSON.parse(output.split('\nANSWERS ')[1] ?? '[]') as Array<{
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+    }>;
+    expect(page?.statusCode).toBe(200);
+    expect(page?.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page?.body).toContain('<script type="module" src="/inspector/inspector.js">');
+    expect(script?.body).toBe(built.script);
+  });
+});
+
 describe('bundle contents', () => {
   /** Packages a bundle imports rather than carries (esbuild parses it: strings do not count). */
   const externalsOf = async (name: 'webhook' | 'consumer'): Promise<string[]> => {
@@ -335,9 +391,13 @@ describe('bundle contents', () => {
 });
 
 /** The staged asset directory of a function: the Code.S3Key's hash names it. */
-function assetDirOf(name: 'webhook' | 'consumer'): string {
+function assetDirOf(name: 'webhook' | 'consumer' | 'adminApi'): string {
   const { stack } = built;
-  const fn = name === 'webhook' ? stack.frontDoor.webhook.fn : stack.updateQueue.consumer.fn;
+  const fn = {
+    webhook: stack.frontDoor.webhook.fn,
+    consumer: stack.updateQueue.consumer.fn,
+    adminApi: stack.adminApi.handler.fn,
+  }[name];
   const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
   const { S3Key } = assembly.getStackByName(STACK_NAME).template.Resources[logicalId].Properties.Code;
   return `asset.${String(S3Key).replace(/\.zip$/, '')}`;

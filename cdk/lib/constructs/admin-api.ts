@@ -6,7 +6,9 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { OrchestratorFunction, type PipelineStateMachine } from './orchestrator-function.ts';
+import { INSPECTOR_ASSET_DIR } from '../../../lambdas/inspector/bundled-assets.ts';
+import { INSPECTOR_SHELL_PATHS } from '../../../lambdas/inspector/inspector-shell.ts';
+import { OrchestratorFunction, type PipelineStateMachine, shellQuote } from './orchestrator-function.ts';
 import type { OrchestratorTables } from './tables.ts';
 
 /** The stage's own limits, across all keys; each key also has its token bucket (API_RATE_LIMIT_*). */
@@ -23,6 +25,15 @@ export interface AdminApiProps {
   /** Named only: the shared configuration requires QUEUE_URL; the API never sends to it. */
   updateQueue: IQueue;
   pipelines: { engineering: PipelineStateMachine; devops: PipelineStateMachine };
+}
+
+/**
+ * The run inspector page's build (scripts/build-inspector-assets.ts: the same esbuild build the
+ * local stack makes at start-up) into `<bundle>/inspector/`, where the handler reads it.
+ */
+export function inspectorAssetCommands(outputDir: string): string[] {
+  const target = shellQuote(`${outputDir}/${INSPECTOR_ASSET_DIR}`);
+  return [`node --import tsx scripts/build-inspector-assets.ts ${target}`];
 }
 
 /** Fields of one access-log line: never a header (the API key is one) or a body. */
@@ -42,7 +53,7 @@ const ACCESS_LOG_FIELDS = {
 
 /**
  * The admin API: an HTTP API of its own (`ANY /{proxy+}` to one Lambda that routes, and a public
- * `GET /openapi.json`), throttled per stage and access-logged. A Lambda authorizer turns away
+ * `GET /openapi.json` and run inspector page shell), throttled per stage and access-logged. A Lambda authorizer turns away
  * anything that is not shaped like an API key before it reaches the function; the function checks
  * the key's hash, revocation and owner and takes a token from the key's bucket on every request
  * (HTTP APIs have no usage plans). Buffered: a run's event stream is answered as "the events so
@@ -72,6 +83,8 @@ export class AdminApi extends Construct {
         API_RATE_LIMIT_PER_SECOND: String(ADMIN_API_KEY_RATE.perSecond),
         API_RATE_LIMIT_BURST: String(ADMIN_API_KEY_RATE.burst),
       },
+      // The run inspector page it serves at /inspector, built beside the bundle.
+      afterBundling: inspectorAssetCommands,
     });
     // Keys (users: hashes only) and who is admitted; rate buckets, escalations and secret requests
     // (sessions); projects and run records; usage is only read.
@@ -128,6 +141,16 @@ export class AdminApi extends Construct {
         reason:
           'GET /openapi.json is the public description of the API (no data, no state); every other route goes through the API key authorizer and the handler checks the key on each request.',
       });
+    }
+    // The run inspector page's shell: HTML, script and style, no data. The page asks for a key
+    // and sends it to its data routes (/inspector/api/...), which go through the authorizer.
+    for (const path of INSPECTOR_SHELL_PATHS) {
+      for (const route of this.api.addRoutes({ path, methods: [HttpMethod.GET], integration })) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `GET ${path} is part of the run inspector page's static shell (HTML, script or style, the same for everyone, no data, no state); the page's data routes go through the API key authorizer and the handler checks the key on each request.`,
+        });
+      }
     }
     this.url = this.stage.url;
   }

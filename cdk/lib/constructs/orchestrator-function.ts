@@ -127,6 +127,11 @@ export interface OrchestratorFunctionProps {
    * decompresses by itself).
    */
   fetch?: 'node-fetch' | 'native';
+  /**
+   * Shell commands run after esbuild, to put files the code reads at run time next to the bundle
+   * (`outputDir` is the bundle's directory); run from the repository root.
+   */
+  afterBundling?: (outputDir: string) => string[];
 }
 
 export interface BedrockModels {
@@ -228,6 +233,21 @@ export function bedrockInvokePolicy(
   return policy;
 }
 
+/** CDK's command hooks with only `afterBundling`, its commands run from the repository root. */
+function afterBundlingHooks(after: (outputDir: string) => string[]) {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) =>
+      after(outputDir).map((command) => `cd ${shellQuote(REPO_ROOT)} && ${command}`),
+  };
+}
+
+/** A string as one single-quoted shell word. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
 /**
  * Our Lambda: NodejsFunction with the project's defaults set once (Node 22 on arm64, minified ESM
  * with source maps, X-Ray, its own log group and its own role with no managed policy), plus
@@ -283,7 +303,10 @@ export class OrchestratorFunction extends Construct {
         ...props.environment,
       },
       // The same options the bench bundles with (cdk/lib/bundling/esbuild-options.ts).
-      bundling: toNodejsBundling(this.esbuildOptions),
+      bundling: {
+        ...toNodejsBundling(this.esbuildOptions),
+        ...(props.afterBundling ? { commandHooks: afterBundlingHooks(props.afterBundling) } : {}),
+      },
     });
 
     this.acknowledgeFindings();

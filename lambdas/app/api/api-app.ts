@@ -49,7 +49,9 @@ export interface ApiApp {
 
 export const OPENAPI_PATH = '/openapi.json';
 
-const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+// Every answer is data for one caller: never cached, never sniffed as anything but its type.
+const NO_STORE = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+const JSON_HEADERS = { 'content-type': 'application/json', ...NO_STORE };
 
 /**
  * The admin API's HTTP glue, free of domain code: route matching, the API key and the per-key rate
@@ -64,7 +66,7 @@ export function createApiApp<S, A>(options: ApiAppOptions<S, A>): ApiApp {
       const requestId = event.requestContext?.requestId ?? randomUUID();
       const fail = (p: Problem, headers: Record<string, string> = {}): ApiResponse => ({
         statusCode: p.status,
-        headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', ...headers },
+        headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...NO_STORE, ...headers },
         body: JSON.stringify({ ...p, instance: requestId }),
       });
       try {
@@ -197,7 +199,7 @@ async function respond(
       ...(result.body !== undefined ? { body: JSON.stringify(result.body) } : {}),
     };
   }
-  const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-store' };
+  const sseHeaders = { 'content-type': 'text/event-stream', ...NO_STORE };
   const lastEventId = headers['last-event-id'];
   const signal = mode.signal ?? new AbortController().signal;
   const events = result.events({

@@ -10,6 +10,7 @@ import type { RunRecords } from '../../domain/pipelines/run-records.ts';
 import type { ProjectRepository } from '../../domain/projects/project-repository.ts';
 import type { ProjectService } from '../../domain/projects/project-service.ts';
 import type { UsageLedger } from '../../domain/usage/usage-ledger.ts';
+import type { PipelineGraphs } from '../../inspector/pipeline-graphs.ts';
 import type { Pipelines } from '../../ports/pipelines.ts';
 
 /** What the admin API's routes use: the same domain services the bot's tools use. */
@@ -31,6 +32,8 @@ export interface ApiServices {
   botPool?: BotPool;
   /** How often a followed event stream reads the run's history. */
   pollMs: number;
+  /** The pipelines' laid-out graphs, for the run inspector (absent: its run view answers 503). */
+  pipelineGraphs?: () => Promise<PipelineGraphs>;
 }
 
 /** Who calls: the key's owner, with their rights now, and the key. */

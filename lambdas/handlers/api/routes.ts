@@ -1,5 +1,6 @@
 import type { Route } from '../../app/api/route.ts';
 import type { ApiCaller, ApiServices } from './api-services.ts';
+import { INSPECTOR_ROUTES } from './inspector.ts';
 import { KEY_ROUTES } from './keys.ts';
 import { PROJECT_ROUTES } from './projects.ts';
 import { RESOURCE_ROUTES } from './resources.ts';
@@ -15,4 +16,5 @@ export const API_ROUTES: readonly Route<ApiServices, ApiCaller>[] = [
   ...RESOURCE_ROUTES,
   ...USAGE_ROUTES,
   ...KEY_ROUTES,
+  ...INSPECTOR_ROUTES,
 ];

@@ -9,7 +9,7 @@ import type { ApiCaller, ApiServices } from './api-services.ts';
 import { need, route, visibleProject } from './route-support.ts';
 import { runView } from './run-views.ts';
 
-const runParam = z.object({
+export const runParam = z.object({
   run: z
     .string()
     .regex(/^(eng|dep)-[a-z0-9-]+-\d+$/, 'a run name such as eng-quote-bot-1a2b3c-1')
@@ -17,7 +17,7 @@ const runParam = z.object({
 });
 
 /** The run's record, if the caller may see its project: `eng-<project id>-<n>` / `dep-<project id>-<n>`. */
-async function visibleRun(
+export async function visibleRun(
   services: ApiServices,
   caller: ApiCaller,
   runName: string,
@@ -27,6 +27,33 @@ async function visibleRun(
   const record = await (kind === 'eng' ? services.builds : services.deploys).get(project.id, runName);
   if (!record) throw new ProblemError(problem(404, `Run ${runName} not found.`));
   return { record, project };
+}
+
+/**
+ * The records of the runs the caller may see (their own projects' runs; an admin's key: all),
+ * newest first, optionally of one project or one pipeline.
+ */
+export async function visibleRunRecords(
+  services: ApiServices,
+  caller: ApiCaller,
+  filter: { project?: string; pipeline?: RunRecord['pipeline']; limit: number },
+): Promise<Array<{ record: RunRecord; project: Project }>> {
+  const projects = filter.project
+    ? [await visibleProject(services, caller, filter.project)]
+    : await services.projects.list(caller.principal, 'all');
+  const records = await Promise.all(
+    projects.map(async (project) => {
+      const [builds, deploys] = await Promise.all([
+        filter.pipeline === 'devops' ? [] : services.builds.list(project.id),
+        filter.pipeline === 'engineering' ? [] : services.deploys.list(project.id),
+      ]);
+      return [...builds, ...deploys].map((record) => ({ record, project }));
+    }),
+  );
+  return records
+    .flat()
+    .sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt))
+    .slice(0, filter.limit);
 }
 
 /**
@@ -80,23 +107,7 @@ export const RUN_ROUTES = [
     responses: { 200: { description: 'The runs', schema: 'RunList' } },
     async handle({ auth, query }, services) {
       const pipelines = need(services.pipelines, 'Pipelines');
-      const projects = query.project
-        ? [await visibleProject(services, auth, query.project)]
-        : await services.projects.list(auth.principal, 'all');
-      const records = (
-        await Promise.all(
-          projects.map(async (project) => {
-            const [builds, deploys] = await Promise.all([
-              query.pipeline === 'devops' ? [] : services.builds.list(project.id),
-              query.pipeline === 'engineering' ? [] : services.deploys.list(project.id),
-            ]);
-            return [...builds, ...deploys].map((record) => ({ record, project }));
-          }),
-        )
-      )
-        .flat()
-        .sort((a, b) => b.record.startedAt.localeCompare(a.record.startedAt))
-        .slice(0, query.limit);
+      const records = await visibleRunRecords(services, auth, query);
       const runs = await Promise.all(
         records.map(({ record, project }) => runView(pipelines, record, { project })),
       );

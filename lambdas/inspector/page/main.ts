@@ -5,23 +5,20 @@
  * it (graph, states coloured by how they went, event history). It draws what the JSON endpoints
  * answer; the layout comes from the server. Every piece of data goes in as textContent or an
  * attribute value, never as HTML; there are no inline handlers (the CSP forbids them anyway).
+ *
+ * The same page runs on the local stack (no key: its data answer on loopback) and on the deployed
+ * admin API, whose data routes want an API key: when an answer is 401 or 403 the page asks for
+ * the key, keeps it in this tab's sessionStorage only and sends it as `Authorization: Bearer`,
+ * the header the CLI sends.
  */
-import type { RunHistoryEvent, RunStatus, RunSummary } from '../../ports/pipelines.ts';
+import type { RunHistoryEvent, RunStatus } from '../../ports/pipelines.ts';
+import type { InspectedRun, InspectorRunItem, InspectorRunList } from '../run-view.ts';
 import type { GraphEdge, GraphNode, StateGraph } from '../state-graph.ts';
 import type { StateProgress } from '../state-progress.ts';
 
-interface RunList {
-  pipeline: string;
-  pipelines: string[];
-  runs: RunSummary[];
-}
-
-interface RunView {
-  run: RunSummary & { input?: string; output?: string; error?: string; cause?: string };
-  history: RunHistoryEvent[];
-  graph: StateGraph;
-  states: Record<string, StateProgress>;
-}
+type RunList = InspectorRunList;
+type RunView = InspectedRun;
+type RunItem = InspectorRunItem;
 
 const SVG = 'http://www.w3.org/2000/svg';
 const RUN_POLL_MS = 1000;
@@ -41,10 +38,95 @@ function svg(tag: string, attributes: Record<string, string | number> = {}): SVG
   return node;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+// The data endpoints sit below the page's own script: `<base>/api/`.
+const DATA_BASE = new URL('api/', import.meta.url);
+const KEY_ITEM = 'orchestrator.inspector.apiKey';
+
+/**
+ * The data answered 401 or 403: the key is missing, unknown, revoked, or not allowed this.
+ * `keyBad`: the key itself is no good (401, or API Gateway's own 403 for a malformed key), as
+ * opposed to a good key asking for something its owner may not see.
+ */
+class KeyRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly sentKey: boolean,
+    readonly keyBad: boolean,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+const storedKey = () => sessionStorage.getItem(KEY_ITEM) ?? undefined;
+
+async function getJson<T>(path: string): Promise<T> {
+  const key = storedKey();
+  const response = await fetch(new URL(path, DATA_BASE), {
+    headers: { accept: 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    cache: 'no-store',
+    credentials: 'omit',
+  });
+  if (response.status === 401 || response.status === 403) {
+    // Our problem documents say what to do in `detail`; API Gateway's own answers in `message`.
+    const body = (await response.json().catch(() => ({}))) as { detail?: string; message?: string };
+    const keyBad = response.status === 401 || body.detail === undefined;
+    throw new KeyRefused(response.status, body.detail ?? body.message ?? '', key !== undefined, keyBad);
+  }
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return (await response.json()) as T;
+}
+
+/**
+ * Asks for the API key, with why: none yet, or the last answer's refusal. A key that is no good
+ * is forgotten; a good one refused a run (someone else's) is kept, with the way back to the runs.
+ */
+function askForKey(refused?: KeyRefused): void {
+  document.body.dataset.view = 'key';
+  if (refused?.keyBad) sessionStorage.removeItem(KEY_ITEM);
+  showForgetKey();
+  const section = el('section', undefined, 'key-prompt');
+  const message = !refused?.sentKey
+    ? 'The runs are behind the admin API’s key: enter an API key (the one the orchestrator CLI uses).'
+    : refused.status === 401
+      ? `That API key was refused (401${refused.detail ? `: ${refused.detail}` : ''}). Enter another one.`
+      : `Not allowed with this API key (403${refused.detail ? `: ${refused.detail}` : ''}). Enter another key${refused.keyBad ? '' : ', or go back to the runs'}.`;
+  const form = el('form', undefined, 'key-form');
+  const label = el('label', 'API key ');
+  const input = el('input');
+  input.type = 'password';
+  input.name = 'key';
+  input.id = 'api-key';
+  input.autocomplete = 'off';
+  input.required = true;
+  label.htmlFor = 'api-key';
+  const submit = el('button', 'Use this key');
+  submit.type = 'submit';
+  form.append(label, input, submit);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = input.value.trim();
+    if (!key) return;
+    sessionStorage.setItem(KEY_ITEM, key);
+    route();
+  });
+  section.append(el('p', message, `key-message${refused?.sentKey ? ' problem' : ''}`), form);
+  section.append(
+    el('p', 'Kept in this browser tab only (sessionStorage), sent as Authorization: Bearer.', 'hint'),
+  );
+  if (refused && !refused.keyBad) {
+    const back = el('a', 'Back to the runs', 'back');
+    back.href = location.pathname;
+    section.append(back);
+  }
+  document.getElementById('pipelines')?.replaceChildren();
+  view().replaceChildren(section);
+  input.focus();
+}
+
+function showForgetKey(): void {
+  const button = document.getElementById('forget-key') as HTMLButtonElement | null;
+  if (button) button.hidden = storedKey() === undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,7 +138,7 @@ function statusBadge(status: RunStatus): HTMLElement {
   return badge;
 }
 
-function took(run: RunSummary): string {
+function took(run: RunItem): string {
   const end = run.stoppedAt ? Date.parse(run.stoppedAt) : Date.now();
   return `${Math.round((end - Date.parse(run.startedAt)) / 1000)} s`;
 }
@@ -66,29 +148,34 @@ function renderPipelines(pipelines: string[], current: string): void {
   nav.replaceChildren(
     ...pipelines.map((name) => {
       const link = el('a', name, name === current ? 'current' : undefined);
-      link.href = `./?pipeline=${encodeURIComponent(name)}`;
+      link.href = `?pipeline=${encodeURIComponent(name)}`;
       return link;
     }),
   );
 }
 
-async function showList(pipeline: string | null): Promise<void> {
+async function showList(pipeline: string | null, generation: number): Promise<void> {
   document.body.dataset.view = 'list';
-  const url = `api/runs${pipeline ? `?pipeline=${encodeURIComponent(pipeline)}` : ''}`;
-  for (;;) {
+  const url = `runs${pipeline ? `?pipeline=${encodeURIComponent(pipeline)}` : ''}`;
+  while (generation === current) {
     try {
       const data = await getJson<RunList>(url);
+      if (generation !== current) return;
+      showForgetKey();
       renderPipelines(data.pipelines, data.pipeline);
+      const withProjects = data.runs.some((run) => run.project !== undefined);
       const table = el('table', undefined, 'runs');
       const head = table.createTHead().insertRow();
-      for (const title of ['Name', 'Status', 'Started', 'Took']) head.append(el('th', title));
+      const titles = ['Name', ...(withProjects ? ['Project'] : []), 'Status', 'Started', 'Took'];
+      for (const title of titles) head.append(el('th', title));
       const body = table.createTBody();
       for (const run of data.runs) {
         const row = body.insertRow();
-        row.dataset.runId = run.runId;
+        row.dataset.runId = run.id;
         const link = el('a', run.name);
-        link.href = `./?run=${encodeURIComponent(run.runId)}`;
+        link.href = `?run=${encodeURIComponent(run.id)}`;
         row.insertCell().append(link);
+        if (withProjects) row.insertCell().textContent = run.project ?? '';
         row.insertCell().append(statusBadge(run.status));
         row.insertCell().textContent = run.startedAt;
         row.insertCell().textContent = took(run);
@@ -97,6 +184,10 @@ async function showList(pipeline: string | null): Promise<void> {
         data.runs.length > 0 ? table : el('p', `No ${data.pipeline} runs yet.`, 'empty'),
       );
     } catch (error) {
+      if (generation !== current) return;
+      // Any key may list (its owner's runs): a refusal here is about the key.
+      if (error instanceof KeyRefused)
+        return askForKey(new KeyRefused(error.status, error.detail, error.sentKey, true));
       view().replaceChildren(el('p', `Could not load the runs (${String(error)}).`, 'problem'));
     }
     await sleep(LIST_POLL_MS);
@@ -235,6 +326,7 @@ function runHeader(run: RunView['run']): HTMLElement {
     facts.append(el('dt', term), dd);
   };
   fact('Pipeline', run.pipeline);
+  fact('Project', run.project);
   fact('Started', run.startedAt);
   fact(run.stoppedAt ? 'Took' : 'Running for', took(run));
   if (run.error) fact('Error', shown(run.error));
@@ -245,17 +337,21 @@ function runHeader(run: RunView['run']): HTMLElement {
   return header;
 }
 
-async function showRun(runId: string): Promise<void> {
+async function showRun(runId: string, generation: number): Promise<void> {
   document.body.dataset.view = 'run';
-  const url = `api/runs/${encodeURIComponent(runId)}`;
+  const url = `runs/${encodeURIComponent(runId)}`;
   const status = el('p', '', 'poll');
   let data: RunView;
   try {
     data = await getJson<RunView>(url);
   } catch (error) {
+    if (generation !== current) return;
+    if (error instanceof KeyRefused) return askForKey(error);
     view().replaceChildren(el('p', `Could not load the run (${String(error)}).`, 'problem'));
     return;
   }
+  if (generation !== current) return;
+  showForgetKey();
   renderPipelines([data.run.pipeline], data.run.pipeline);
   const graph = drawGraph(data.graph);
   const graphPanel = el('div', undefined, 'graph-panel');
@@ -284,16 +380,32 @@ async function showRun(runId: string): Promise<void> {
     }
     status.textContent = problem || 'Running: refreshing every second.';
     await sleep(RUN_POLL_MS);
+    if (generation !== current) return;
     try {
       data = await getJson<RunView>(url);
       polls++;
       problem = '';
     } catch (error) {
+      if (generation !== current) return;
+      if (error instanceof KeyRefused) return askForKey(error);
       problem = `Could not refresh (${String(error)}); trying again.`;
     }
   }
 }
 
-const params = new URLSearchParams(location.search);
-const run = params.get('run');
-void (run ? showRun(run) : showList(params.get('pipeline')));
+// Each (re)start of the view takes a new generation; a loop of an older one stops at its next turn.
+let current = 0;
+
+function route(): void {
+  const generation = ++current;
+  const params = new URLSearchParams(location.search);
+  const run = params.get('run');
+  void (run ? showRun(run, generation) : showList(params.get('pipeline'), generation));
+}
+
+document.getElementById('forget-key')?.addEventListener('click', () => {
+  sessionStorage.removeItem(KEY_ITEM);
+  current++;
+  askForKey();
+});
+route();
