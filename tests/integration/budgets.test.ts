@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageLedger } from '../../lambdas/domain/usage/usage-ledger.ts';
 import { ADMIN_ID, StackHarness } from '../support/local-stack-harness.ts';
@@ -148,6 +150,55 @@ describe('budgets: an engineering run', () => {
     expect(atPause.costMicros).toBe(1_000_000);
     expect(await ledger(h).projectTotals(projectId)).toEqual(atPause);
   }, 240_000);
+});
+
+describe('budgets: a run started where no turn asks first', () => {
+  it('a build started through the API at its budget pauses before the analyst; Stop writes no spec and spends nothing', async () => {
+    // Prepare: every project starts at its budget ($0); the API starts runs without a chat turn
+    harness = await StackHarness.start({
+      ADMIN_TELEGRAM_IDS: `${ADMIN_ID},${OTHER_ADMIN}`,
+      PROJECT_MONTHLY_BUDGET_USD: '0',
+      LLM_PRICES: JSON.stringify({ 'offline-deterministic': { inputPerMTok: 1, outputPerMTok: 1 } }),
+    });
+    const h = harness;
+    const key = (await readFile(join(h.dataDir, 'api-key'), 'utf8')).trim();
+    const api = (path: string, body: object) =>
+      fetch(`${h.stack.apiUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const created = await api('/projects', { description: 'a weather bot with daily notifications' });
+    expect(created.status).toBe(201);
+    const { project } = (await created.json()) as { project: { id: string } };
+    const spentBefore = await ledger(h).projectTotals(project.id);
+
+    // Act
+    const started = await api(`/projects/${project.id}/builds`, {});
+    expect(started.status).toBe(202);
+    await h.waitForText(
+      ADMIN_ID,
+      /^The build of weather-bot-[0-9a-f]{6} reached the monthly budget of project/,
+    );
+    await h.press(ADMIN_ID, button(h, 'Stop'));
+    await h.waitForText(ADMIN_ID, /stopped at the monthly budget after 0 attempt/);
+
+    // Assess: through the gate first, and no further: no spec, no repository, nothing spent
+    const [run] = await h.stack.engineering.pipelines.list('engineering');
+    const history = await h.stack.engineering.pipelines.history(run?.runId ?? '');
+    const entered = history.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName);
+    expect(entered).toEqual([
+      'Tell the owner the build started',
+      'No attempt yet',
+      'Check the budget',
+      'Within the budget?',
+      'Wait for a budget decision',
+      'Raise or stop?',
+      'Tell the owner it stopped at the budget',
+      'Stopped at the budget',
+    ]);
+    expect(await ledger(h).projectTotals(project.id)).toEqual(spentBefore);
+  }, 120_000);
 });
 
 describe('budgets: a devops run', () => {

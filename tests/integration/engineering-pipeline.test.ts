@@ -66,6 +66,7 @@ describe('engineering pipeline on the local stack', () => {
     const tasks = history.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateName);
     expect(tasks).toEqual([
       'Tell the owner the build started',
+      'Check the budget',
       'Write the spec',
       'Create the repository',
       'Check the budget',

@@ -22,10 +22,20 @@ const states = Object.entries(definition.States);
 const targets = (s: State) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next)].filter(Boolean);
 
 describe('engineering.asl.json: the budget gate', () => {
-  it('enters "Write the code" only from the gate: within the budget, or raised by the owner', () => {
-    const into = states.filter(([, s]) => targets(s).includes('Write the code')).map(([name]) => name);
-    expect(into.sort()).toEqual(['Raise or stop?', 'Within the budget?']);
-    expect(definition.States['Describe the job']?.Next).toBe('Check the budget');
+  it('enters "Write the spec" and "Write the code" only through the gate: within the budget, or raised', () => {
+    const into = (target: string) =>
+      states.filter(([, s]) => targets(s).includes(target)).map(([name]) => name);
+    expect(into('Write the code')).toEqual(['Go on within the budget']);
+    expect(into('Write the spec')).toEqual(['Go on within the budget']);
+    expect(into('Go on within the budget').sort()).toEqual(['Raise or stop?', 'Within the budget?']);
+    expect(into('Check the budget').sort()).toEqual(['Describe the job', 'No attempt yet']);
+    // First through the gate before the spec (no attempt yet), then before every attempt.
+    expect(definition.States['Tell the owner the build started']?.Next).toBe('No attempt yet');
+    const goOn = definition.States['Go on within the budget'] as State & {
+      Choices: Array<{ Variable: string; NumericEquals: number; Next: string }>;
+    };
+    expect(goOn.Choices).toEqual([{ Variable: '$.attempt.n', NumericEquals: 0, Next: 'Write the spec' }]);
+    expect(goOn.Default).toBe('Write the code');
     expect(definition.States['Check the budget']?.Next).toBe('Within the budget?');
   });
 

@@ -57,7 +57,7 @@ export async function askBudgetStep(
     deploy
       ? `The deploy of ${input.run.projectId} reached ${name}${spent} and is paused before it changes anything. ` +
           `Raise it by ${usd(deps.budgets.raiseMicros)} for this run, or stop the deploy?`
-      : `The build of ${input.run.projectId} reached ${name}${spent} and is paused before its next attempt. ` +
+      : `The build of ${input.run.projectId} reached ${name}${spent} and is paused before its next step. ` +
           `Raise it by ${usd(deps.budgets.raiseMicros)} for this run, or stop the build?`,
     [
       [
