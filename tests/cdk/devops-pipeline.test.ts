@@ -175,8 +175,8 @@ describe('state machine', () => {
       expect(fn!.timeout, `${stateName} (${fn!.name})`).toBeLessThan(st.TimeoutSeconds!);
       checked++;
     }
-    // Four notify-owner, two smoke tests, two stop-workers and the five other steps.
-    expect(checked).toBe(13);
+    // Five notify-owner, two smoke tests, two stop-workers and the five other steps.
+    expect(checked).toBe(14);
   });
 
   it('invokes its six step functions and the shared notify-owner and stop-workers, never deploy-context', () => {
