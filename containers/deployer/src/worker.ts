@@ -171,11 +171,19 @@ export function createWorker(deps: DeployerDeps) {
   }
 }
 
-/** Secrets out first (a cut could leave half of one), then the newest LOG_TAIL_CHARS. */
+/**
+ * Secrets out first (a cut could leave half of one), then the newest LOG_TAIL_CHARS. An app may
+ * print a value URL-encoded or JSON-escaped: those spellings go too, longest first.
+ */
 export function redactedTail(log: string, secrets: string[]): string {
+  const spellings = secrets.flatMap((secret) => [
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+  ]);
   const redacted = failureCause(
     log,
-    [...secrets].sort((a, b) => b.length - a.length),
+    [...new Set(spellings)].sort((a, b) => b.length - a.length),
   );
   return redacted.length > LOG_TAIL_CHARS ? redacted.slice(-LOG_TAIL_CHARS) : redacted;
 }
