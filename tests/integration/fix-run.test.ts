@@ -86,6 +86,9 @@ describe('a fix run for a deployed service that stays broken, on the local stack
     expect(down).toContain(`${url}/health`);
     const failed = await waitForText(h, /The deploy of weather-bot\S* failed: SmokeTestFailed/, 300_000);
     expect(failed).toContain('answered 500');
+    expect(failed).toMatch(
+      /Its last good release \([0-9a-f]{7}\) was put back and fails its health check too/,
+    );
     const redeploy = (await h.stack.engineering.pipelines.list('devops')).find((d) => d.status === 'FAILED');
     const redeployStates = (await h.stack.engineering.pipelines.history(redeploy?.runId ?? ''))
       .filter((e) => e.type.endsWith('StateEntered'))

@@ -49,7 +49,8 @@ export async function notifyOwnerStep(
     ownerId: input.run.ownerId,
     chatId: input.run.chatId,
     ...(input.htmlUrl ? { htmlUrl: input.htmlUrl } : {}),
-    ...(input.commit ? { commit: input.commit } : {}),
+    // A devops failure after a rollback names the release it put back (which fails too).
+    ...(input.commit || input.restored ? { commit: input.commit ?? input.restored ?? '' } : {}),
     ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
     ...(input.error ? { error: describeError(input.error) } : {}),
     ...(input.url ? { url: input.url } : {}),
