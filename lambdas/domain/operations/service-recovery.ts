@@ -165,12 +165,14 @@ export class ServiceRecovery {
     if (end === 'running') return 'waiting';
     let outcome = `its engineering run ${incident.fixRun} ended without a tested build`;
     if (end === 'built') {
-      // The redeploy was the last deploy before the fix run: a later one is the fix's (or the owner's).
+      // The redeploy was the last deploy before the fix run: a later one is the fix's (started
+      // before the run ended, so none means it did not start).
       const deploy = await this.deps.devops.latestRecord(project.id);
       const after = deploy && deploy.runName !== incident.redeployRun ? deploy : undefined;
-      if (after?.outcome === undefined) return 'waiting';
-      outcome =
-        after.outcome === 'succeeded'
+      if (after && after.outcome === undefined) return 'waiting';
+      outcome = !after
+        ? 'its release was built but its deploy did not start'
+        : after.outcome === 'succeeded'
           ? `its release was deployed and fails its health check too (${verdict.detail})`
           : `its deploy ${after.runName} did not go live`;
     }

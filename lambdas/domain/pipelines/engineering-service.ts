@@ -97,15 +97,15 @@ export class EngineeringService {
   }
 
   /**
-   * Where a run stands: still going (waiting on the owner counts), built (green), or ended without
-   * a build (failed, given up, stopped at the budget).
+   * Where a run stands: still going (waiting on the owner, or starting its deploy, counts), ended
+   * built (green), or ended without a build (failed, given up, stopped at the budget).
    */
   async endOf(projectId: string, runName: string): Promise<'running' | 'built' | 'not_built'> {
     const record = await this.deps.runs.get(projectId, runName);
     if (!record) return 'not_built';
-    if (record.outcome === 'succeeded') return 'built';
     const run = await this.deps.pipelines.describe(record.runId);
-    return run.status === 'RUNNING' ? 'running' : 'not_built';
+    if (run.status === 'RUNNING') return 'running';
+    return record.outcome === 'succeeded' ? 'built' : 'not_built';
   }
 
   /** The owner's answer to an escalation (a button, or approve_escalation): resolves the waiting run. */

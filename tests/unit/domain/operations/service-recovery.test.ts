@@ -202,10 +202,8 @@ describe('ServiceRecovery', () => {
   ] as const)(
     'tells the owner once when the fix was built but its deploy ended %s and it is still down',
     async (outcome, reason) => {
-      // Prepare: built; the pipeline then started its deploy
+      // Prepare: built, and the run started its deploy before it ended
       await acceptFix();
-      await endFixRun('built');
-      const waitingForDeploy = await recovery.afterCheck(project, OWNER, down);
       await deploys.put({
         runName: 'dep-weather-bot-55da0d-3',
         runId: 'r3',
@@ -217,6 +215,7 @@ describe('ServiceRecovery', () => {
         startedAt: '2026-01-02T00:00:00.000Z',
         commit: 'f'.repeat(40),
       });
+      await endFixRun('built');
       const deploying = await recovery.afterCheck(project, OWNER, down);
       await deploys.update(project.id, 'dep-weather-bot-55da0d-3', { outcome });
 
@@ -225,17 +224,27 @@ describe('ServiceRecovery', () => {
       const again = await recovery.afterCheck(project, OWNER, down);
 
       // Assess
-      expect([waitingForDeploy, deploying, ended, again]).toEqual([
-        'waiting',
-        'waiting',
-        'gave_up',
-        'gave_up',
-      ]);
+      expect([deploying, ended, again]).toEqual(['waiting', 'gave_up', 'gave_up']);
       expect(chat.sent.filter((m) => /did not bring it back/.test(m.text))).toEqual([
         expect.objectContaining({ text: expect.stringMatching(reason) }),
       ]);
     },
   );
+
+  it('tells the owner when the fix was built but its deploy never started', async () => {
+    // Prepare
+    await acceptFix();
+    await endFixRun('built');
+
+    // Act
+    const step = await recovery.afterCheck(project, OWNER, down);
+
+    // Assess
+    expect(step).toBe('gave_up');
+    expect(chat.sent.at(-1)?.text).toMatch(
+      /did not bring it back \(its release was built but its deploy did not start\)/,
+    );
+  });
 
   it("says it is healthy again thanks to the fix run's release", async () => {
     // Prepare
