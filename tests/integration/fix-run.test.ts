@@ -107,12 +107,13 @@ describe('a fix run for a deployed service that stays broken, on the local stack
     const fixButtons = h.buttons(ADMIN_ID).filter((b) => b.text === 'Start a fix run');
     await h.press(ADMIN_ID, fixButtons.at(-1)?.data ?? '');
     await waitForText(h, /^Starting a fix run/);
-    await waitForText(h, /^Built weather-bot/, 180_000, 2);
+    const fixBuilt = await waitForText(h, /^Built weather-bot/, 180_000, 2);
     const fixLive = await waitForText(h, /is live at/, 180_000, 2);
     const back = await h.stack.scheduler.runNow('health-check');
 
     // Assess 2: offered once, with buttons; healthy on the same URL, and the owner is told so
     expect(offer).toContain('answered 500');
+    expect(fixBuilt).toContain('tests pass on a clean checkout');
     expect(fixButtons).toHaveLength(1);
     expect(texts(h).filter((t) => /Shall I start a fix run\?/.test(t))).toHaveLength(1);
     expect(fixLive).toContain(url);
