@@ -121,7 +121,7 @@ export class ServiceRecovery {
     const { incidents } = this.deps;
     const projectId = await incidents.projectOfOffer(offerId);
     const incident = projectId ? await incidents.get(projectId) : undefined;
-    if (!incident || incident.stage !== 'fix_offered' || incident.offerId !== offerId) return 'stale';
+    if (incident?.stage !== 'fix_offered' || incident.offerId !== offerId) return 'stale';
     if (incident.ownerId !== principal.userId) return 'not_yours';
     const taken = await incidents.update(incident, { stage: yes ? 'fixing' : 'declined' });
     if (!taken) return 'stale';
