@@ -78,6 +78,7 @@ export function buildEngineeringSteps(
           runs,
           deploys: new RunRecords(store, 'devops'),
           secretRequests: new SecretRequests(store),
+          documents,
           ...(ports.gitHost ? { gitHost: ports.gitHost } : {}),
         },
         payload as NotifyInput,

@@ -21,6 +21,7 @@ export function buildServiceRecovery(deps: {
 }): ServiceRecovery {
   const { store, pipelines, chat } = deps;
   const builds = new RunRecords(store, 'engineering');
+  const documents = new PipelineDocuments(store);
   return new ServiceRecovery({
     devops: new DevopsService({
       pipelines,
@@ -31,10 +32,11 @@ export function buildServiceRecovery(deps: {
     engineering: new EngineeringService({
       pipelines,
       runs: builds,
-      documents: new PipelineDocuments(store),
+      documents,
       escalations: new Escalations(store),
     }),
     incidents: new Incidents(store),
+    documents,
     chat,
   });
 }

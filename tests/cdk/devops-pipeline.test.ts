@@ -181,8 +181,8 @@ describe('state machine', () => {
       expect(fn!.timeout, `${stateName} (${fn!.name})`).toBeLessThan(st.TimeoutSeconds!);
       checked++;
     }
-    // Five notify-owner, two smoke tests, two stop-workers, the budget gate's two and the five other steps.
-    expect(checked).toBe(16);
+    // Six notify-owner, two smoke tests, two stop-workers, the budget gate's two and the five other steps.
+    expect(checked).toBe(17);
   });
 
   it('invokes its six step functions and the shared notify-owner, stop-workers and budget gate, never deploy-context', () => {

@@ -131,7 +131,7 @@ describe('deployer playbooks and tools', () => {
     const result = await runCommand(play.command, play.args, { cwd: work, env: play.env, timeoutMs: 50_000 });
     // Assess
     expect(result.exitCode, result.outputTail).toBe(0);
-    expect(JSON.parse(await readFile(play.resultFile, 'utf8'))).toEqual({ restored: '' });
+    expect(JSON.parse(await readFile(play.resultFile, 'utf8'))).toEqual({ restored: '', log_tail: '' });
   });
 
   it('ssh-agent holds a key given on stdin', { timeout: 30_000 }, async () => {

@@ -23,6 +23,8 @@ function appFiles(broken: boolean, story = 'As a traveller, I want the forecast 
     endpoints: [{ keyword: 'forecast', story }],
     env: [{ name: 'WEATHER_API_KEY', kind: 'secret', description: 'API key of the weather provider' }],
     broken,
+    // The broken releases also print their configuration (the key) when their state is corrupt.
+    stateFault: broken,
   });
 }
 
@@ -172,6 +174,8 @@ describe('deployer (process runner, real ansible-playbook)', () => {
   });
 
   it('deploys a broken release: switched, /health answers 500', { timeout: 120_000 }, async () => {
+    // Its state (kept across releases) is corrupt: the broken release logs its key as it starts.
+    await writeFile(join(appDir(), 'shared', 'data', 'state.json'), '{"starts":');
     const { seen, finished, run } = deployer('deploy', broken);
     expect(await finished, run.output()).toBe(0);
     expect(seen.successes).toEqual([
@@ -183,7 +187,13 @@ describe('deployer (process runner, real ansible-playbook)', () => {
   it('rolls back to the good release', { timeout: 120_000 }, async () => {
     const { seen, finished, run } = deployer('rollback', broken);
     expect(await finished, run.output()).toBe(0);
-    expect(seen.successes).toEqual([{ action: 'rollback', restored: good }]);
+    expect(seen.successes).toEqual([{ action: 'rollback', restored: good, logTail: expect.any(String) }]);
+    // The failed release's log tail, read before the good release started, with the key redacted.
+    const { logTail } = seen.successes[0] as { logTail: string };
+    expect(logTail).toMatch(/state \S+state\.json is unreadable/);
+    expect(logTail).toContain('"WEATHER_API_KEY":"***"');
+    expect(logTail).not.toContain(SECRET);
+    expect(logTail.split('\n').length).toBeLessThanOrEqual(40);
     expect(await health(port)).toBe(200);
     expect(await readlink(join(appDir(), 'current'))).toBe(`releases/${good}`);
   });

@@ -45,7 +45,18 @@ export interface DeployerDeps {
 
 export type DeployOutput =
   | { action: 'deploy'; release: string; previousRelease: string | null; url: string }
-  | { action: 'rollback'; restored: string | null };
+  | {
+      action: 'rollback';
+      restored: string | null;
+      /**
+       * The tail of the failed release's log (read before the restored one starts), with every
+       * value of the .env, the token and the keys replaced by `***`; at most LOG_TAIL_CHARS.
+       */
+      logTail: string;
+    };
+
+/** A log tail in the pipeline's output stays small (Step Functions' payloads are 256 KiB). */
+export const LOG_TAIL_CHARS = 4_000;
 
 /** ansible-playbook failed or answered nothing usable. */
 export class DeployError extends Error {
@@ -117,7 +128,7 @@ export function createWorker(deps: DeployerDeps) {
           const how = result.timedOut ? `timed out after ${timeoutMs} ms` : `exit ${result.exitCode}`;
           throw new DeployError(`ansible-playbook ${job.action} failed (${how}): ${result.outputTail}`);
         }
-        const output = toOutput(job, context, await readResult(play.resultFile));
+        const output = toOutput(job, context, await readResult(play.resultFile), secrets);
         stopHeartbeats();
         await callbacks.success(output);
         logger.info('Deployed and reported', { ...output });
@@ -160,6 +171,23 @@ export function createWorker(deps: DeployerDeps) {
   }
 }
 
+/**
+ * Secrets out first (a cut could leave half of one), then the newest LOG_TAIL_CHARS. An app may
+ * print a value URL-encoded or JSON-escaped: those spellings go too, longest first.
+ */
+export function redactedTail(log: string, secrets: string[]): string {
+  const spellings = secrets.flatMap((secret) => [
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+  ]);
+  const redacted = failureCause(
+    log,
+    [...new Set(spellings)].sort((a, b) => b.length - a.length),
+  );
+  return redacted.length > LOG_TAIL_CHARS ? redacted.slice(-LOG_TAIL_CHARS) : redacted;
+}
+
 async function readResult(file: string): Promise<Record<string, unknown>> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
@@ -169,12 +197,20 @@ async function readResult(file: string): Promise<Record<string, unknown>> {
 }
 
 /** The play writes '' for "none" (Ansible templates have no null); the pipeline gets null. */
-function toOutput(job: DeployJob, context: DeployContext, result: Record<string, unknown>): DeployOutput {
+function toOutput(
+  job: DeployJob,
+  context: DeployContext,
+  result: Record<string, unknown>,
+  secrets: string[],
+): DeployOutput {
   const release = (key: string) => {
     const value = result[key];
     return typeof value === 'string' && value !== '' ? value : null;
   };
-  if (job.action === 'rollback') return { action: 'rollback', restored: release('restored') };
+  if (job.action === 'rollback') {
+    const log = typeof result.log_tail === 'string' ? result.log_tail : '';
+    return { action: 'rollback', restored: release('restored'), logTail: redactedTail(log, secrets) };
+  }
   const host = context.server.host.includes(':') ? `[${context.server.host}]` : context.server.host;
   return {
     action: 'deploy',

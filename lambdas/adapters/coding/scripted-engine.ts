@@ -15,7 +15,10 @@ import { type ProjectEndpoint, projectFiles } from './scripted-project.ts';
  * attempt n+1 writes the correct project. `hang: true` (SCRIPTED_ENGINE_HANG=1) makes it work until
  * it is aborted, as a stuck engine would, for the heartbeat and kill tests. `brokenStart: true`
  * (SCRIPTED_ENGINE_BROKEN_START_BRANCH=<branch>, for jobs on that branch) writes a project whose
- * tests pass but which exits when started, for the deploy's rollback tests. `tokensPerAttempt: n`
+ * tests pass but which exits when started, for the deploy's rollback tests. `stateFault: true`
+ * (SCRIPTED_ENGINE_STATE_FAULT_BRANCH=<branch>) writes a project that starts healthy but fails its
+ * health check for good once its state file in DATA_DIR is corrupt (a redeploy of the same
+ * release does not help; the project of any other branch copes), for the fix-run tests. `tokensPerAttempt: n`
  * (SCRIPTED_ENGINE_TOKENS=n) reports n input tokens an attempt, for the budget tests (price the
  * model id `scripted-engine` in LLM_PRICES).
  */
@@ -23,6 +26,7 @@ export interface ScriptedEngineOptions {
   failAttempts?: number;
   hang?: boolean;
   brokenStart?: boolean;
+  stateFault?: boolean;
   tokensPerAttempt?: number;
 }
 
@@ -34,6 +38,7 @@ export class ScriptedEngine implements CodingEngine {
   private readonly failAttempts: number;
   private readonly hang: boolean;
   private readonly brokenStart: boolean;
+  private readonly stateFault: boolean;
   private readonly tokens: number;
 
   constructor(options: ScriptedEngineOptions = {}) {
@@ -41,6 +46,7 @@ export class ScriptedEngine implements CodingEngine {
     this.failAttempts = options.failAttempts ?? 0;
     this.hang = options.hang ?? false;
     this.brokenStart = options.brokenStart ?? false;
+    this.stateFault = options.stateFault ?? false;
   }
 
   async run(task: CodingTask): Promise<CodingResult> {
@@ -61,6 +67,7 @@ export class ScriptedEngine implements CodingEngine {
       env: envContractFor(task.spec),
       broken,
       brokenStart: this.brokenStart,
+      stateFault: this.stateFault,
     });
     for (const [path, text] of Object.entries(files)) {
       task.signal?.throwIfAborted();

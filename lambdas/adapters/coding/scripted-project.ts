@@ -24,6 +24,13 @@ export interface ProjectInput {
    * bug no unit test sees), so only a deploy's smoke test catches it.
    */
   brokenStart?: boolean;
+  /**
+   * The third: tests pass and it starts healthy, but a corrupt state file in DATA_DIR (which
+   * outlives releases) makes /health answer 500 and the log print its whole configuration,
+   * secrets included; a redeploy of the same release cannot help. Without it the service keeps
+   * the unreadable file aside and starts with a fresh state.
+   */
+  stateFault?: boolean;
 }
 
 export function projectFiles(input: ProjectInput): Record<string, string> {
@@ -59,8 +66,8 @@ function packageJson({ packageName }: ProjectInput) {
   };
 }
 
-function appSource({ projectName, endpoints, broken, brokenStart }: ProjectInput): string {
-  const start = brokenStart
+function appSource({ projectName, endpoints, env, broken, brokenStart, stateFault }: ProjectInput): string {
+  const startServer = brokenStart
     ? `  // Reads a file the release does not ship: fine in tests, fatal on start.
   throw new Error('Cannot start: config/production.json is missing');`
     : `  const port = Number(process.env.PORT ?? 3000);
@@ -73,9 +80,44 @@ function appSource({ projectName, endpoints, broken, brokenStart }: ProjectInput
   );
   const health = broken
     ? `send(response, 500, { status: 'broken' })`
-    : `send(response, 200, { status: 'ok' })`;
-  return `import { createServer } from 'node:http';
+    : `loadState().ok ? send(response, 200, { status: 'ok' }) : send(response, 500, { status: 'state_unreadable' })`;
+  const unreadable = stateFault
+    ? `    console.error(\`state \${STATE_FILE} is unreadable (\${error.message}); config: \${JSON.stringify(config())}\`);
+    return { ok: false };`
+    : `    renameSync(STATE_FILE, \`\${STATE_FILE}.corrupt\`);
+    console.warn(\`state \${STATE_FILE} was unreadable (\${error.message}): kept as state.json.corrupt, starting fresh\`);
+    return { ok: true, state: { starts: 0 } };`;
+  const start = `  const loaded = loadState();
+  if (STATE_FILE && loaded.ok) writeFileSync(STATE_FILE, JSON.stringify({ starts: (loaded.state.starts ?? 0) + 1 }));
+${startServer}`;
+  return `import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+// What the service remembers across restarts and releases, in DATA_DIR (the server keeps it
+// between releases); nothing when DATA_DIR is unset (the tests).
+const STATE_FILE = process.env.DATA_DIR ? join(process.env.DATA_DIR, 'state.json') : undefined;
+const CONFIG_NAMES = ${JSON.stringify(env.map((variable) => variable.name))};
+
+function config() {
+  return Object.fromEntries(CONFIG_NAMES.map((name) => [name, process.env[name] ?? '']));
+}
+
+function loadState() {
+  if (!STATE_FILE) return { ok: true, state: { starts: 0 } };
+  let text;
+  try {
+    text = readFileSync(STATE_FILE, 'utf8');
+  } catch {
+    return { ok: true, state: { starts: 0 } };
+  }
+  try {
+    return { ok: true, state: JSON.parse(text) };
+  } catch (error) {
+${unreadable}
+  }
+}
 
 // One endpoint per user story of the spec; each answers what it is for.
 const ROUTES = ${JSON.stringify(routes, null, 2)};

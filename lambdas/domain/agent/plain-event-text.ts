@@ -57,7 +57,7 @@ function reportDeployEvent(e: Extract<SystemEvent, { kind: 'pipeline_event' }>['
     case 'rolled_back':
       return `The deploy of ${e.projectId} failed: ${e.error ?? 'see run status'}. The previous release (${e.commit?.slice(0, 7)}) was restored and still serves at ${e.url}.`;
     case 'failed':
-      return `The deploy of ${e.projectId} failed: ${e.error ?? 'see run status'}.`;
+      return `The deploy of ${e.projectId} failed: ${e.error ?? 'see run status'}.${e.commit ? ` Its last good release (${e.commit.slice(0, 7)}) was put back and fails its health check too.` : ''}`;
     case 'unhealthy':
       return `${e.projectId} is down: ${e.url}/health failed ${e.attempts ?? 2} checks in a row (${e.error ?? 'no answer'}). I will tell you when it is back.`;
     case 'recovered':

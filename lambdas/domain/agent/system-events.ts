@@ -64,8 +64,13 @@ function renderPipelineEvent(e: PipelineEvent): string {
       return `${run} started.${tell}`;
     case 'succeeded':
       return `${run} succeeded after ${e.attempts ?? 1} attempt(s): repository ${e.htmlUrl}, commit ${e.commit}; its tests pass on a clean checkout.${tell}`;
-    case 'failed':
-      return `${run} failed: ${e.error ?? 'no reason given'}.${tell}`;
+    case 'failed': {
+      const putBack =
+        e.pipeline === 'devops' && e.commit
+          ? ` The release ${e.commit} that served before was put back and fails its health check too.`
+          : '';
+      return `${run} failed: ${e.error ?? 'no reason given'}.${putBack}${tell}`;
+    }
     case 'given_up':
       return `${run} was given up by the person after ${e.attempts ?? 0} red attempt(s).${tell}`;
     case 'waiting':

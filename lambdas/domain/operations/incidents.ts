@@ -7,19 +7,25 @@ import { ConditionFailedError, type KeyValueStore } from '../../ports/key-value-
  * - `redeploying`: the last good release is being deployed again;
  * - `fix_offered`: that did not bring it back; the owner has buttons to start a fix run;
  * - `fixing`: the owner said yes; an engineering run (then a deploy) is under way;
- * - `declined`: the owner said no; nothing more is tried until it recovers or is deployed again.
+ * - `declined`: the owner said no; nothing more is tried until it recovers or is deployed again;
+ * - `fix_failed`: the fix run ended without bringing it back (not built, not live, or live and still
+ *   failing); the owner was told once, and nothing more is tried on its own.
  */
 export interface Incident {
   projectId: string;
   ownerId: number;
   chatId: number;
-  stage: 'redeploying' | 'fix_offered' | 'fixing' | 'declined';
+  stage: 'redeploying' | 'fix_offered' | 'fixing' | 'declined' | 'fix_failed';
   /** What the health check saw, short; the fix run's request quotes it. */
   evidence: string;
   openedAt: string;
   redeployRun?: string;
   /** Short id behind the fix buttons (Telegram callback data is at most 64 bytes). */
   offerId?: string;
+  /** The redeploy's failed release's log tail (a document, secrets redacted): the fix run quotes it. */
+  logRef?: string;
+  /** The engineering run the owner started to fix it. */
+  fixRun?: string;
   version: number;
 }
 

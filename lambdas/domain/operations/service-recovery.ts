@@ -1,9 +1,10 @@
 import type { ChatChannel } from '../../ports/chat.ts';
 import type { Principal } from '../access/access-policy.ts';
 import type { DevopsService } from '../deploys/devops-service.ts';
+import type { PipelineDocuments } from '../pipelines/documents.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
 import type { Project } from '../projects/project.ts';
-import { type Incidents, offerIdFor } from './incidents.ts';
+import { type Incident, type Incidents, offerIdFor } from './incidents.ts';
 
 /** What one health check of a deployed service saw. */
 export interface HealthVerdict {
@@ -21,14 +22,25 @@ export type RecoveryStep =
   | 'no_release'
   | 'gave_up';
 
+const HOW_IT_CAME_BACK: Record<Incident['stage'], string> = {
+  redeploying: 'its last good release was deployed again and answers its health check.',
+  fixing: "the fix run's release is deployed and answers its health check.",
+  fix_offered: 'it answers its health check again.',
+  declined: 'it answers its health check again.',
+  fix_failed: 'it answers its health check again.',
+};
+
 export type FixDecision = 'accepted' | 'declined' | 'stale' | 'not_yours';
 
 /**
  * Recovery by itself, driven by the health checks: a service that goes down gets its last good
  * release deployed again through the devops pipeline (which checks it and tells the owner); if it
  * is still down once that redeploy has ended, the owner is offered a fix run with buttons. The
- * fix run is an engineering run on a branch with the failure as its request, deployed when green.
- * Each check moves the incident at most one step, so overlapping checks cannot act twice.
+ * fix run is an engineering run on a branch with the failure as its request (the health check's
+ * answer and the failed release's log tail, secrets redacted by the deployer), deployed when green.
+ * If the fix run ends without bringing the service back, the owner is told once and nothing more
+ * is tried on its own. Each check moves the incident at most one step, so overlapping checks
+ * cannot act twice.
  */
 export class ServiceRecovery {
   constructor(
@@ -36,6 +48,7 @@ export class ServiceRecovery {
       devops: DevopsService;
       engineering: EngineeringService;
       incidents: Incidents;
+      documents: PipelineDocuments;
       chat: ChatChannel;
       now?: () => Date;
     },
@@ -50,9 +63,7 @@ export class ServiceRecovery {
       await incidents.close(project.id);
       await this.deps.chat.send(
         chatId,
-        incident.stage === 'fixing'
-          ? `${project.name} is healthy again: the fix run's release answers its health check.`
-          : `${project.name} is healthy again: its last good release was deployed again and answers its health check.`,
+        `${project.name} is healthy again: ${HOW_IT_CAME_BACK[incident.stage]}`,
       );
       return 'recovered';
     }
@@ -72,6 +83,7 @@ export class ServiceRecovery {
       await incidents.update(opened, { redeployRun: run.runName });
       return 'redeploying';
     }
+    if (incident.stage === 'fixing') return this.followFix(project, chatId, incident, verdict);
     if (incident.stage !== 'redeploying') return incident.stage === 'fix_offered' ? 'fix_offered' : 'gave_up';
     const latest = await devops.latestRecord(project.id);
     const redeployEnded = latest?.runName === incident.redeployRun && latest?.outcome !== undefined;
@@ -81,6 +93,7 @@ export class ServiceRecovery {
       stage: 'fix_offered',
       offerId,
       evidence: verdict.detail.slice(0, 300),
+      ...(latest?.logRef ? { logRef: latest.logRef } : {}),
     });
     if (!offered) return 'waiting';
     await this.deps.chat.send(
@@ -108,20 +121,68 @@ export class ServiceRecovery {
     const { incidents } = this.deps;
     const projectId = await incidents.projectOfOffer(offerId);
     const incident = projectId ? await incidents.get(projectId) : undefined;
-    if (!incident || incident.stage !== 'fix_offered' || incident.offerId !== offerId) return 'stale';
+    if (incident?.stage !== 'fix_offered' || incident.offerId !== offerId) return 'stale';
     if (incident.ownerId !== principal.userId) return 'not_yours';
     const taken = await incidents.update(incident, { stage: yes ? 'fixing' : 'declined' });
     if (!taken) return 'stale';
     if (!yes) return 'declined';
     const project = await projects.get(incident.projectId);
     if (!project) return 'stale';
-    await this.deps.engineering.start(
-      project,
-      incident.chatId,
-      `The deployed service fails its health check: ${incident.evidence}. Its last good release was ` +
-        'deployed again and still fails. Find the cause and fix it; keep every test passing.',
-      { deployAfter: true },
-    );
+    const run = await this.deps.engineering.start(project, incident.chatId, await this.fixRequest(taken), {
+      deployAfter: true,
+    });
+    await incidents.update(taken, { fixRun: run.runName });
     return 'accepted';
+  }
+
+  /** The fix run's request: what the health check saw and what the service logged as it failed. */
+  private async fixRequest(incident: Incident): Promise<string> {
+    const log = incident.logRef
+      ? await this.deps.documents.get(incident.projectId, incident.logRef).catch(() => undefined)
+      : undefined;
+    return [
+      `The deployed service fails its health check: ${incident.evidence}.`,
+      'Its last good release was deployed again and fails the same way.',
+      log
+        ? `The tail of the service's log as it failed (secret values are replaced by ***):\n\n\`\`\`\n${log.trim()}\n\`\`\``
+        : 'No log of the service could be read.',
+      'Find the cause and fix it; keep every test passing.',
+    ].join('\n\n');
+  }
+
+  /**
+   * Still down while a fix run is under way: wait for it (and the deploy it starts) to end; if it
+   * ended without bringing the service back, tell the owner once and stop trying.
+   */
+  private async followFix(
+    project: Project,
+    chatId: number,
+    incident: Incident,
+    verdict: HealthVerdict,
+  ): Promise<RecoveryStep> {
+    if (!incident.fixRun) return 'waiting';
+    const end = await this.deps.engineering.endOf(project.id, incident.fixRun);
+    if (end === 'running') return 'waiting';
+    let outcome = `its engineering run ${incident.fixRun} ended without a tested build`;
+    if (end === 'built') {
+      // The redeploy was the last deploy before the fix run: a later one is the fix's (started
+      // before the run ended, so none means it did not start).
+      const deploy = await this.deps.devops.latestRecord(project.id);
+      const after = deploy && deploy.runName !== incident.redeployRun ? deploy : undefined;
+      if (after && after.outcome === undefined) return 'waiting';
+      outcome = !after
+        ? 'its release was built but its deploy did not start'
+        : after.outcome === 'succeeded'
+          ? `its release was deployed and fails its health check too (${verdict.detail})`
+          : `its deploy ${after.runName} did not go live`;
+    }
+    const ended = await this.deps.incidents.update(incident, { stage: 'fix_failed' });
+    if (!ended) return 'waiting';
+    await this.deps.chat.send(
+      chatId,
+      `${project.name} is still down: the fix run did not bring it back (${outcome}). Nothing more is ` +
+        `tried on its own; tell me what to change, or say "deploy ${project.name}" once it is fixed.`,
+    );
+    return 'gave_up';
   }
 }

@@ -1,10 +1,11 @@
 import type { KeyValueStore } from '../../ports/key-value-store.ts';
 import { notFound } from '../errors.ts';
 
-export type DocumentKind = 'request' | 'spec' | 'report' | 'summary' | 'env';
+export type DocumentKind = 'request' | 'spec' | 'report' | 'summary' | 'env' | 'log';
 
 /**
- * The documents a run produces (the request, the spec, test reports, what was built), kept with
+ * The documents a run produces (the request, the spec, test reports, what was built, the log tail
+ * of a release that failed its checks), kept with
  * the project so payloads carry a reference (`doc:<kind>:<run>:<n>`) instead of the text.
  */
 export class PipelineDocuments {
@@ -24,7 +25,7 @@ export class PipelineDocuments {
   }
 
   async get(projectId: string, ref: string): Promise<string> {
-    if (!/^doc:(request|spec|report|summary|env):[A-Za-z0-9_-]{1,80}:\d{1,3}$/.test(ref))
+    if (!/^doc:(request|spec|report|summary|env|log):[A-Za-z0-9_-]{1,80}:\d{1,3}$/.test(ref))
       throw notFound(`Document ${ref}`);
     const item = await this.store.get('projects', { pk: `PROJECT#${projectId}`, sk: ref });
     if (typeof item?.text !== 'string') throw notFound(`Document ${ref}`);

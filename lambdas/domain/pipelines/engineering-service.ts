@@ -96,6 +96,18 @@ export class EngineeringService {
     };
   }
 
+  /**
+   * Where a run stands: still going (waiting on the owner, or starting its deploy, counts), ended
+   * built (green), or ended without a build (failed, given up, stopped at the budget).
+   */
+  async endOf(projectId: string, runName: string): Promise<'running' | 'built' | 'not_built'> {
+    const record = await this.deps.runs.get(projectId, runName);
+    if (!record) return 'not_built';
+    const run = await this.deps.pipelines.describe(record.runId);
+    if (run.status === 'RUNNING') return 'running';
+    return record.outcome === 'succeeded' ? 'built' : 'not_built';
+  }
+
   /** The owner's answer to an escalation (a button, or approve_escalation): resolves the waiting run. */
   async decide(
     principal: Principal,

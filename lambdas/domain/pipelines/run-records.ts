@@ -26,6 +26,8 @@ export interface RunRecord {
   analysisRef?: string;
   /** Devops: a redeploy the health checks started to recover a service that went down. */
   purpose?: 'recovery';
+  /** Devops: the failed release's log tail (secrets redacted), when its rollback read one. */
+  logRef?: string;
 }
 
 export interface AttemptRecord {

@@ -131,7 +131,7 @@ describe('coding worker against a local bare repository', () => {
     const output = calls.successes[0] as { commit: string };
     expect(repo.git('rev-parse', `${output.commit}~1`)).toBe(before);
     expect(seen.task?.testReport).toBe('GET /health answered 500');
-    expect(repo.git('show', `${output.commit}:src/app.mjs`)).not.toContain('500');
+    expect(repo.git('show', `${output.commit}:src/app.mjs`)).not.toContain("status: 'broken'");
   });
 
   it('stops when a heartbeat is answered timed_out: engine aborted, nothing pushed, nothing reported', async () => {

@@ -7,7 +7,8 @@
 //   node supervisor.mjs stop <appDir>          stop the supervisor and its app
 //
 // Files in <appDir>: supervisor.pid, app.pid (the app's process group), ready (the pid of the
-// supervisor whose app is up), app.log (the app's and the supervisor's output).
+// supervisor whose app is up), app.log (the app's and the supervisor's output; the rollback play
+// reads its tail). The app gets PORT, its shared/.env and DATA_DIR=<appDir>/shared/data.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -114,6 +115,8 @@ async function run() {
     npm_config_update_notifier: 'false',
     ...readEnvFile(file('shared/.env')),
     PORT: port,
+    // The app's own files that outlive its releases (the deploy play makes the directory).
+    DATA_DIR: file('shared/data'),
   };
   let child;
   let stopping = false;

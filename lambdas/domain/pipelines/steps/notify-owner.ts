@@ -2,6 +2,7 @@ import type { GitHost } from '../../../ports/git-host.ts';
 import type { QueueProducer } from '../../../ports/queue.ts';
 import type { SecretRequests } from '../../deploys/secret-requests.ts';
 import type { ProjectService } from '../../projects/project-service.ts';
+import type { PipelineDocuments } from '../documents.ts';
 import { type PipelineEvent, pipelineEventBody, pipelineEventDedupId } from '../pipeline-event.ts';
 import type { RunRecords } from '../run-records.ts';
 import type { RunRef } from './run-ref.ts';
@@ -18,6 +19,10 @@ export interface NotifyInput {
   attempts?: number;
   /** A Catch's `$.error`: `{ Error, Cause }`. */
   error?: { Error?: string; Cause?: string };
+  /** Devops `failed` after a rollback: the release put back (it is on the server, though failing). */
+  restored?: string | null;
+  /** Devops, after a rollback: the failed release's log tail, secrets already redacted by the deployer. */
+  failureLog?: string;
 }
 
 /**
@@ -32,6 +37,7 @@ export async function notifyOwnerStep(
     deploys?: RunRecords;
     secretRequests?: SecretRequests;
     gitHost?: GitHost;
+    documents?: PipelineDocuments;
   },
   input: NotifyInput,
 ): Promise<void> {
@@ -43,7 +49,8 @@ export async function notifyOwnerStep(
     ownerId: input.run.ownerId,
     chatId: input.run.chatId,
     ...(input.htmlUrl ? { htmlUrl: input.htmlUrl } : {}),
-    ...(input.commit ? { commit: input.commit } : {}),
+    // A devops failure after a rollback names the release it put back (which fails too).
+    ...(input.commit || input.restored ? { commit: input.commit ?? input.restored ?? '' } : {}),
     ...(input.attempts !== undefined ? { attempts: input.attempts } : {}),
     ...(input.error ? { error: describeError(input.error) } : {}),
     ...(input.url ? { url: input.url } : {}),
@@ -78,9 +85,18 @@ export async function notifyOwnerStep(
   });
 }
 
-/** What a deploy's end means for the project: deployed, or back to ready when it failed. */
+/**
+ * What a deploy's end means for the project: deployed, or back to ready when it failed and nothing
+ * was put back (a release put back stays deployed, failing or not, so the health checks go on).
+ * The failed release's log tail becomes a document the run's record points at.
+ */
 async function recordDeployOutcome(
-  deps: { projects: ProjectService; deploys?: RunRecords; secretRequests?: SecretRequests },
+  deps: {
+    projects: ProjectService;
+    deploys?: RunRecords;
+    secretRequests?: SecretRequests;
+    documents?: PipelineDocuments;
+  },
   input: NotifyInput,
 ): Promise<void> {
   const { projectId, name } = input.run;
@@ -88,11 +104,17 @@ async function recordDeployOutcome(
   if (input.event === 'failed' || input.event === 'rolled_back') {
     // A question the run asked (a secret) is no longer asked: the chat's next message is the person's.
     await deps.secretRequests?.close(input.run.chatId, name);
+    const logRef =
+      input.failureLog && deps.documents
+        ? await deps.documents.put(projectId, 'log', name, 0, input.failureLog.slice(-8_000))
+        : undefined;
     await deps.deploys?.update(projectId, name, {
       outcome: input.event === 'failed' ? 'failed' : 'rolled_back',
+      ...(logRef ? { logRef } : {}),
     });
     // A failed deploy changes nothing that serves (or restored what did): the project is as built.
-    await deps.projects.markStatus(projectId, input.event === 'rolled_back' ? 'deployed' : 'ready');
+    const restored = input.event === 'rolled_back' || typeof input.restored === 'string';
+    await deps.projects.markStatus(projectId, restored ? 'deployed' : 'ready');
   }
   if (input.event === 'stopped_at_budget') {
     // Stopped before it touched the server: whatever served before still does.

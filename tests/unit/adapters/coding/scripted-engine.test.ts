@@ -102,8 +102,8 @@ describe('ScriptedEngine', () => {
     await engine.run(task(first, 1));
     const rework = await engine.run({ ...task(second, 2), testReport: 'tests failed: GET /health 500' });
     // Assess
-    expect(await readFile(join(first, 'src/app.mjs'), 'utf8')).toContain('500');
-    expect(await readFile(join(second, 'src/app.mjs'), 'utf8')).not.toContain('500');
+    expect(await readFile(join(first, 'src/app.mjs'), 'utf8')).toContain("500, { status: 'broken' }");
+    expect(await readFile(join(second, 'src/app.mjs'), 'utf8')).not.toContain("status: 'broken'");
     expect(rework.summary).toContain('after a red test report (tests failed: GET /health 500)');
   });
 

@@ -30,6 +30,7 @@ let pipelines: MemoryPipelines;
 let deploys: RunRecords;
 let builds: RunRecords;
 let chat: RecordingChat;
+let documents: PipelineDocuments;
 let recovery: ServiceRecovery;
 
 beforeEach(async () => {
@@ -38,14 +39,15 @@ beforeEach(async () => {
   deploys = new RunRecords(store, 'devops');
   builds = new RunRecords(store);
   chat = new RecordingChat();
+  documents = new PipelineDocuments(store);
   const devops = new DevopsService({ pipelines, deploys, builds, requests: new SecretRequests(store) });
   const engineering = new EngineeringService({
     pipelines,
     runs: builds,
-    documents: new PipelineDocuments(store),
+    documents,
     escalations: new Escalations(store),
   });
-  recovery = new ServiceRecovery({ devops, engineering, incidents: new Incidents(store), chat });
+  recovery = new ServiceRecovery({ devops, engineering, incidents: new Incidents(store), documents, chat });
   // The project was deployed once, successfully.
   await deploys.put({
     runName: 'dep-weather-bot-55da0d-1',
@@ -61,11 +63,36 @@ beforeEach(async () => {
   });
 });
 
-const endLatestDeploy = async (outcome: 'succeeded' | 'rolled_back') => {
+const endLatestDeploy = async (outcome: 'succeeded' | 'rolled_back' | 'failed', logRef?: string) => {
   const latest = (await deploys.list(project.id)).at(-1)!;
-  await deploys.update(project.id, latest.runName, { outcome });
+  await deploys.update(project.id, latest.runName, { outcome, ...(logRef ? { logRef } : {}) });
   await pipelines.stop(latest.runId);
 };
+
+const owner = { userId: OWNER, role: 'user' as const };
+const projects = { get: async () => project };
+
+/** Down, redeployed, still down, offered a fix, and the owner said yes: the fix run is going. */
+async function acceptFix(): Promise<void> {
+  await recovery.afterCheck(project, OWNER, down);
+  await endLatestDeploy('failed');
+  await recovery.afterCheck(project, OWNER, down);
+  const yes =
+    chat.sent
+      .at(-1)
+      ?.buttons?.flat()
+      .find((b) => b.text === 'Start a fix run')?.data ?? '';
+  expect(await recovery.decide(owner, yes.split(':')[1] ?? '', true, projects)).toBe('accepted');
+}
+
+/** The fix run's record and its Step Functions run end as the pipeline would leave them. */
+async function endFixRun(how: 'built' | 'failed'): Promise<void> {
+  const fix = (await builds.list(project.id)).at(-1)!;
+  if (how === 'built')
+    await builds.update(project.id, fix.runName, { outcome: 'succeeded', builtCommit: 'f'.repeat(40) });
+  const run = pipelines.runs.get(fix.runId)!;
+  run.status = how === 'built' ? 'SUCCEEDED' : 'FAILED';
+}
 
 describe('ServiceRecovery', () => {
   it('redeploys the last good release once when a service goes down, and closes the incident when it is back', async () => {
@@ -115,6 +142,122 @@ describe('ServiceRecovery', () => {
     expect((fix?.input as { run?: { deployAfter?: boolean } } | undefined)?.run?.deployAfter).toBe(true);
     const request = (await builds.list(project.id)).at(-1);
     expect(request?.runName).toBe('eng-weather-bot-55da0d-1');
+  });
+
+  it("gives the fix run the health check's answer and the failed release's log tail", async () => {
+    // Prepare: the redeploy rolled back and kept the failed release's log tail (already redacted)
+    await recovery.afterCheck(project, OWNER, down);
+    const redeploy = (await deploys.list(project.id)).at(-1)!;
+    const logRef = await documents.put(
+      project.id,
+      'log',
+      redeploy.runName,
+      0,
+      'state /srv/data/state.json is unreadable; config: {"WEATHER_API_KEY":"***"}\n',
+    );
+    await endLatestDeploy('failed', logRef);
+    await recovery.afterCheck(project, OWNER, down);
+    const yes =
+      chat.sent
+        .at(-1)
+        ?.buttons?.flat()
+        .find((b) => b.text === 'Start a fix run')?.data ?? '';
+
+    // Act
+    await recovery.decide(owner, yes.split(':')[1] ?? '', true, projects);
+
+    // Assess
+    const fix = (await builds.list(project.id)).at(-1)!;
+    const request = await documents.get(project.id, `doc:request:${fix.runName}:0`);
+    expect(request).toContain(down.detail);
+    expect(request).toContain('state /srv/data/state.json is unreadable; config: {"WEATHER_API_KEY":"***"}');
+  });
+
+  it('waits while the fix run goes, then tells the owner once when it ends without a build, and stops trying', async () => {
+    // Prepare
+    await acceptFix();
+    const before = chat.sent.length;
+    const runsBefore = pipelines.runs.size;
+
+    // Act
+    const during = await recovery.afterCheck(project, OWNER, down);
+    await endFixRun('failed');
+    const after = await recovery.afterCheck(project, OWNER, down);
+    const later = await recovery.afterCheck(project, OWNER, down);
+
+    // Assess
+    expect([during, after, later]).toEqual(['waiting', 'gave_up', 'gave_up']);
+    const told = chat.sent.slice(before).map((m) => m.text);
+    expect(told).toEqual([
+      expect.stringMatching(
+        /^weather-bot is still down: the fix run did not bring it back \(its engineering run eng-\S+ ended without a tested build\)/,
+      ),
+    ]);
+    expect(pipelines.runs.size).toBe(runsBefore);
+  });
+
+  it.each([
+    ['rolled_back', /its deploy dep-\S+ did not go live/],
+    ['succeeded', /its release was deployed and fails its health check too/],
+  ] as const)(
+    'tells the owner once when the fix was built but its deploy ended %s and it is still down',
+    async (outcome, reason) => {
+      // Prepare: built, and the run started its deploy before it ended
+      await acceptFix();
+      await deploys.put({
+        runName: 'dep-weather-bot-55da0d-3',
+        runId: 'r3',
+        pipeline: 'devops',
+        projectId: project.id,
+        ownerId: OWNER,
+        chatId: OWNER,
+        number: 3,
+        startedAt: '2026-01-02T00:00:00.000Z',
+        commit: 'f'.repeat(40),
+      });
+      await endFixRun('built');
+      const deploying = await recovery.afterCheck(project, OWNER, down);
+      await deploys.update(project.id, 'dep-weather-bot-55da0d-3', { outcome });
+
+      // Act
+      const ended = await recovery.afterCheck(project, OWNER, down);
+      const again = await recovery.afterCheck(project, OWNER, down);
+
+      // Assess
+      expect([deploying, ended, again]).toEqual(['waiting', 'gave_up', 'gave_up']);
+      expect(chat.sent.filter((m) => /did not bring it back/.test(m.text))).toEqual([
+        expect.objectContaining({ text: expect.stringMatching(reason) }),
+      ]);
+    },
+  );
+
+  it('tells the owner when the fix was built but its deploy never started', async () => {
+    // Prepare
+    await acceptFix();
+    await endFixRun('built');
+
+    // Act
+    const step = await recovery.afterCheck(project, OWNER, down);
+
+    // Assess
+    expect(step).toBe('gave_up');
+    expect(chat.sent.at(-1)?.text).toMatch(
+      /did not bring it back \(its release was built but its deploy did not start\)/,
+    );
+  });
+
+  it("says it is healthy again thanks to the fix run's release", async () => {
+    // Prepare
+    await acceptFix();
+
+    // Act
+    const step = await recovery.afterCheck(project, OWNER, { healthy: true, detail: 'ok' });
+
+    // Assess
+    expect(step).toBe('recovered');
+    expect(chat.sent.at(-1)?.text).toBe(
+      "weather-bot is healthy again: the fix run's release is deployed and answers its health check.",
+    );
   });
 
   it('does nothing for a project that never went live', async () => {

@@ -126,3 +126,74 @@ describe('notify-owner step', () => {
     });
   });
 });
+
+describe('notify-owner step, devops', () => {
+  const deploy = { ...run, name: 'dep-weather-bot-55da0d-2' };
+
+  async function world() {
+    const store = new MemoryStore();
+    const repository = new ProjectRepository(store);
+    await repository.create({
+      id: run.projectId,
+      ownerId: run.ownerId,
+      name: 'weather-bot',
+      description: 'a weather bot',
+      status: 'deploying',
+      secretKeys: [],
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    });
+    const deploys = new RunRecords(store, 'devops');
+    await deploys.put({
+      runName: deploy.name,
+      runId: 'r2',
+      pipeline: 'devops',
+      projectId: run.projectId,
+      ownerId: run.ownerId,
+      chatId: run.chatId,
+      number: 2,
+      startedAt: '2026-01-01T00:00:00.000Z',
+    });
+    const deps = {
+      queue: { send: async () => undefined },
+      projects: new ProjectService(repository),
+      runs: new RunRecords(store),
+      deploys,
+      documents: new PipelineDocuments(store),
+    };
+    return { deps, repository, deploys, documents: deps.documents };
+  }
+
+  it("keeps the failed release's log tail as a document on the run, and a release put back stays deployed", async () => {
+    // Prepare
+    const { deps, repository, deploys, documents } = await world();
+
+    // Act: the restored release failed its check too
+    await notifyOwnerStep(deps, {
+      event: 'failed',
+      pipeline: 'devops',
+      run: deploy,
+      error: { Error: 'SmokeTestFailed', Cause: 'http://127.0.0.1:20218/health answered 500' },
+      restored: 'a'.repeat(40),
+      failureLog: 'state is unreadable; config: {"WEATHER_API_KEY":"***"}',
+    });
+
+    // Assess
+    const record = await deploys.get(run.projectId, deploy.name);
+    expect(record).toMatchObject({ outcome: 'failed', logRef: `doc:log:${deploy.name}:0` });
+    expect(await documents.get(run.projectId, record?.logRef ?? '')).toContain('"WEATHER_API_KEY":"***"');
+    expect((await repository.get(run.projectId))?.status).toBe('deployed');
+  });
+
+  it('puts a project whose failed deploy put nothing back to ready, with no log document', async () => {
+    // Prepare
+    const { deps, repository, deploys } = await world();
+
+    // Act
+    await notifyOwnerStep(deps, { event: 'failed', pipeline: 'devops', run: deploy });
+
+    // Assess
+    expect((await deploys.get(run.projectId, deploy.name))?.logRef).toBeUndefined();
+    expect((await repository.get(run.projectId))?.status).toBe('ready');
+  });
+});
