@@ -88,6 +88,7 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       apiKeys: new ApiKeys(store, new AccessControl(config.adminIds, directory)),
       ...(engineering ? { engineering } : {}),
       ...(devops ? { devops } : {}),
+      ...(runtime.knowledge ? { knowledge: runtime.knowledge.search } : {}),
     },
     limits: {
       maxIterations: config.agent.maxIterations,

@@ -27,6 +27,9 @@ const LEFT_OUT = [
   'lambdas/adapters/local/body-sealer.ts',
   'lambdas/adapters/local/memory-telemetry.ts',
   'lambdas/runtime/build-adapters.ts',
+  'lambdas/app/knowledge-wiring.ts',
+  'lambdas/adapters/local/use-lite-embedder.ts',
+  'lambdas/adapters/local/file-vector-index.ts',
 ];
 
 describe('Lambda bundles', () => {
