@@ -50,7 +50,7 @@ export interface EngineeringStepPorts {
   pipelines: Pipelines;
   workerTasks: WorkerTasks;
   /** Project knowledge, where configured (KNOWLEDGE_DRIVER): indexed after each green build. */
-  knowledge?: Pick<Knowledge, 'indexer'>;
+  knowledge?: Pick<Knowledge, 'indexer' | 'search'>;
 }
 
 /**
@@ -92,7 +92,12 @@ export function buildEngineeringSteps(
     },
     analyst: (payload) =>
       writeSpecStep(
-        { model: ports.model(), documents, usage },
+        {
+          model: ports.model(),
+          documents,
+          usage,
+          ...(ports.knowledge ? { knowledge: { search: ports.knowledge.search, projects, runs } } : {}),
+        },
         payload as { run: RunRef; requestRef: string },
       ),
     architect: (payload) =>
@@ -153,7 +158,13 @@ export function buildEngineeringSteps(
       ),
     'job-context': (payload) =>
       jobContextStep(
-        { pipelines: ports.pipelines, runs, gitHost: gitHost(), documents },
+        {
+          pipelines: ports.pipelines,
+          runs,
+          gitHost: gitHost(),
+          documents,
+          ...(ports.knowledge ? { knowledge: { search: ports.knowledge.search, projects } } : {}),
+        },
         payload as JobContextRequest,
       ),
   };

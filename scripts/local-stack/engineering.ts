@@ -184,8 +184,12 @@ export async function startLocalEngineering(options: {
                 runName,
                 projectId,
                 access: worker === 'coding' ? 'write' : 'read',
-              })) as { token: string; cloneUrl: string };
-              return { token: context.token, cloneUrl: context.cloneUrl };
+              })) as { token: string; cloneUrl: string; knowledge?: string };
+              return {
+                token: context.token,
+                cloneUrl: context.cloneUrl,
+                ...(context.knowledge ? { knowledge: context.knowledge } : {}),
+              };
             },
             context: () => devopsSteps['deploy-context']({ runName, projectId }),
             heartbeat: () => local.sendTaskHeartbeat(token).catch(tokenErrors),
