@@ -70,6 +70,22 @@ export class KnowledgeIndexer {
     return { ...report, skipped: [...skipped, ...report.skipped] };
   }
 
+  /** Whether the project has anything indexed (its keyword manifest lists a chunk). */
+  async isIndexed(project: string): Promise<boolean> {
+    return (await this.deps.keywords.load(project)).all().length > 0;
+  }
+
+  /**
+   * Drops the project's whole index: every vector its manifest lists, then the manifest. The next
+   * sync (ProjectIndexing.refresh, the repository sync) rebuilds it from the repository.
+   */
+  async drop(project: string): Promise<{ deleted: number }> {
+    const keys = (await this.deps.keywords.load(project)).all().map((d) => d.key);
+    if (keys.length > 0) await this.deps.vectors.delete(project, keys);
+    await this.deps.keywords.drop(project);
+    return { deleted: keys.length };
+  }
+
   private async sync(
     target: IndexTarget,
     commit: string | undefined,

@@ -75,9 +75,14 @@ export class ProjectIndexing {
     return typeof item?.commit === 'string' ? item.commit : undefined;
   }
 
-  /** Re-indexes the project at `commit` unless its knowledge is already there. */
+  /**
+   * Re-indexes the project at `commit` unless its knowledge is already there: indexed at that
+   * commit and not dropped since (scripts/knowledge-rebuild.ts drops an index to rebuild it).
+   */
   async refresh(project: Project, commit: string): Promise<ProjectIndexReport | undefined> {
-    if ((await this.indexedCommit(project.id)) === commit) return undefined;
+    const current =
+      (await this.indexedCommit(project.id)) === commit && (await this.deps.indexer.isIndexed(project.id));
+    if (current) return undefined;
     return this.indexCommit(project, commit);
   }
 

@@ -181,6 +181,24 @@ describe('ProjectIndexing', () => {
     expect(await w.indexing.indexedCommit(project.id)).toBe('c2');
   });
 
+  it('rebuilds a dropped index at the same commit, every chunk embedded again', async () => {
+    // Prepare
+    const w = world({ c1: FIRST });
+    const first = await w.indexing.indexCommit(project, 'c1');
+    const indexer = new KnowledgeIndexer({ embedder: w.embedder, vectors: w.vectors, keywords: w.keywords });
+
+    // Act
+    const dropped = await indexer.drop(project.id);
+    const emptied = w.vectors.records.size;
+    const rebuilt = await w.indexing.refresh(project, 'c1');
+
+    // Assess
+    expect(dropped.deleted).toBe(first.files.embedded);
+    expect(emptied).toBe(0);
+    expect(rebuilt?.files.embedded).toBe(first.files.embedded);
+    expect(w.vectors.records.size).toBe(first.files.embedded);
+  });
+
   it('refuses a commit the repository does not have', async () => {
     // Prepare
     const w = world({ c1: FIRST });
