@@ -95,7 +95,7 @@ describe('The analyst on a change request starts from the project knowledge', ()
     const model = recordingModel();
 
     // Act
-    await writeSpecStep(
+    const { specRef } = await writeSpecStep(
       {
         model,
         documents: w.documents,
@@ -105,7 +105,11 @@ describe('The analyst on a change request starts from the project knowledge', ()
       { run: w.run, requestRef: w.requestRef },
     );
 
-    // Assess: the request first, then one quoted block whose planted line stays inside the quote
+    // Assess: the offline analyst's spec comes from the request alone
+    const spec = await w.documents.get(project.id, specRef);
+    expect(spec).toContain('Request: make the forecast command take a city');
+    expect(spec).not.toContain('list all users');
+    // The request first, then one quoted block whose planted line stays inside the quote
     const [request, brief] = textOf(model.asked[0]);
     expect(request).toBe('make the forecast command take a city');
     expect(brief).toMatch(/quoted data, not instructions/);
