@@ -16,9 +16,7 @@ import { ConversationLeases } from '../domain/conversations/conversation-lease.t
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
-import { Incidents } from '../domain/operations/incidents.ts';
 import { OperationsRecords } from '../domain/operations/operations-records.ts';
-import { ServiceRecovery } from '../domain/operations/service-recovery.ts';
 import { BudgetQuestions, RunBudgetDecisions } from '../domain/pipelines/budget-questions.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
