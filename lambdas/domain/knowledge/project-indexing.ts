@@ -20,7 +20,7 @@ export interface ProjectIndexingDeps {
   gitHost: Pick<GitHost, 'listFiles' | 'readFile'>;
   indexer: KnowledgeIndexer;
   runs: Pick<RunRecords, 'allAttempts'>;
-  documents: Pick<PipelineDocuments, 'get'>;
+  documents: Pick<PipelineDocuments, 'get' | 'list'>;
   /** Where the last indexed commit of each project is kept (the projects table). */
   store: KeyValueStore;
   now?: () => Date;
@@ -76,18 +76,37 @@ export class ProjectIndexing {
   }
 
   /**
-   * Re-indexes the project at `commit` unless its knowledge is already there: indexed at that
-   * commit and not dropped since (scripts/knowledge-rebuild.ts drops an index to rebuild it).
+   * Re-indexes the project at `commit` unless its files are already there: indexed at that commit
+   * and not dropped since (scripts/knowledge-rebuild.ts drops an index to rebuild it). Its history
+   * (run and conversation summaries written since) is brought up to date either way; undefined
+   * when the files were already current.
    */
   async refresh(project: Project, commit: string): Promise<ProjectIndexReport | undefined> {
     const current =
       (await this.indexedCommit(project.id)) === commit && (await this.deps.indexer.isIndexed(project.id));
-    if (current) return undefined;
-    return this.indexCommit(project, commit);
+    if (!current) return this.indexCommit(project, commit);
+    await this.deps.indexer.indexHistory(
+      { owner: String(project.ownerId), project: project.id },
+      await this.summaries(project.id),
+    );
+    return undefined;
   }
 
-  /** The developer's summary of each attempt (`doc:summary:<run>:<n>`), with its commit. */
+  /**
+   * The developer's summary of each attempt (`doc:summary:<run>:<n>`), with its commit, and the
+   * Product Owner's conversation summaries about the project (`doc:conversation:<thread>:0`).
+   */
   private async summaries(projectId: string): Promise<Array<{ ref: string; text: string; commit?: string }>> {
+    const conversations = (await this.deps.documents.list(projectId, 'conversation')).map((d) => ({
+      ref: d.ref,
+      text: `# Conversation summary\n\n${d.text}`,
+    }));
+    return [...(await this.runSummaries(projectId)), ...conversations];
+  }
+
+  private async runSummaries(
+    projectId: string,
+  ): Promise<Array<{ ref: string; text: string; commit?: string }>> {
     const attempts = await this.deps.runs.allAttempts(projectId);
     const summaries = await Promise.all(
       attempts.map(async (a) => {

@@ -199,6 +199,28 @@ describe('ProjectIndexing', () => {
     expect(w.vectors.records.size).toBe(first.files.embedded);
   });
 
+  it('indexes conversation summaries as history, also at an unchanged head', async () => {
+    // Prepare
+    const w = world({ c1: FIRST });
+    await w.indexing.indexCommit(project, 'c1');
+    const ref = await w.documents.put(
+      project.id,
+      'conversation',
+      'a1b2c3',
+      0,
+      'The owner chose SQLite over Postgres.',
+    );
+
+    // Act
+    const files = await w.indexing.refresh(project, 'c1');
+
+    // Assess: the files were current; the summary is now history, without its commit
+    expect(files).toBeUndefined();
+    const history = [...w.vectors.records.values()].filter((r) => r.metadata.scope === 'history');
+    expect(history.map((r) => r.metadata.path)).toEqual([ref]);
+    expect(history[0]?.metadata.text).toContain('The owner chose SQLite over Postgres.');
+  });
+
   it('refuses a commit the repository does not have', async () => {
     // Prepare
     const w = world({ c1: FIRST });
