@@ -63,7 +63,6 @@ export class ProjectKnowledge extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: false,
     });
     Validations.of(this.keywordBucket).acknowledge({
       id: 'AwsSolutions-S1',
