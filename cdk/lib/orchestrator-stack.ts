@@ -9,6 +9,7 @@ import { OperationsDashboard } from './constructs/dashboard.ts';
 import { DevopsPipeline } from './constructs/devops-pipeline.ts';
 import { EncryptionKey } from './constructs/encryption-key.ts';
 import { EngineeringPipeline } from './constructs/engineering-pipeline.ts';
+import { ProjectKnowledge } from './constructs/project-knowledge.ts';
 import { ReminderSchedules } from './constructs/reminder-schedules.ts';
 import { ScheduledJobs } from './constructs/scheduled-jobs.ts';
 import { OrchestratorTables } from './constructs/tables.ts';
@@ -37,6 +38,7 @@ export class OrchestratorStack extends Stack {
   readonly jobs: ScheduledJobs;
   readonly alarmNotifier: AlarmNotifier;
   readonly adminApi: AdminApi;
+  readonly knowledge: ProjectKnowledge;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
@@ -97,6 +99,12 @@ export class OrchestratorStack extends Stack {
       consumer: updates.consumer,
     });
 
+    // Project knowledge: the S3 vector bucket and the keyword indexes' bucket. The Product Owner
+    // searches it (search_knowledge); the engineering pipeline and the repository sync index it.
+    this.knowledge = new ProjectKnowledge(this, 'Knowledge', { namePrefix: this.stackName });
+    const knowledge = this.knowledge.stores;
+    updates.consumer.usesProjectKnowledge(knowledge, 'search');
+
     // The engineering pipeline: Step Functions runs the step Lambdas and the Fargate workers. The
     // consumer starts runs and answers the owner's escalation buttons (SendTaskSuccess).
     this.engineering = new EngineeringPipeline(this, 'Engineering', {
@@ -111,6 +119,7 @@ export class OrchestratorStack extends Stack {
       modelPrices: inputs.modelPrices,
       userMonthlyBudgetUsd: inputs.userMonthlyBudgetUsd,
       ...(inputs.github ? { github: inputs.github } : {}),
+      knowledge,
     });
     const { engineering } = this;
     updates.consumer.startsPipeline(engineering.ref);
@@ -186,6 +195,8 @@ export class OrchestratorStack extends Stack {
     });
     // Self-recovery: the health check redeploys a service that went down (devops) and, if it stays
     // down, offers its owner a fix run (engineering) with buttons sent through the bot.
+    // The repository sync re-indexes a project whose default-branch head moved.
+    this.jobs.functions['repository-sync'].usesProjectKnowledge(knowledge, 'index');
     this.jobs.functions['health-check']
       .startsPipeline(engineering.ref)
       .startsPipeline(devops.ref)

@@ -85,7 +85,8 @@ export function ipcChannel(channel: NodeJS.Process = process): {
       failure: (error, cause) => request({ type: 'failure', error, cause }).then(() => undefined),
     },
     repositoryAccess: {
-      token: () => request({ type: 'token' }) as Promise<{ token: string; cloneUrl: string }>,
+      token: () =>
+        request({ type: 'token' }) as Promise<{ token: string; cloneUrl: string; knowledge?: string }>,
     },
     context: () => request({ type: 'context' }),
     lost: lost.signal,

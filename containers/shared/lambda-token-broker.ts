@@ -36,11 +36,17 @@ export function lambdaTokenBroker(options: {
       const body = JSON.parse(new TextDecoder().decode(result.Payload ?? new Uint8Array())) as {
         token?: unknown;
         cloneUrl?: unknown;
+        knowledge?: unknown;
       };
       if (typeof body.token !== 'string' || typeof body.cloneUrl !== 'string') {
         throw new TokenBrokerError('Token broker answered without token or cloneUrl');
       }
-      return { token: body.token, cloneUrl: body.cloneUrl };
+      return {
+        token: body.token,
+        cloneUrl: body.cloneUrl,
+        // The developer's brief from the project's knowledge (a change or fix), when there is one.
+        ...(typeof body.knowledge === 'string' ? { knowledge: body.knowledge } : {}),
+      };
     },
   };
 }

@@ -16,7 +16,7 @@ export const WORKER_ENTRIES = {
 
 export interface LocalWorkerHandlers {
   /** The coding worker's and tester's repository token (the deployer's comes with its context). */
-  token?(): Promise<{ token: string; cloneUrl: string }>;
+  token?(): Promise<{ token: string; cloneUrl: string; knowledge?: string }>;
   /** The deployer's DeployContext (token, clone URL, .env, server); the child validates it. */
   context?(): Promise<unknown>;
   /** Throw `new Error('timed_out')` or `new Error('invalid')` to refuse the heartbeat. */

@@ -36,11 +36,15 @@ export function httpTokenBroker(options: {
         throw new TokenBrokerError(`Token broker unreachable: ${String(error)}`);
       });
       if (!response.ok) throw new TokenBrokerError(`Token broker answered ${response.status}`);
-      const body = (await response.json()) as { token?: unknown; cloneUrl?: unknown };
+      const body = (await response.json()) as { token?: unknown; cloneUrl?: unknown; knowledge?: unknown };
       if (typeof body.token !== 'string' || typeof body.cloneUrl !== 'string') {
         throw new TokenBrokerError('Token broker answered without token or cloneUrl');
       }
-      return { token: body.token, cloneUrl: body.cloneUrl };
+      return {
+        token: body.token,
+        cloneUrl: body.cloneUrl,
+        ...(typeof body.knowledge === 'string' ? { knowledge: body.knowledge } : {}),
+      };
     },
   };
 }

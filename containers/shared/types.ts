@@ -28,7 +28,7 @@ export const systemClock: Clock = {
  */
 export interface RepositoryAccess {
   /** A fresh token each call (tokens last about an hour; a long run asks again before pushing). */
-  token(): Promise<{ token: string; cloneUrl: string }>;
+  token(): Promise<{ token: string; cloneUrl: string; knowledge?: string }>;
 }
 
 /** The task-token callbacks of the Step Functions task running this worker, token already bound. */

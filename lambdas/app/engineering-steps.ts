@@ -1,5 +1,6 @@
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
+import { ProjectIndexing } from '../domain/knowledge/project-indexing.ts';
 import { BudgetQuestions } from '../domain/pipelines/budget-questions.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { Escalations } from '../domain/pipelines/escalations.ts';
@@ -8,6 +9,7 @@ import { writeSpecStep } from '../domain/pipelines/steps/analyst.ts';
 import { prepareRepositoryStep } from '../domain/pipelines/steps/architect.ts';
 import { askBudgetStep, checkBudgetStep } from '../domain/pipelines/steps/budget-gate.ts';
 import { escalateStep } from '../domain/pipelines/steps/escalate.ts';
+import { indexKnowledgeStep } from '../domain/pipelines/steps/index-knowledge.ts';
 import { type JobContextRequest, jobContextStep } from '../domain/pipelines/steps/job-context.ts';
 import { type NotifyInput, notifyOwnerStep } from '../domain/pipelines/steps/notify-owner.ts';
 import { recordAttemptStep } from '../domain/pipelines/steps/record-attempt.ts';
@@ -22,6 +24,7 @@ import type { Pipelines } from '../ports/pipelines.ts';
 import type { WorkerTasks } from '../ports/worker-tasks.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { budgetsFor } from './budgets-wiring.ts';
+import type { Knowledge } from './knowledge.ts';
 
 /** The engineering state machine's Lambda steps, by the name each function has in the ASL. */
 export type EngineeringStepName =
@@ -34,7 +37,8 @@ export type EngineeringStepName =
   | 'job-context'
   | 'start-deploy'
   | 'check-budget'
-  | 'ask-budget';
+  | 'ask-budget'
+  | 'index-knowledge';
 
 export type StepHandler = (payload: unknown) => Promise<unknown>;
 
@@ -45,6 +49,8 @@ export interface EngineeringStepPorts {
   gitHost?: GitHost;
   pipelines: Pipelines;
   workerTasks: WorkerTasks;
+  /** Project knowledge, where configured (KNOWLEDGE_DRIVER): indexed after each green build. */
+  knowledge?: Pick<Knowledge, 'indexer' | 'search'>;
 }
 
 /**
@@ -87,7 +93,12 @@ export function buildEngineeringSteps(
     },
     analyst: (payload) =>
       writeSpecStep(
-        { model: ports.model(), documents, usage },
+        {
+          model: ports.model(),
+          documents,
+          usage,
+          ...(ports.knowledge ? { knowledge: { search: ports.knowledge.search, projects, runs } } : {}),
+        },
         payload as { run: RunRef; requestRef: string },
       ),
     architect: (payload) =>
@@ -128,9 +139,33 @@ export function buildEngineeringSteps(
       const deploy = await devops.start(project, run.chatId);
       return { runName: deploy.runName };
     },
+    'index-knowledge': (payload) =>
+      indexKnowledgeStep(
+        {
+          projects,
+          ...(ports.knowledge
+            ? {
+                indexing: new ProjectIndexing({
+                  gitHost: gitHost(),
+                  indexer: ports.knowledge.indexer,
+                  runs,
+                  documents,
+                  store,
+                }),
+              }
+            : {}),
+        },
+        payload as { run: RunRef; commit?: string | null },
+      ),
     'job-context': (payload) =>
       jobContextStep(
-        { pipelines: ports.pipelines, runs, gitHost: gitHost(), documents },
+        {
+          pipelines: ports.pipelines,
+          runs,
+          gitHost: gitHost(),
+          documents,
+          ...(ports.knowledge ? { knowledge: { search: ports.knowledge.search, projects } } : {}),
+        },
         payload as JobContextRequest,
       ),
   };

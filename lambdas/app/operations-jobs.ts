@@ -1,5 +1,6 @@
 import { type JobName, jobLeaseMs, jobSpec } from '../config/schedules.ts';
 import { fetchProbe, type HttpProbe } from '../domain/deploys/steps/smoke-test.ts';
+import { ProjectIndexing } from '../domain/knowledge/project-indexing.ts';
 import { type JobRun, runExclusively } from '../domain/operations/exclusive-job.ts';
 import { FencedRecords } from '../domain/operations/fenced-records.ts';
 import { HealthMonitor } from '../domain/operations/health-monitor.ts';
@@ -7,6 +8,7 @@ import { notifyOwners } from '../domain/operations/health-notifier.ts';
 import { LeaseLock } from '../domain/operations/lease-lock.ts';
 import { RepositorySync } from '../domain/operations/repository-sync.ts';
 import type { ServiceRecovery } from '../domain/operations/service-recovery.ts';
+import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { RunRecords } from '../domain/pipelines/run-records.ts';
 import { ProjectRepository } from '../domain/projects/project-repository.ts';
 import type { GitHost } from '../ports/git-host.ts';
@@ -75,7 +77,26 @@ export function buildOperationsJobs(
           logger.info('repository sync skipped: no git host is configured');
           return { synced: [], failed: [] };
         }
-        const summary = await new RepositorySync({ projects, gitHost, records, logger }).syncAll(fence);
+        // Knowledge (where configured) follows each project's default branch: a new head is indexed.
+        const knowledge = runtime.knowledge;
+        const indexing = knowledge
+          ? new ProjectIndexing({
+              gitHost,
+              indexer: knowledge.indexer,
+              runs: new RunRecords(store),
+              documents: new PipelineDocuments(store),
+              store,
+            })
+          : undefined;
+        const summary = await new RepositorySync({
+          projects,
+          gitHost,
+          records,
+          logger,
+          ...(indexing
+            ? { refreshKnowledge: (project, head) => indexing.refresh(project, head.commit) }
+            : {}),
+        }).syncAll(fence);
         logger.info('repository sync done', { ...summary });
         // One repository failing is logged; all of them failing is the host (credentials, outage).
         if (summary.failed.length > 0 && summary.synced.length === 0) {

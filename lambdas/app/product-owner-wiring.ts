@@ -16,9 +16,8 @@ import { ConversationLeases } from '../domain/conversations/conversation-lease.t
 import { ToolJournal } from '../domain/conversations/tool-journal.ts';
 import { DevopsService } from '../domain/deploys/devops-service.ts';
 import { SecretRequests } from '../domain/deploys/secret-requests.ts';
-import { Incidents } from '../domain/operations/incidents.ts';
+import { ConversationSummaries } from '../domain/knowledge/conversation-summaries.ts';
 import { OperationsRecords } from '../domain/operations/operations-records.ts';
-import { ServiceRecovery } from '../domain/operations/service-recovery.ts';
 import { BudgetQuestions, RunBudgetDecisions } from '../domain/pipelines/budget-questions.ts';
 import { PipelineDocuments } from '../domain/pipelines/documents.ts';
 import { EngineeringService } from '../domain/pipelines/engineering-service.ts';
@@ -88,6 +87,15 @@ export function wireProductOwner(runtime: Runtime, api: Api, directory: UserDire
       apiKeys: new ApiKeys(store, new AccessControl(config.adminIds, directory)),
       ...(engineering ? { engineering } : {}),
       ...(devops ? { devops } : {}),
+      ...(runtime.knowledge
+        ? {
+            knowledge: runtime.knowledge.search,
+            conversationSummaries: new ConversationSummaries({
+              projects: new ProjectRepository(store),
+              documents: new PipelineDocuments(store),
+            }),
+          }
+        : {}),
     },
     limits: {
       maxIterations: config.agent.maxIterations,

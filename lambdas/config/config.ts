@@ -170,6 +170,22 @@ export const envSchema = z.object({
   // The admin API's limit per API key (a token bucket in the store): sustained rate and burst.
   API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().max(1000).default(5),
   API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(10_000).default(30),
+  // Project knowledge (search_knowledge, indexing after each build): `local` keeps it under
+  // LOCAL_KNOWLEDGE_DIR (USE lite, files), `aws` in S3 Vectors and S3 (Titan V2), `off` nowhere.
+  KNOWLEDGE_DRIVER: z.enum(['off', 'local', 'aws']).default('off'),
+  LOCAL_KNOWLEDGE_DIR: z.string().min(1).optional(),
+  KNOWLEDGE_VECTOR_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'must be an S3 vector bucket name')
+    .optional(),
+  KNOWLEDGE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional(),
+  KNOWLEDGE_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9_.-]+\/)*$/, 'must be empty or path segments ending in /')
+    .default('knowledge/'),
   ...tableNames,
 });
 
@@ -202,6 +218,13 @@ function crossFieldProblems(source: NodeJS.ProcessEnv): string[] {
       'GITHUB_APP_KEY_SECRET_ID',
     ]) {
       if (!source[name]) problems.push(`${name}: is required when GIT_HOST_DRIVER=github`);
+    }
+  }
+  if (source.KNOWLEDGE_DRIVER === 'local' && !source.LOCAL_KNOWLEDGE_DIR)
+    problems.push('LOCAL_KNOWLEDGE_DIR: is required when KNOWLEDGE_DRIVER=local');
+  if (source.KNOWLEDGE_DRIVER === 'aws') {
+    for (const name of ['KNOWLEDGE_VECTOR_BUCKET', 'KNOWLEDGE_BUCKET']) {
+      if (!source[name]) problems.push(`${name}: is required when KNOWLEDGE_DRIVER=aws`);
     }
   }
   if (source.SECRETS_DRIVER === 'local-file' && !source.LOCAL_SECRETS_DIR) {
@@ -263,6 +286,15 @@ export interface Config {
     openAiKeySecretId: string;
     prices: Record<string, z.infer<typeof price>>;
   };
+  /**
+   * Where project knowledge lives (ports embedding-model, vector-index, blob-store): `local` under
+   * a directory (the local stack's data dir), `aws` in an S3 vector bucket and an S3 bucket, `off`:
+   * search_knowledge says it is not available and nothing is indexed.
+   */
+  knowledge:
+    | { driver: 'off' }
+    | { driver: 'local'; dir: string }
+    | { driver: 'aws'; vectorBucketName: string; bucket: string; prefix: string };
   /** The admin API's per-key rate limit (token bucket: refill per second, bucket size). */
   api: { ratePerSecond: number; burst: number };
   usage: {
@@ -412,6 +444,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       openAiKeySecretId: env.OPENAI_API_KEY_SECRET_ID,
       prices: { ...DEFAULT_PRICES, ...env.LLM_PRICES },
     },
+    knowledge:
+      env.KNOWLEDGE_DRIVER === 'local'
+        ? { driver: 'local', dir: env.LOCAL_KNOWLEDGE_DIR! }
+        : env.KNOWLEDGE_DRIVER === 'aws'
+          ? {
+              driver: 'aws',
+              vectorBucketName: env.KNOWLEDGE_VECTOR_BUCKET!,
+              bucket: env.KNOWLEDGE_BUCKET!,
+              prefix: env.KNOWLEDGE_PREFIX,
+            }
+          : { driver: 'off' },
     api: { ratePerSecond: env.API_RATE_LIMIT_PER_SECOND, burst: env.API_RATE_LIMIT_BURST },
     usage: {
       monthlyBudgetUsdPerUser: env.USER_MONTHLY_BUDGET_USD,

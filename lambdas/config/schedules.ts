@@ -21,8 +21,9 @@ export const JOBS: readonly JobSpec[] = [
     name: 'repository-sync',
     expression: 'rate(15 minutes)',
     entry: 'lambdas/handlers/jobs/repository-sync.ts',
-    description: "Records each project's default-branch head, open pull requests and their checks",
-    timeoutSeconds: 120,
+    description:
+      "Records each project's default-branch head, open pull requests and their checks; re-indexes the knowledge of a project whose head moved",
+    timeoutSeconds: 600,
   },
   {
     name: 'health-check',

@@ -15,6 +15,8 @@ export interface CodingTask {
   attempt: number;
   /** The tester's report of the previous attempt, when reworking. */
   testReport?: string;
+  /** On a change or fix: the project's knowledge for the request, quoted as untrusted data. */
+  knowledge?: string;
   maxTurns: number;
   signal?: AbortSignal;
 }

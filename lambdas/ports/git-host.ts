@@ -29,6 +29,11 @@ export interface PullRequest {
   state: 'open' | 'closed' | 'merged';
 }
 
+export interface RepositoryFile {
+  path: string;
+  size: number;
+}
+
 /** The newest commit of a branch. */
 export interface BranchHead {
   branch: string;
@@ -81,6 +86,11 @@ export interface GitHost {
    * the file does not exist. Read by the devops pipeline (the env contract).
    */
   readFile(name: string, path: string, ref: string): Promise<string | undefined>;
+  /**
+   * Every file of the repository at a commit (path and size in bytes, no directories or
+   * submodules), or undefined when the commit does not exist. Read by the knowledge indexer.
+   */
+  listFiles(name: string, commit: string): Promise<RepositoryFile[] | undefined>;
   /** The default branch's newest commit; undefined while the repository has no commit. */
   defaultBranchHead(name: string): Promise<BranchHead | undefined>;
   /** Open pull requests, newest first, each with the combined check state of its head commit. */

@@ -17,7 +17,15 @@ export async function buildAdapters(config: Config, serviceName = 'orchestrator'
     ...(await queuesFor(config.queue)),
     secrets: await secretsFor(config.secrets),
     telemetry: await telemetryFor(config.metricsDriver, serviceName),
+    ...(await knowledgeFor(config.knowledge)),
   };
+}
+
+/** Project knowledge where configured: the local files and USE lite, or S3 Vectors, S3 and Titan. */
+async function knowledgeFor(knowledge: Config['knowledge']): Promise<Pick<Adapters, 'knowledge'>> {
+  if (knowledge.driver === 'off') return {};
+  const { buildKnowledge } = await import('../app/knowledge-wiring.ts');
+  return { knowledge: await buildKnowledge(knowledge) };
 }
 
 /** The updates queue, and its dead-letter queue as a producer for the consumer that gives up. */

@@ -9,5 +9,9 @@ import type { Runtime } from './runtime.ts';
  * its client: least privilege holds at run time as it does in IAM.
  */
 export function engineeringPortsFromEnv(runtime: Runtime): EngineeringStepPorts {
-  return { ...pipelinePortsFromEnv(runtime), chat: lazyTelegramChat(runtime) };
+  return {
+    ...pipelinePortsFromEnv(runtime),
+    chat: lazyTelegramChat(runtime),
+    ...(runtime.knowledge ? { knowledge: runtime.knowledge } : {}),
+  };
 }

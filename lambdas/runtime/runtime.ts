@@ -1,3 +1,4 @@
+import type { Knowledge } from '../app/knowledge.ts';
 import type { Config } from '../config/config.ts';
 import type { GitHost } from '../ports/git-host.ts';
 import type { KeyValueStore } from '../ports/key-value-store.ts';
@@ -26,6 +27,8 @@ export interface Runtime {
   gitHost?: GitHost;
   /** One-off schedules into the updates queue (reminders), where configured. */
   scheduler?: OneOffScheduler;
+  /** Project knowledge (search and indexing), where configured (KNOWLEDGE_DRIVER). */
+  knowledge?: Knowledge;
 }
 
 /**
@@ -42,6 +45,7 @@ export interface Adapters {
   deadLetters?: QueueProducer;
   secrets: SecretStore;
   telemetry?: Telemetry;
+  knowledge?: Knowledge;
 }
 
 export function assembleRuntime(config: Config, adapters: Adapters, logger: Logger): Runtime {

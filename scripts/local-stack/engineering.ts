@@ -46,6 +46,7 @@ export const LOCAL_SUBSTITUTIONS: Record<string, string> = {
   StartDeployFunction: 'start-deploy',
   CheckBudgetFunction: 'check-budget',
   AskBudgetFunction: 'ask-budget',
+  IndexKnowledgeFunction: 'index-knowledge',
   Cluster: 'local',
   CodingWorkerTaskDefinition: 'coding-worker',
   TesterTaskDefinition: 'tester',
@@ -133,6 +134,7 @@ export async function startLocalEngineering(options: {
       return pipelines;
     },
     workerTasks,
+    ...(runtime.knowledge ? { knowledge: runtime.knowledge } : {}),
   });
   const documents = new PipelineDocuments(runtime.store);
   const { inventory, resources } = buildDeploymentResources(runtime);
@@ -182,8 +184,12 @@ export async function startLocalEngineering(options: {
                 runName,
                 projectId,
                 access: worker === 'coding' ? 'write' : 'read',
-              })) as { token: string; cloneUrl: string };
-              return { token: context.token, cloneUrl: context.cloneUrl };
+              })) as { token: string; cloneUrl: string; knowledge?: string };
+              return {
+                token: context.token,
+                cloneUrl: context.cloneUrl,
+                ...(context.knowledge ? { knowledge: context.knowledge } : {}),
+              };
             },
             context: () => devopsSteps['deploy-context']({ runName, projectId }),
             heartbeat: () => local.sendTaskHeartbeat(token).catch(tokenErrors),

@@ -60,5 +60,8 @@ export function localLambdaEnv(
     LOCAL_QUEUE_DIR: resolve(wiring.dataDir, 'queue'),
     DYNAMODB_ENDPOINT: wiring.dynamoEndpoint,
     TABLE_PREFIX: base.TABLE_PREFIX ?? 'local-',
+    // Project knowledge under the data dir (USE lite, JSON files) unless the operator chose off.
+    KNOWLEDGE_DRIVER: base.KNOWLEDGE_DRIVER ?? 'local',
+    LOCAL_KNOWLEDGE_DIR: base.LOCAL_KNOWLEDGE_DIR ?? resolve(wiring.dataDir, 'knowledge'),
   };
 }

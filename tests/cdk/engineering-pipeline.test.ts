@@ -45,6 +45,7 @@ const STEPS = [
   'start-deploy',
   'check-budget',
   'ask-budget',
+  'index-knowledge',
 ] as const;
 
 beforeAll(() => {
@@ -107,6 +108,7 @@ describe('state machine', () => {
         'StartDeployFunction',
         'CheckBudgetFunction',
         'AskBudgetFunction',
+        'IndexKnowledgeFunction',
         'Cluster',
         'CodingWorkerTaskDefinition',
         'TesterTaskDefinition',
@@ -127,6 +129,7 @@ describe('state machine', () => {
       StartDeployFunction: fn('start-deploy'),
       CheckBudgetFunction: fn('check-budget'),
       AskBudgetFunction: fn('ask-budget'),
+      IndexKnowledgeFunction: fn('index-knowledge'),
       Cluster: arnOf(s.logicalId(workers.cluster)),
       CodingWorkerTaskDefinition: ref(s.logicalId(workers.codingWorker)),
       TesterTaskDefinition: ref(s.logicalId(workers.tester)),
@@ -154,7 +157,7 @@ describe('state machine', () => {
     );
   });
 
-  it('invokes exactly the nine step functions it names, by their unqualified ARNs', () => {
+  it('invokes exactly the ten step functions it names, by their unqualified ARNs', () => {
     const invoke = smStatements().filter((st) => st.actions.includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
     expect(invoke[0]?.actions).toEqual(['lambda:InvokeFunction']);
@@ -169,6 +172,7 @@ describe('state machine', () => {
         'start-deploy',
         'check-budget',
         'ask-budget',
+        'index-knowledge',
       ] as const
     ).map((step) => arnOf(s.logicalId(pipeline().steps[step].fn)));
     expect(sorted(invoke[0]?.resources ?? [])).toEqual(sorted(expected));
@@ -236,6 +240,7 @@ describe('step Lambdas', () => {
       'start-deploy': ['projects'],
       'check-budget': ['projects', 'usage'],
       'ask-budget': ['projects', 'usage', 'sessions'],
+      'index-knowledge': ['projects'],
     };
     for (const step of STEPS) {
       const statements = statementsOf(step);
@@ -261,11 +266,11 @@ describe('step Lambdas', () => {
     }
   });
 
-  it('reads the GitHub App key in the architect and the token broker only', () => {
+  it('reads the GitHub App key in the architect, the token broker and the knowledge indexer only', () => {
     const key = s.logicalId(pipeline().githubAppKey);
     for (const step of STEPS) {
       const reads = allows(statementsOf(step), 'secretsmanager:GetSecretValue', ref(key));
-      expect(reads, step).toBe(step === 'architect' || step === 'job-context');
+      expect(reads, step).toBe(step === 'architect' || step === 'job-context' || step === 'index-knowledge');
     }
     for (const role of [
       s.stack.updateQueue.consumer.role,
@@ -283,9 +288,10 @@ describe('step Lambdas', () => {
     });
   });
 
-  it('sets the GitHub App settings on the architect and the token broker', () => {
+  it('sets the GitHub App settings on the architect, the token broker and the knowledge indexer', () => {
     const key = s.logicalId(pipeline().githubAppKey);
-    for (const step of ['architect', 'job-context'] as const) {
+    // The indexer reads the built commit's files through the git host.
+    for (const step of ['architect', 'job-context', 'index-knowledge'] as const) {
       expect(envOf(step)).toMatchObject({
         GIT_HOST_DRIVER: 'github',
         GITHUB_ORG: 'acme-builds',
@@ -294,7 +300,7 @@ describe('step Lambdas', () => {
         GITHUB_APP_KEY_SECRET_ID: ref(key),
       });
     }
-    for (const step of STEPS.filter((x) => x !== 'architect' && x !== 'job-context')) {
+    for (const step of STEPS.filter((x) => !['architect', 'job-context', 'index-knowledge'].includes(x))) {
       expect(
         Object.keys(envOf(step)).filter((k) => k.startsWith('GIT')),
         step,
@@ -358,8 +364,13 @@ describe('step Lambdas', () => {
     expect(allows(statementsOf('ask-budget'), 'secretsmanager:GetSecretValue', ref(botToken))).toBe(true);
     expect(allows(statementsOf('check-budget'), 'secretsmanager:GetSecretValue', ref(botToken))).toBe(false);
 
+    // The agent's models; the embedding model of project knowledge is tests/cdk/knowledge.test.ts's.
     const bedrock = (step: (typeof STEPS)[number]) =>
-      statementsOf(step).filter((st) => st.actions.some((a) => a.startsWith('bedrock:')));
+      statementsOf(step).filter(
+        (st) =>
+          st.actions.some((a) => a.startsWith('bedrock:')) &&
+          !JSON.stringify(st.resources).includes('titan-embed'),
+      );
     expect(bedrock('analyst').flatMap((st) => st.resources.map(joined))).toEqual([
       'arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:inference-profile/eu.anthropic.claude-sonnet-4-20250514-v1:0',
       'arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0',

@@ -210,10 +210,21 @@ describe('consumer role', () => {
     });
   });
 
-  it('invokes only the two configured Bedrock models, the foundation models only through their profiles', () => {
-    const onBedrock = rawStatementsOfRole(ids.consumerRole).filter((st) =>
+  it('invokes only the two configured Bedrock models, the foundation models only through their profiles, and the embedding model', () => {
+    const allOnBedrock = rawStatementsOfRole(ids.consumerRole).filter((st) =>
       [st.Action].flat().some((a) => a.startsWith('bedrock:')),
     );
+    // Project knowledge's embedder (usesProjectKnowledge): Titan Text Embeddings V2, in the Region.
+    const isEmbedding = (st: RawStatement) => JSON.stringify(st.Resource).includes('titan-embed');
+    expect(
+      allOnBedrock.filter(isEmbedding).map((st) => [st.Action, [st.Resource].flat().map(joined)]),
+    ).toEqual([
+      [
+        'bedrock:InvokeModel',
+        ['arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/amazon.titan-embed-text-v2:0'],
+      ],
+    ]);
+    const onBedrock = allOnBedrock.filter((st) => !isEmbedding(st));
     expect(onBedrock.map((st) => st.Action)).toEqual([
       'bedrock:InvokeModel',
       'bedrock:InvokeModel',
@@ -273,6 +284,8 @@ describe('consumer role', () => {
     expect(onBedrock.flatMap((st) => st.resources).map(joined)).toEqual([
       'arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/amazon.nova-micro-v1:0',
       'arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/anthropic.claude-3-haiku-20240307-v1:0',
+      // Project knowledge's embedder.
+      'arn:<AWS::Partition>:bedrock:<AWS::Region>::foundation-model/amazon.titan-embed-text-v2:0',
     ]);
   });
 

@@ -69,6 +69,9 @@ function deployedEnv(functionId: string): Record<string, string> {
         return `https://sqs.eu-west-1.amazonaws.com/123456789012/${id}.fifo`;
       case 'AWS::Scheduler::ScheduleGroup':
         return String(resources[id].Properties.Name);
+      // Generated bucket names are lower case.
+      case 'AWS::S3::Bucket':
+        return `codegenorchestrator-${id.toLowerCase()}`;
       case 'AWS::SecretsManager::Secret':
         return `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${id}-AbCdEf`;
       default:
@@ -279,9 +282,20 @@ describe('Lambda functions', () => {
     'escalate',
     'stop-workers',
     'job-context',
+    'index-knowledge',
   ] as const)("sets an environment the engineering %s step's config schema accepts", (step) => {
     const config = loadConfig(deployedEnv(s.logicalId(s.stack.engineering.steps[step].fn)));
     expect(config.tableNames).toMatchObject({ projects: `${ids.projects}-physical` });
+    // Project knowledge: searched by the analyst and the broker, indexed by its own step.
+    if (['analyst', 'job-context', 'index-knowledge'].includes(step)) {
+      expect(config.knowledge).toMatchObject({
+        driver: 'aws',
+        vectorBucketName: 'codegenorchestrator-knowledge',
+        prefix: 'knowledge/',
+      });
+    } else {
+      expect(config.knowledge).toEqual({ driver: 'off' });
+    }
     if (step === 'job-context') {
       expect(config.pipelines).toEqual({
         driver: 'sfn',

@@ -114,6 +114,8 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/Devops/StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/Analyst/BedrockModels AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0]',
       'CodegenOrchestrator/Engineering/Analyst/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Engineering/Analyst/ProjectKnowledge AwsSolutions-IAM5[Resource::<KnowledgeKeywordIndexes6E9800EB.Arn>/knowledge/*]',
+      'CodegenOrchestrator/Engineering/Analyst/ProjectKnowledge AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3vectors:<AWS::Region>:<AWS::AccountId>:bucket/codegenorchestrator-knowledge/index/k1-*]',
       'CodegenOrchestrator/Engineering/Analyst/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/Architect/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/Architect/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -124,8 +126,14 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/Engineering/Escalate/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/Escalate/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/GitHubAppPrivateKey AwsSolutions-SMG4',
+      'CodegenOrchestrator/Engineering/IndexKnowledge/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Engineering/IndexKnowledge/ProjectKnowledge AwsSolutions-IAM5[Resource::<KnowledgeKeywordIndexes6E9800EB.Arn>/knowledge/*]',
+      'CodegenOrchestrator/Engineering/IndexKnowledge/ProjectKnowledge AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3vectors:<AWS::Region>:<AWS::AccountId>:bucket/codegenorchestrator-knowledge/index/k1-*]',
+      'CodegenOrchestrator/Engineering/IndexKnowledge/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/JobContext/EngineeringRuns AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-engineering:*]',
       'CodegenOrchestrator/Engineering/JobContext/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Engineering/JobContext/ProjectKnowledge AwsSolutions-IAM5[Resource::<KnowledgeKeywordIndexes6E9800EB.Arn>/knowledge/*]',
+      'CodegenOrchestrator/Engineering/JobContext/ProjectKnowledge AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3vectors:<AWS::Region>:<AWS::AccountId>:bucket/codegenorchestrator-knowledge/index/k1-*]',
       'CodegenOrchestrator/Engineering/JobContext/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Engineering/NotifyOwner/Function AwsSolutions-L1',
       'CodegenOrchestrator/Engineering/NotifyOwner/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
@@ -158,7 +166,10 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/Jobs/HealthCheck/Function AwsSolutions-L1',
       'CodegenOrchestrator/Jobs/HealthCheck/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/Jobs/RepositorySync/Function AwsSolutions-L1',
+      'CodegenOrchestrator/Jobs/RepositorySync/ProjectKnowledge AwsSolutions-IAM5[Resource::<KnowledgeKeywordIndexes6E9800EB.Arn>/knowledge/*]',
+      'CodegenOrchestrator/Jobs/RepositorySync/ProjectKnowledge AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3vectors:<AWS::Region>:<AWS::AccountId>:bucket/codegenorchestrator-knowledge/index/k1-*]',
       'CodegenOrchestrator/Jobs/RepositorySync/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'CodegenOrchestrator/Knowledge/KeywordIndexes AwsSolutions-S1',
       'CodegenOrchestrator/Reminders/ConsumerSchedules AwsSolutions-IAM5[Resource::arn:aws:scheduler:us-east-1:<AWS::AccountId>:schedule/CodegenOrchestrator-reminders/*]',
       'CodegenOrchestrator/Secrets/BotToken AwsSolutions-SMG4',
       'CodegenOrchestrator/Secrets/WebhookSecret AwsSolutions-SMG4',
@@ -169,6 +180,8 @@ describe('cdk-nag AwsSolutions', () => {
       'CodegenOrchestrator/UpdateQueue/Consumer/EngineeringPipeline AwsSolutions-IAM5[Resource::*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/EngineeringPipeline AwsSolutions-IAM5[Resource::arn:aws:states:us-east-1:<AWS::AccountId>:execution:CodegenOrchestrator-engineering:*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/Function AwsSolutions-L1',
+      'CodegenOrchestrator/UpdateQueue/Consumer/ProjectKnowledge AwsSolutions-IAM5[Resource::<KnowledgeKeywordIndexes6E9800EB.Arn>/knowledge/*]',
+      'CodegenOrchestrator/UpdateQueue/Consumer/ProjectKnowledge AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3vectors:<AWS::Region>:<AWS::AccountId>:bucket/codegenorchestrator-knowledge/index/k1-*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/ProjectSecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/bot-pool/*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/ProjectSecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/chat-secrets/*]',
       'CodegenOrchestrator/UpdateQueue/Consumer/ProjectSecrets AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:CodegenOrchestrator/projects/*]',
@@ -223,9 +236,9 @@ describe('synth with the minimal inputs (CI)', () => {
     const envs = resources
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties.Environment);
-    // The webhook, the consumer, the engineering and devops steps, the two scheduled jobs, the
-    // alarm notifier, and the admin API's handler and authorizer.
-    expect(envs).toHaveLength(24);
+    // The webhook, the consumer, the engineering (with its knowledge indexing) and devops steps,
+    // the two scheduled jobs, the alarm notifier, and the admin API's handler and authorizer.
+    expect(envs).toHaveLength(25);
     for (const env of envs) {
       expect(env?.Variables).toMatchObject({
         ADMIN_TELEGRAM_IDS: '111',

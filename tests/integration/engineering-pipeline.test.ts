@@ -73,8 +73,18 @@ describe('engineering pipeline on the local stack', () => {
       'Write the code',
       'Test on a fresh clone',
       'Record the attempt',
+      'Index the project knowledge',
       'Tell the owner it is built',
     ]);
+    // The project's knowledge was indexed at the commit that was built (USE lite, under the data dir)
+    const indexed = history.find(
+      (e) => e.type === 'TaskStateExited' && e.stateName === 'Index the project knowledge',
+    );
+    const output = JSON.parse(indexed?.output ?? '{}') as {
+      knowledge?: { result?: Record<string, unknown> };
+    };
+    expect(output.knowledge?.result).toMatchObject({ indexed: true, deleted: 0 });
+    expect(Number(output.knowledge?.result?.embedded)).toBeGreaterThan(0);
   }, 150_000);
 
   it('builds a change to a built project on a branch of the same repository, as a pull request', async () => {

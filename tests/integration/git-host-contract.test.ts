@@ -397,6 +397,47 @@ describe.each(subjects)('GitHost contract: $name', (subject) => {
       expect(await git.ok(['log', '-1', '--format=%H', 'origin/main'], dir)).toBe(second.commit);
     });
 
+    it('lists every file at a commit with its size, and reads one at that commit', async () => {
+      // Prepare
+      const name = uniqueName();
+      await host.ensureRepository(name, { description: 'files' });
+      const first = await host.commitFiles(name, {
+        branch: 'main',
+        message: 'Scaffold',
+        files: { 'README.md': '# hi\n', 'src/lib/util.mjs': 'export const u = 0;\n' },
+      });
+      const second = await host.commitFiles(name, {
+        branch: 'main',
+        message: 'More',
+        files: { 'docs/notes.md': '# Notes\n' },
+      });
+
+      // Act
+      const atFirst = await host.listFiles(name, first.commit);
+      const atSecond = await host.listFiles(name, second.commit);
+
+      // Assess: files only (no directory entries), each commit's own tree
+      const paths = (files: typeof atFirst) => (files ?? []).map((f) => f.path).sort();
+      expect(paths(atFirst)).toEqual(['README.md', 'src/lib/util.mjs']);
+      expect(paths(atSecond)).toEqual(['README.md', 'docs/notes.md', 'src/lib/util.mjs']);
+      expect(atFirst?.find((f) => f.path === 'README.md')?.size).toBe(5);
+      expect(await host.readFile(name, 'docs/notes.md', second.commit)).toBe('# Notes\n');
+      expect(await host.readFile(name, 'docs/notes.md', first.commit)).toBeUndefined();
+    });
+
+    it('lists nothing for a commit that does not exist', async () => {
+      // Prepare
+      const name = uniqueName();
+      await host.ensureRepository(name, { description: 'files' });
+      await host.commitFiles(name, { branch: 'main', message: 'x', files: { a: 'b' } });
+
+      // Act
+      const listed = await host.listFiles(name, 'f'.repeat(40));
+
+      // Assess
+      expect(listed).toBeUndefined();
+    });
+
     it('refuses a path outside the working tree', async () => {
       // Prepare
       const name = uniqueName();

@@ -29,7 +29,7 @@ export function recordingCallbacks(
 export const silentLogger = { info() {}, warn() {}, error() {} };
 
 /** A token broker that hands out a new token per call and remembers them. */
-export function fakeBroker(cloneUrl: string) {
+export function fakeBroker(cloneUrl: string, knowledge?: string) {
   const issued: string[] = [];
   return {
     issued,
@@ -37,7 +37,7 @@ export function fakeBroker(cloneUrl: string) {
       async token() {
         const token = `ghs_fake_${issued.length + 1}_${'x'.repeat(20)}`;
         issued.push(token);
-        return { token, cloneUrl };
+        return { token, cloneUrl, ...(knowledge ? { knowledge } : {}) };
       },
     },
   };

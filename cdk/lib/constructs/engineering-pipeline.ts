@@ -15,6 +15,7 @@ import {
   OrchestratorFunction,
   type PipelineStateMachine,
 } from './orchestrator-function.ts';
+import type { KnowledgeStores } from './project-knowledge.ts';
 import { WorkerCluster } from './worker-cluster.ts';
 
 /** The ASL the state machine is deployed from (the local runner executes the same file). */
@@ -32,6 +33,7 @@ export const ENGINEERING_STEPS = [
   'start-deploy',
   'check-budget',
   'ask-budget',
+  'index-knowledge',
 ] as const;
 export type EngineeringStep = (typeof ENGINEERING_STEPS)[number];
 
@@ -47,6 +49,7 @@ const STEP_TIMEOUTS: Record<EngineeringStep, Duration> = {
   'start-deploy': Duration.seconds(30),
   'check-budget': Duration.seconds(30),
   'ask-budget': Duration.seconds(30),
+  'index-knowledge': Duration.seconds(280),
 };
 
 /** The devops state machine's name under the stack name (the engineering run starts deploys). */
@@ -99,6 +102,8 @@ export interface EngineeringPipelineProps {
   modelPrices: Record<string, ModelPrice>;
   userMonthlyBudgetUsd: number;
   github?: GitHubAppSettings;
+  /** Project knowledge: indexed after each green build, searched by the analyst and the broker. */
+  knowledge: KnowledgeStores;
 }
 
 /**
@@ -146,7 +151,7 @@ export class EngineeringPipeline extends Construct {
     }
 
     // Every step names the update queue (the config requires QUEUE_URL); only notify-owner may send.
-    const step = (name: EngineeringStep, description: string) =>
+    const step = (name: EngineeringStep, description: string, memorySize?: number) =>
       new OrchestratorFunction(this, pascal(name), {
         entry: `lambdas/handlers/engineering/${name}.ts`,
         serviceName: `engineering-${name}`,
@@ -154,6 +159,7 @@ export class EngineeringPipeline extends Construct {
         logRetention: props.logRetention,
         timeout: STEP_TIMEOUTS[name],
         environment: props.environment,
+        ...(memorySize ? { memorySize } : {}),
       }).namesQueue(props.updateQueue);
     const { tables } = props;
     const projects = tables.get('projects');
@@ -166,7 +172,8 @@ export class EngineeringPipeline extends Construct {
         .useTable(projects, 'projects', 'readWrite')
         .useTable(usage, 'usage', 'readWrite')
         .invokesBedrockModels({ agent: props.agentModelId })
-        .pricesModels(props.modelPrices, props.userMonthlyBudgetUsd),
+        .pricesModels(props.modelPrices, props.userMonthlyBudgetUsd)
+        .usesProjectKnowledge(props.knowledge, 'search'),
       architect: step('architect', 'prepares the repository, scaffold and branch')
         .useTable(projects, 'projects', 'readWrite')
         .usesGitHubApp(props.github, this.githubAppKey),
@@ -203,7 +210,14 @@ export class EngineeringPipeline extends Construct {
       'job-context': step('job-context', 'token broker of the workers')
         .useTable(projects, 'projects', 'read')
         .usesGitHubApp(props.github, this.githubAppKey)
-        .describesPipelineRuns(byName),
+        .describesPipelineRuns(byName)
+        .usesProjectKnowledge(props.knowledge, 'search'),
+      // After a green attempt: the commit's docs and code (read with the GitHub App) and the run
+      // summaries, indexed; it records the indexed commit on the project.
+      'index-knowledge': step('index-knowledge', "indexes the project's knowledge at the built commit", 1024)
+        .useTable(projects, 'projects', 'readWrite')
+        .usesGitHubApp(props.github, this.githubAppKey)
+        .usesProjectKnowledge(props.knowledge, 'index'),
     };
 
     const clusterName = `${props.namePrefix}-workers`;
@@ -234,6 +248,7 @@ export class EngineeringPipeline extends Construct {
       StartDeployFunction: this.steps['start-deploy'],
       CheckBudgetFunction: this.steps['check-budget'],
       AskBudgetFunction: this.steps['ask-budget'],
+      IndexKnowledgeFunction: this.steps['index-knowledge'],
     };
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: this.stateMachineName,

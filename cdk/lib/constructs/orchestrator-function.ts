@@ -17,6 +17,38 @@ import type { PipelineName } from '../../../lambdas/ports/pipelines.ts';
 import { lambdaEsbuildOptions, toNodejsBundling } from '../bundling/esbuild-options.ts';
 import { REPO_ROOT } from '../paths.ts';
 import { bedrockInvokeStatements, parseBedrockModelId } from './bedrock-model-arns.ts';
+import type { KnowledgeStores } from './project-knowledge.ts';
+
+/**
+ * What the knowledge adapters call (lambdas/adapters/aws/s3-vectors-index.ts, s3-blob-store.ts):
+ * a search reads the index (GetIndex and its embedder tag) and queries it with a metadata filter
+ * and metadata returned, which S3 Vectors authorizes as QueryVectors plus GetVectors; indexing
+ * also creates the index (with its tag), puts and deletes vectors, and writes keyword indexes.
+ */
+const KNOWLEDGE_ACTIONS = {
+  search: {
+    vectors: [
+      's3vectors:GetIndex',
+      's3vectors:ListTagsForResource',
+      's3vectors:QueryVectors',
+      's3vectors:GetVectors',
+    ],
+    objects: ['s3:GetObject'],
+  },
+  index: {
+    vectors: [
+      's3vectors:GetIndex',
+      's3vectors:ListTagsForResource',
+      's3vectors:QueryVectors',
+      's3vectors:GetVectors',
+      's3vectors:CreateIndex',
+      's3vectors:TagResource',
+      's3vectors:PutVectors',
+      's3vectors:DeleteVectors',
+    ],
+    objects: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+  },
+} as const;
 
 /** DynamoDB actions per access level: exactly what the KeyValueStore port calls. */
 const TABLE_ACTIONS = {
@@ -184,7 +216,11 @@ function nagNotation(value: unknown): string {
   const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
   if (!join) throw new Error(`Cannot name ${JSON.stringify(value)} for cdk-nag`);
   return join[1]
-    .map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`))
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+      return getAtt ? `<${getAtt[0]}.${getAtt[1]}>` : `<${(part as { Ref: string }).Ref}>`;
+    })
     .join(join[0]);
 }
 
@@ -471,6 +507,55 @@ export class OrchestratorFunction extends Construct {
       reason: SEND_TASK_REASON,
     });
     return this.withPipeline(stateMachine);
+  }
+
+  /**
+   * Project knowledge: `search` (the Product Owner, the analyst, the workers' broker) or `index`
+   * (the indexing step, the repository sync). S3 Vectors actions on this stack's indexes only
+   * (`<vector bucket>/index/<INDEX_VERSION>-*`), S3 on the keyword prefix only, and
+   * bedrock:InvokeModel on the Titan Text Embeddings V2 model only. Sets KNOWLEDGE_DRIVER=aws,
+   * KNOWLEDGE_VECTOR_BUCKET, KNOWLEDGE_BUCKET and KNOWLEDGE_PREFIX.
+   */
+  usesProjectKnowledge(stores: KnowledgeStores, access: keyof typeof KNOWLEDGE_ACTIONS): this {
+    const actions = KNOWLEDGE_ACTIONS[access];
+    const objects = stores.keywordBucket.arnForObjects(`${stores.keywordPrefix}*`);
+    const policy = new Policy(this, 'ProjectKnowledge', {
+      roles: [this.role],
+      statements: [
+        new PolicyStatement({
+          sid: access === 'index' ? 'IndexProjectKnowledge' : 'SearchProjectKnowledge',
+          actions: [...actions.vectors],
+          resources: [stores.indexArns],
+        }),
+        new PolicyStatement({
+          sid: access === 'index' ? 'KeepKeywordIndexes' : 'ReadKeywordIndexes',
+          actions: [...actions.objects],
+          resources: [objects],
+        }),
+        new PolicyStatement({
+          sid: 'EmbedWithTitanV2',
+          actions: ['bedrock:InvokeModel'],
+          resources: [stores.embeddingModelArn],
+        }),
+      ],
+    });
+    this.fn.node.addDependency(policy);
+    this.fn.node.addDependency(stores.dependable);
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagNotation(Stack.of(policy).resolve(stores.indexArns))}]`,
+      reason:
+        'One S3 Vectors index per project, created at run time under the versioned name <version>-<project id>, so the names are unknown at deploy time; the wildcard covers only this version of our indexes in our vector bucket.',
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagNotation(Stack.of(policy).resolve(objects))}]`,
+      reason:
+        'One keyword index object per project (<prefix><project id>.keywords.json), written at run time; the wildcard covers only the knowledge prefix of the keyword bucket.',
+    });
+    this.fn.addEnvironment('KNOWLEDGE_DRIVER', 'aws');
+    this.fn.addEnvironment('KNOWLEDGE_VECTOR_BUCKET', stores.vectorBucketName);
+    this.fn.addEnvironment('KNOWLEDGE_BUCKET', stores.keywordBucket.bucketName);
+    this.fn.addEnvironment('KNOWLEDGE_PREFIX', stores.keywordPrefix);
+    return this;
   }
 
   /**

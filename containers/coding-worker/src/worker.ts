@@ -72,6 +72,7 @@ export function createWorker(deps: CodingWorkerDeps) {
           projectName: job.projectName,
           attempt: job.attempt,
           testReport: job.testReport,
+          ...(access.knowledge ? { knowledge: access.knowledge } : {}),
           maxTurns: job.maxTurns ?? deps.maxTurns ?? 50,
           signal,
         });

@@ -7,6 +7,7 @@ import {
   type OpenPullRequest,
   type PullRequest,
   type Repository,
+  type RepositoryFile,
   RepositoryNotFoundError,
   type RepositoryToken,
   type TokenAccess,
@@ -183,6 +184,28 @@ export abstract class OctokitGitHost implements GitHost {
       return Buffer.from(data.content, 'base64').toString('utf8');
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async listFiles(name: string, commit: string): Promise<RepositoryFile[] | undefined> {
+    const octokit = await this.client();
+    try {
+      const { data } = await octokit.git.getTree({
+        owner: this.org,
+        repo: name,
+        tree_sha: commit,
+        recursive: 'true',
+      });
+      // GitHub cuts a recursive listing at 100,000 entries / 7 MB: far beyond a generated project.
+      if (data.truncated) throw new Error(`The file list of ${name} at ${commit} is truncated`);
+      return data.tree.flatMap((entry) =>
+        entry.type === 'blob' && entry.path ? [{ path: entry.path, size: entry.size ?? 0 }] : [],
+      );
+    } catch (error) {
+      // 404: no such commit (or repository); 409: the repository is empty; 422: not a commit SHA.
+      const status = statusOf(error);
+      if (status === 404 || status === 409 || status === 422) return undefined;
       throw error;
     }
   }

@@ -7,6 +7,7 @@ import type { BotPool } from '../deploys/bot-pool.ts';
 import type { DeploymentResources } from '../deploys/deployment-resources.ts';
 import type { DevopsService } from '../deploys/devops-service.ts';
 import type { ServerInventory } from '../deploys/server-inventory.ts';
+import type { ConversationSummaries } from '../knowledge/conversation-summaries.ts';
 import type { KnowledgeSearch } from '../knowledge/knowledge-search.ts';
 import type { OperationsRecords } from '../operations/operations-records.ts';
 import type { EngineeringService } from '../pipelines/engineering-service.ts';
@@ -41,4 +42,6 @@ export interface AgentServices {
   botLookup?: BotIdentityLookup;
   /** Search over each project's docs, code and run history; absent where no index is configured. */
   knowledge?: KnowledgeSearch;
+  /** Keeps each conversation summary with the project it was about, for its knowledge's history. */
+  conversationSummaries?: Pick<ConversationSummaries, 'keep'>;
 }

@@ -358,8 +358,18 @@ export class TurnRunner {
     const summary = response.content
       .flatMap((b) => (b.type === 'text' ? [b.text] : []))
       .join('\n')
-      .trim();
-    return { ...state, summary: summary.slice(0, 6000), messages: state.messages.slice(cut) };
+      .trim()
+      .slice(0, 6000);
+    const { conversationSummaries } = this.deps.services;
+    if (conversationSummaries && state.focusProjectId) {
+      // For the project's knowledge (history scope); the turn never fails for it.
+      await conversationSummaries
+        .keep(turn.principal, state.focusProjectId, turn.conversation.threadId, summary)
+        .catch((error: unknown) =>
+          this.deps.logger.warn('conversation summary not kept', { error: String(error) }),
+        );
+    }
+    return { ...state, summary, messages: state.messages.slice(cut) };
   }
 
   async save(turn: Turn): Promise<Turn> {

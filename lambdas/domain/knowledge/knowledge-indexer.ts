@@ -26,8 +26,11 @@ export interface KnowledgeIndexerDeps {
   keywords: KeywordIndexes;
 }
 
-/** Run summaries of the engineering pipeline (PipelineDocuments refs): the only history indexed. */
-const SUMMARY_REF = /^doc:summary:[A-Za-z0-9_-]{1,80}:\d{1,3}$/;
+/**
+ * The only history indexed (PipelineDocuments refs): run summaries of the engineering pipeline and
+ * the Product Owner's conversation summaries kept with the project they were about.
+ */
+const SUMMARY_REF = /^doc:(summary|conversation):[A-Za-z0-9_-]{1,80}:\d{1,3}$/;
 
 /**
  * Keeps a project's knowledge index in step with its files and run summaries. Each sync names the
@@ -57,7 +60,10 @@ export class KnowledgeIndexer {
     return { ...report, skipped: [...skipped, ...report.skipped] };
   }
 
-  /** Run summaries (`doc:summary:<run>:<n>`); any other document (a log, a spec) is refused. */
+  /**
+   * Run summaries (`doc:summary:<run>:<n>`) and conversation summaries (`doc:conversation:<thread>:0`);
+   * any other document (a log, a test report, a spec) is refused.
+   */
   async indexHistory(
     target: IndexTarget,
     summaries: Array<{ ref: string; text: string; commit?: string }>,
@@ -68,6 +74,22 @@ export class KnowledgeIndexer {
       .flatMap((s) => chunkDocument(s.ref, s.text, 'history').map((c) => ({ ...c, commit: s.commit })));
     const report = await this.sync(target, undefined, ['history'], chunks);
     return { ...report, skipped: [...skipped, ...report.skipped] };
+  }
+
+  /** Whether the project has anything indexed (its keyword manifest lists a chunk). */
+  async isIndexed(project: string): Promise<boolean> {
+    return (await this.deps.keywords.load(project)).all().length > 0;
+  }
+
+  /**
+   * Drops the project's whole index: every vector its manifest lists, then the manifest. The next
+   * sync (ProjectIndexing.refresh, the repository sync) rebuilds it from the repository.
+   */
+  async drop(project: string): Promise<{ deleted: number }> {
+    const keys = (await this.deps.keywords.load(project)).all().map((d) => d.key);
+    if (keys.length > 0) await this.deps.vectors.delete(project, keys);
+    await this.deps.keywords.drop(project);
+    return { deleted: keys.length };
   }
 
   private async sync(

@@ -1,5 +1,6 @@
-import type { GitHost } from '../../ports/git-host.ts';
+import type { BranchHead, GitHost } from '../../ports/git-host.ts';
 import type { Logger } from '../../shared/logger.ts';
+import type { Project } from '../projects/project.ts';
 import type { ProjectRepository } from '../projects/project-repository.ts';
 import type { FencedRecords } from './fenced-records.ts';
 import { type RepositoryState, repositoryStateKey } from './operations-records.ts';
@@ -7,7 +8,14 @@ import { type RepositoryState, repositoryStateKey } from './operations-records.t
 export interface RepositorySyncSummary {
   synced: string[];
   failed: string[];
+  /** Projects whose knowledge was re-indexed at a new default-branch head. */
+  indexed?: string[];
+  /** Projects whose re-indexing failed (the sync itself still counts as done). */
+  indexFailed?: string[];
 }
+
+/** Re-indexes a project's knowledge at a head; undefined when it was already there. */
+export type KnowledgeRefresh = (project: Project, head: BranchHead) => Promise<unknown>;
 
 /**
  * The repository-sync job's work: for every project with a repository, its default-branch head and
@@ -22,25 +30,42 @@ export class RepositorySync {
       records: FencedRecords;
       logger?: Logger;
       now?: () => Date;
+      /** Project knowledge, where configured: brought to each new default-branch head. */
+      refreshKnowledge?: KnowledgeRefresh;
     },
   ) {}
 
   async syncAll(fence: number): Promise<RepositorySyncSummary> {
     const summary: RepositorySyncSummary = { synced: [], failed: [] };
+    const indexed: string[] = [];
+    const indexFailed: string[] = [];
     for (const project of await this.deps.projects.listAll()) {
       if (!project.repository) continue;
+      let head: BranchHead | undefined;
       try {
-        await this.syncOne(project.id, project.repository.fullName, fence);
+        head = await this.syncOne(project.id, project.repository.fullName, fence);
         summary.synced.push(project.id);
       } catch (error) {
         this.deps.logger?.warn('repository sync failed', { projectId: project.id, error: String(error) });
         summary.failed.push(project.id);
+        continue;
+      }
+      // One project at a time, under the job's lease: an index is never synced twice at once.
+      const { refreshKnowledge } = this.deps;
+      if (!refreshKnowledge || !head) continue;
+      try {
+        if ((await refreshKnowledge(project, head)) !== undefined) indexed.push(project.id);
+      } catch (error) {
+        this.deps.logger?.warn('knowledge re-index failed', { projectId: project.id, error: String(error) });
+        indexFailed.push(project.id);
       }
     }
+    if (indexed.length > 0) summary.indexed = indexed;
+    if (indexFailed.length > 0) summary.indexFailed = indexFailed;
     return summary;
   }
 
-  private async syncOne(projectId: string, fullName: string, fence: number): Promise<void> {
+  private async syncOne(projectId: string, fullName: string, fence: number): Promise<BranchHead | undefined> {
     const name = fullName.split('/').at(-1) ?? fullName;
     const [head, pulls] = await Promise.all([
       this.deps.gitHost.defaultBranchHead(name),
@@ -68,5 +93,6 @@ export class RepositorySync {
       syncedAt: (this.deps.now?.() ?? new Date()).toISOString(),
     };
     await this.deps.records.put(repositoryStateKey(projectId), fence, { ...state });
+    return head;
   }
 }

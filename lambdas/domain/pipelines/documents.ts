@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '../../ports/key-value-store.ts';
 import { notFound } from '../errors.ts';
 
-export type DocumentKind = 'request' | 'spec' | 'report' | 'summary' | 'env' | 'log';
+export type DocumentKind = 'request' | 'spec' | 'report' | 'summary' | 'env' | 'log' | 'conversation';
 
 /**
  * The documents a run produces (the request, the spec, test reports, what was built, the log tail
@@ -24,8 +24,24 @@ export class PipelineDocuments {
     return ref;
   }
 
+  /** The project's documents of one kind, with their references. */
+  async list(projectId: string, kind: DocumentKind): Promise<Array<{ ref: string; text: string }>> {
+    const docs: Array<{ ref: string; text: string }> = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.query('projects', `PROJECT#${projectId}`, {
+        skBeginsWith: `doc:${kind}:`,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const item of page.items)
+        if (typeof item.text === 'string') docs.push({ ref: item.sk, text: item.text });
+      cursor = page.cursor;
+    } while (cursor);
+    return docs;
+  }
+
   async get(projectId: string, ref: string): Promise<string> {
-    if (!/^doc:(request|spec|report|summary|env|log):[A-Za-z0-9_-]{1,80}:\d{1,3}$/.test(ref))
+    if (!/^doc:(request|spec|report|summary|env|log|conversation):[A-Za-z0-9_-]{1,80}:\d{1,3}$/.test(ref))
       throw notFound(`Document ${ref}`);
     const item = await this.store.get('projects', { pk: `PROJECT#${projectId}`, sk: ref });
     if (typeof item?.text !== 'string') throw notFound(`Document ${ref}`);

@@ -90,6 +90,24 @@ export class RunRecords {
     if (run) await this.put({ ...run, ...change });
   }
 
+  /** Every attempt of every run of the project, with its run's name, oldest run first. */
+  async allAttempts(projectId: string): Promise<Array<AttemptRecord & { runName: string }>> {
+    const attempts: Array<AttemptRecord & { runName: string }> = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.query('projects', `PROJECT#${projectId}`, {
+        skBeginsWith: this.prefix,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const item of page.items) {
+        const match = /^[A-Z]+#(.+)#A\d+$/.exec(item.sk);
+        if (match?.[1]) attempts.push({ ...strip<AttemptRecord>(item), runName: match[1] });
+      }
+      cursor = page.cursor;
+    } while (cursor);
+    return attempts;
+  }
+
   async putAttempt(projectId: string, runName: string, attempt: AttemptRecord): Promise<void> {
     const sk = `${this.prefix}${runName}#A${String(attempt.attempt).padStart(3, '0')}`;
     await this.store.put('projects', { pk: `PROJECT#${projectId}`, sk, ...attempt });

@@ -134,6 +134,29 @@ describe('coding worker against a local bare repository', () => {
     expect(repo.git('show', `${output.commit}:src/app.mjs`)).not.toContain("status: 'broken'");
   });
 
+  it("passes the broker's knowledge brief to the engine on a change or fix", async () => {
+    // Prepare
+    const brief = 'Project knowledge of weather-bot for "alerts": 1 passage(s).';
+    const { engine, seen } = observedEngine(new ScriptedEngine());
+    const recorded = recordingCallbacks();
+    const worker = createWorker({
+      engine,
+      repositoryAccess: fakeBroker(repo.url, brief).repositoryAccess,
+      callbacks: recorded.callbacks,
+      git: createGitCli(),
+      logger: silentLogger,
+      clock: systemClock,
+      heartbeatIntervalMs: 20,
+    });
+
+    // Act
+    const exit = await worker.run(JOB);
+
+    // Assess
+    expect(exit).toBe('succeeded');
+    expect(seen.task?.knowledge).toBe(brief);
+  });
+
   it('stops when a heartbeat is answered timed_out: engine aborted, nothing pushed, nothing reported', async () => {
     // Prepare
     let abortedWith: unknown;

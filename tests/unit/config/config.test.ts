@@ -61,6 +61,7 @@ describe('loadConfig defaults', () => {
       agent: { maxIterations: 8, maxTokensPerRequest: 60_000, leaseSeconds: 300 },
       api: { ratePerSecond: 5, burst: 30 },
       usage: { monthlyBudgetUsdPerUser: 20, monthlyBudgetUsdPerProject: 50, budgetRaiseUsd: 5 },
+      knowledge: { driver: 'off' },
     });
   });
 
@@ -567,5 +568,56 @@ describe('loadConfig: pipelines and the git host', () => {
     expect(loading).toThrow(
       /ENGINEERING_STATE_MACHINE_ARN[\s\S]*GITHUB_APP_ID[\s\S]*GITHUB_INSTALLATION_ID[\s\S]*GITHUB_APP_KEY_SECRET_ID/,
     );
+  });
+});
+
+describe('Project knowledge configuration', () => {
+  it('reads the AWS buckets and the keyword prefix', () => {
+    // Act
+    const config = loadConfig({
+      ...minimal,
+      KNOWLEDGE_DRIVER: 'aws',
+      KNOWLEDGE_VECTOR_BUCKET: 'orch-knowledge-vectors',
+      KNOWLEDGE_BUCKET: 'orch-knowledge-keywords',
+    });
+
+    // Assess
+    expect(config.knowledge).toEqual({
+      driver: 'aws',
+      vectorBucketName: 'orch-knowledge-vectors',
+      bucket: 'orch-knowledge-keywords',
+      prefix: 'knowledge/',
+    });
+  });
+
+  it('names both missing buckets for aws and the missing directory for local', () => {
+    // Act
+    const aws = configErrorOf({ ...minimal, KNOWLEDGE_DRIVER: 'aws' });
+    const local = configErrorOf({ ...minimal, KNOWLEDGE_DRIVER: 'local' });
+
+    // Assess
+    expect(aws.problems).toEqual([
+      'KNOWLEDGE_VECTOR_BUCKET: is required when KNOWLEDGE_DRIVER=aws',
+      'KNOWLEDGE_BUCKET: is required when KNOWLEDGE_DRIVER=aws',
+    ]);
+    expect(local.problems).toEqual(['LOCAL_KNOWLEDGE_DIR: is required when KNOWLEDGE_DRIVER=local']);
+  });
+
+  it('is local under the data dir on the local stack unless the operator turns it off', () => {
+    // Prepare
+    const wiring = {
+      dataDir: '/data',
+      dynamoEndpoint: 'http://127.0.0.1:4567',
+      telegramApiRoot: 'http://127.0.0.1:9001',
+      chatUserId: 1001,
+    };
+
+    // Act
+    const byDefault = loadConfig(localLambdaEnv({}, wiring));
+    const off = loadConfig(localLambdaEnv({ KNOWLEDGE_DRIVER: 'off' }, wiring));
+
+    // Assess
+    expect(byDefault.knowledge).toEqual({ driver: 'local', dir: resolve('/data', 'knowledge') });
+    expect(off.knowledge).toEqual({ driver: 'off' });
   });
 });

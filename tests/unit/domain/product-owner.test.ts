@@ -8,7 +8,10 @@ import { triggerDeploy } from '../../../lambdas/domain/agent/tools/pipeline-tool
 import { getProject } from '../../../lambdas/domain/agent/tools/project-tools.ts';
 import { TurnPausedError } from '../../../lambdas/domain/agent/turn-runner.ts';
 import { ConversationBusyError } from '../../../lambdas/domain/conversations/conversation-lease.ts';
+import { ConversationSummaries } from '../../../lambdas/domain/knowledge/conversation-summaries.ts';
+import { PipelineDocuments } from '../../../lambdas/domain/pipelines/documents.ts';
 import type { Project } from '../../../lambdas/domain/projects/project.ts';
+import { ProjectRepository } from '../../../lambdas/domain/projects/project-repository.ts';
 import type {
   ChatMessage,
   CompletionRequest,
@@ -860,6 +863,54 @@ describe('ProductOwner: summarising a long conversation', () => {
     expect(state.summary).toBe('Earlier: greetings.');
     expect(state.messages.length).toBeLessThanOrEqual(2 * limits.summariseAfterMessages);
   });
+
+  it.each([
+    ['the owner', alice, 1],
+    ['an admin', admin, 0],
+  ] as const)(
+    'keeps the summary with the project the conversation was about when %s talks: %i kept',
+    async (_who, talker, expected) => {
+      // Prepare: a project of Alice's is the conversation's focus (get_project), then small talk
+      const project = await world.projects.create(
+        alice,
+        { name: 'quiz bot', description: 'a quiz bot' },
+        'k1',
+      );
+      const summariser: LanguageModel = {
+        provider: 'scripted',
+        modelId: 'intent-model',
+        async complete(request) {
+          if (request.purpose === 'summary')
+            return { ...sayText('We chose SQLite for the quiz bot.'), modelId: 'intent-model' };
+          return { ...selectGroups(['projects']), modelId: 'intent-model' };
+        },
+      };
+      const documents = new PipelineDocuments(world.store);
+      const conversationSummaries = new ConversationSummaries({
+        projects: new ProjectRepository(world.store),
+        documents,
+      });
+      const owner = productOwnerIn(
+        world,
+        { intent: summariser, agent },
+        { limits, services: { conversationSummaries } },
+      );
+      agent.queue(
+        callTool('get_project', { project: project.id }),
+        callTool('respond_to_user', { text: 'It is a draft.' }),
+        callTool('finish'),
+      );
+      for (let i = 2; i <= 5; i++) agent.queue(sayText(`answer ${i}`));
+
+      // Act
+      for (let i = 1; i <= 5; i++) await owner.handleMessage(talker, talker.userId, `r${i}`, `message ${i}`);
+
+      // Assess
+      const kept = await documents.list(project.id, 'conversation');
+      expect(kept).toHaveLength(expected);
+      if (expected) expect(kept[0]?.text).toBe('We chose SQLite for the quiz bot.');
+    },
+  );
 });
 
 describe('ProductOwner: usage', () => {

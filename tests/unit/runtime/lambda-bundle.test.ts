@@ -27,12 +27,17 @@ const LEFT_OUT = [
   'lambdas/adapters/local/body-sealer.ts',
   'lambdas/adapters/local/memory-telemetry.ts',
   'lambdas/runtime/build-adapters.ts',
+  'lambdas/app/knowledge-wiring.ts',
+  'lambdas/adapters/local/use-lite-embedder.ts',
+  'lambdas/adapters/local/file-vector-index.ts',
 ];
 
 describe('Lambda bundles', () => {
   it.each([
     ['lambdas/handlers/queue-consumer.ts', 'lambdas/runtime/from-env.ts'],
     ['lambdas/handlers/webhook.ts', 'lambdas/runtime/webhook-runtime-from-env.ts'],
+    // Project knowledge in AWS: Titan, S3 Vectors and S3 in, the local embedder (TensorFlow.js) out.
+    ['lambdas/handlers/engineering/index-knowledge.ts', 'lambdas/runtime/aws-knowledge.ts'],
   ])('%s leaves the offline model and the local queue out', async (entry, compositionRoot) => {
     // Act
     const { inputs, code } = await bundle(entry);

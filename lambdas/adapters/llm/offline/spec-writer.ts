@@ -6,11 +6,10 @@ import type { ChatMessage } from '../../../ports/language-model.ts';
  * criteria for each, in the same Markdown shape a real model is asked for. Deterministic.
  */
 export function writeSpec(messages: ChatMessage[]): string {
-  const request = messages
-    .flatMap((m) => m.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])))
-    .join(' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  // The request is the first text of the first message; what follows it (the project's knowledge on
+  // a change request, quoted data) is for a real model to read, not for this one to split.
+  const first = messages[0]?.content.find((b) => b.type === 'text');
+  const request = (first?.type === 'text' ? first.text : '').replace(/\s+/g, ' ').trim();
   const parts = request
     .replace(/^(please\s+)?(make|build|create|write)( me)?\s+/i, '')
     .split(/\s*(?:,|;|\bwith\b|\band\b|\bthat\b|\bwhich\b)\s*/i)

@@ -1,8 +1,11 @@
 import type { GitHost, TokenAccess } from '../../../ports/git-host.ts';
 import type { Pipelines } from '../../../ports/pipelines.ts';
 import { forbidden } from '../../errors.ts';
+import type { KnowledgeSearch } from '../../knowledge/knowledge-search.ts';
+import type { ProjectRepository } from '../../projects/project-repository.ts';
 import type { PipelineDocuments } from '../documents.ts';
 import type { RunRecords } from '../run-records.ts';
+import { knowledgeBrief, requestRefOf } from './knowledge-brief.ts';
 
 export interface JobContextRequest {
   runName: string;
@@ -20,6 +23,11 @@ export interface JobContext {
   defaultBranch: string;
   spec?: string;
   testReport?: string;
+  /**
+   * The developer on a change or fix (a run after the first build): the project's knowledge for
+   * the run's request, quoted as untrusted data.
+   */
+  knowledge?: string;
 }
 
 /**
@@ -28,7 +36,13 @@ export interface JobContext {
  * Only a run that is still going gets anything, and only for its own project's repository.
  */
 export async function jobContextStep(
-  deps: { pipelines: Pipelines; runs: RunRecords; gitHost: GitHost; documents: PipelineDocuments },
+  deps: {
+    pipelines: Pipelines;
+    runs: RunRecords;
+    gitHost: GitHost;
+    documents: PipelineDocuments;
+    knowledge?: { search: Pick<KnowledgeSearch, 'search'>; projects: Pick<ProjectRepository, 'get'> };
+  },
   request: JobContextRequest,
 ): Promise<JobContext> {
   const record = await deps.runs.get(request.projectId, request.runName);
@@ -38,9 +52,10 @@ export async function jobContextStep(
   const repository = await deps.gitHost.getRepository(request.projectId);
   if (!repository) throw forbidden(`Project ${request.projectId} has no repository yet`);
   const { token } = await deps.gitHost.repositoryToken(request.projectId, request.access);
-  const [spec, testReport] = await Promise.all([
+  const [spec, testReport, knowledge] = await Promise.all([
     request.specRef ? deps.documents.get(request.projectId, request.specRef) : undefined,
     request.reportRef ? deps.documents.get(request.projectId, request.reportRef) : undefined,
+    request.access === 'write' && record.number > 1 ? developerBrief(deps, request) : undefined,
   ]);
   return {
     token,
@@ -49,5 +64,18 @@ export async function jobContextStep(
     defaultBranch: repository.defaultBranch,
     ...(spec ? { spec } : {}),
     ...(testReport ? { testReport } : {}),
+    ...(knowledge ? { knowledge } : {}),
   };
+}
+
+async function developerBrief(
+  deps: Parameters<typeof jobContextStep>[0],
+  request: JobContextRequest,
+): Promise<string | undefined> {
+  if (!deps.knowledge) return undefined;
+  const [project, asked] = await Promise.all([
+    deps.knowledge.projects.get(request.projectId),
+    deps.documents.get(request.projectId, requestRefOf(request.runName)).catch(() => undefined),
+  ]);
+  return project && asked ? knowledgeBrief(deps.knowledge.search, project, asked) : undefined;
 }

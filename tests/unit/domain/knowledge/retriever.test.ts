@@ -48,7 +48,19 @@ async function world(
   const keyOf = (m: VectorMatch) => docs.find((d) => d.path === m.metadata.path)?.key ?? m.key;
   const scripted = matches.map((m) => ({ ...m, key: keyOf(m) }));
   vectors.query = async () => scripted;
-  return { retriever: new KnowledgeRetriever({ embedder, vectors, keywords, floors }), vectors, embedder };
+  const rrf = new KnowledgeRetriever({
+    embedder,
+    vectors,
+    keywords,
+    floors,
+    fusion: { method: 'rrf', weights: { vector: 1, keyword: 1 } },
+  });
+  return {
+    retriever: rrf,
+    convex: new KnowledgeRetriever({ embedder, vectors, keywords, floors }),
+    vectors,
+    embedder,
+  };
 }
 
 describe('KnowledgeRetriever', () => {
@@ -70,6 +82,26 @@ describe('KnowledgeRetriever', () => {
     expect(hits[0]?.path).toBe('b.md');
     expect(b?.score).toBeCloseTo(1 / (RRF_K + 2) + 1 / (RRF_K + 1), 10);
     expect(hits.find((h) => h.path === 'a.md')?.score).toBeCloseTo(1 / (RRF_K + 1), 10);
+  });
+
+  it('fuses by default with a convex combination: BM25 leads, the vector list breaks its ties and adds what it misses', async () => {
+    // Prepare: BM25 finds a.md and b.md alike ("sqlite" once each); the vector list prefers b.md and
+    // also finds c.md, which shares no word with the question.
+    const { convex } = await world(
+      [
+        { key: 'kb', similarity: 0.9, metadata: meta('b.md') },
+        { key: 'kc', similarity: 0.8, metadata: meta('c.md') },
+        { key: 'ka', similarity: 0.3, metadata: meta('a.md') },
+      ],
+      { 'a.md': '# A\n\nsqlite here', 'b.md': '# B\n\nsqlite there', 'c.md': '# C\n\nthe database file' },
+    );
+
+    // Act
+    const hits = await convex.search({ ...target, query: 'sqlite' });
+
+    // Assess
+    expect(hits.map((h) => h.path)).toEqual(['b.md', 'a.md', 'c.md']);
+    expect(hits[2]?.keywordRank).toBeUndefined();
   });
 
   it('drops vector matches under the floor of the embedder, but never a BM25 hit', async () => {

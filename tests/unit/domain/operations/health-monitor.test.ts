@@ -182,4 +182,45 @@ describe('RepositorySync', () => {
       ],
     });
   });
+
+  it('brings each project whose head moved to its knowledge, one at a time, and a failed index fails nothing', async () => {
+    // Prepare
+    const w = await world();
+    let head = 'c0ffee';
+    const gitHost = {
+      defaultBranchHead: async () => ({ branch: 'main', commit: head, message: 'x' }),
+      openPullRequests: async () => [],
+    } as unknown as GitHost;
+    const indexed = new Map<string, string>();
+    const calls: string[] = [];
+    let running = 0;
+    let overlapped = false;
+    const refreshKnowledge = async (project: { id: string }, at: { commit: string }) => {
+      calls.push(`${project.id}@${at.commit}`);
+      running++;
+      overlapped ||= running > 1;
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      if (project.id === 'draft-1') throw new Error('S3 Vectors throttled');
+      if (indexed.get(project.id) === at.commit) return undefined;
+      indexed.set(project.id, at.commit);
+      return { commit: at.commit };
+    };
+    const sync = new RepositorySync({ projects: w.projects, gitHost, records: w.records, refreshKnowledge });
+
+    // Act
+    const first = await sync.syncAll(1);
+    const unchanged = await sync.syncAll(2);
+    head = 'beef00';
+    const moved = await sync.syncAll(3);
+
+    // Assess
+    expect(first).toMatchObject({ indexed: [w.project.id], indexFailed: ['draft-1'], failed: [] });
+    expect(first.synced.sort()).toEqual([w.project.id, 'draft-1'].sort());
+    expect(unchanged.indexed).toBeUndefined();
+    expect(moved.indexed).toEqual([w.project.id]);
+    expect(indexed.get(w.project.id)).toBe('beef00');
+    expect(overlapped).toBe(false);
+    expect(calls).toHaveLength(6);
+  });
 });

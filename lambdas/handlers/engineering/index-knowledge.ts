@@ -1,0 +1,3 @@
+import { engineeringStepHandler } from './step-handler.ts';
+
+export const handler = engineeringStepHandler('index-knowledge');
