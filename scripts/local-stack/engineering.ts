@@ -108,6 +108,8 @@ export async function startLocalEngineering(options: {
   workerEnv?: Record<string, string>;
   heartbeatLimitSeconds?: number;
   humanWaitLimitSeconds?: number;
+  /** The local server's port range for deployed apps (LOCAL_SERVER_PORTS; default 20000-20999). */
+  serverPorts?: { from: number; to: number };
   /** Stop the apps deployed to the local server when the stack stops (default true). */
   stopDeployedServices?: boolean;
   log?: (line: string) => void;
@@ -140,7 +142,7 @@ export async function startLocalEngineering(options: {
   const { inventory, resources } = buildDeploymentResources(runtime);
   // The local "server": a directory under the data directory, deployed to with connection local.
   const serversDir = join(options.dataDir, 'servers', 'local');
-  await inventory.ensureLocal(serversDir);
+  await inventory.ensureLocal(serversDir, options.serverPorts);
   const devopsSteps = buildDevopsSteps(runtime, {
     model: () => buildModels(runtime.config, runtime.cachedSecrets, runtime.logger, runtime.telemetry).agent,
     gitHost,

@@ -119,6 +119,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sfnPort: options.sfnPort ?? 0,
       workerEnv: workerEnvFrom(options.env ?? process.env),
       ...heartbeatLimit(options.env ?? process.env),
+      ...localServerPorts(options.env ?? process.env),
       log,
     });
     stops.push(engineering.stop);
@@ -274,6 +275,23 @@ function heartbeatLimit(env: NodeJS.ProcessEnv): {
     ...(Number.isInteger(value) && value > 0 ? { heartbeatLimitSeconds: value } : {}),
     ...(Number.isInteger(human) && human > 0 ? { humanWaitLimitSeconds: human } : {}),
   };
+}
+
+/**
+ * LOCAL_SERVER_PORTS ("from-to"): where the local server puts deployed apps. Two stacks on one
+ * machine (tests running side by side) need ranges of their own: the smoke test of one would
+ * otherwise find the other's app answering on the same port.
+ */
+function localServerPorts(env: NodeJS.ProcessEnv): { serverPorts?: { from: number; to: number } } {
+  const match = /^(\d{4,5})-(\d{4,5})$/.exec(env.LOCAL_SERVER_PORTS ?? '');
+  if (!match) {
+    if (env.LOCAL_SERVER_PORTS) throw new Error('LOCAL_SERVER_PORTS must look like 20000-20999');
+    return {};
+  }
+  const [from, to] = [Number(match[1]), Number(match[2])];
+  if (from < 1024 || to > 65_535 || from > to)
+    throw new Error('LOCAL_SERVER_PORTS must be a range within 1024-65535, low to high');
+  return { serverPorts: { from, to } };
 }
 
 /** LOCAL_JOB_SCHEDULES: a JSON map of job name to schedule expression (tests use short rates). */

@@ -28,7 +28,15 @@ export class StackHarness {
 
   static async start(env: NodeJS.ProcessEnv = {}): Promise<StackHarness> {
     const dataDir = await mkdtemp(join(tmpdir(), 'orchestrator-it-'));
-    const fullEnv = { ADMIN_TELEGRAM_IDS: String(ADMIN_ID), ...env };
+    // A port range of its own for the apps it deploys: stacks of tests running side by side would
+    // otherwise deploy to the same ports, and one's smoke test could pass on the other's app.
+    // Below 32768, where Linux hands out ephemeral ports (the stack's own servers listen on those).
+    const base = 21_000 + 200 * Math.floor(Math.random() * 58);
+    const fullEnv = {
+      ADMIN_TELEGRAM_IDS: String(ADMIN_ID),
+      LOCAL_SERVER_PORTS: `${base}-${base + 199}`,
+      ...env,
+    };
     const stack = await startLocalStack({ dataDir, env: fullEnv });
     return new StackHarness(dataDir, fullEnv, stack);
   }
