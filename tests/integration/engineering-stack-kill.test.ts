@@ -13,6 +13,7 @@ import { localStateMachineArn } from '../../lambdas/adapters/local/step-function
 import { SECRET_NAMES } from '../../lambdas/config/secret-names.ts';
 import type { RunHistoryEvent } from '../../lambdas/ports/pipelines.ts';
 import { freePort } from '../../scripts/local-stack/http-util.ts';
+import { isAlive } from '../support/pids.ts';
 import { killGroup, startStackProcess, waitFor } from '../support/stack-process.ts';
 
 const run = promisify(execFile);
@@ -32,15 +33,6 @@ interface BotRecord {
     reply_markup?: { inline_keyboard?: Array<Array<{ text: string; callback_data?: string }>> };
   };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Per Task state: how often it was entered and how often its task succeeded. */
 function taskCounts(history: RunHistoryEvent[]): Record<string, { entered: number; succeeded: number }> {
@@ -161,10 +153,10 @@ describe('the local stack under kill -9 during Developer', () => {
       const before = (await journal())['Write the code#1'];
       const orphan = before?.status === 'pending' ? (before.pid ?? 0) : 0;
       if (orphan) workers.push(orphan);
-      const orphanAfterKill = orphan > 0 && alive(orphan);
+      const orphanAfterKill = orphan > 0 && isAlive(orphan);
       // Before the restart (whose resume would kill it): the orphan stops by itself.
       const orphanStopped = orphan
-        ? await waitFor(async () => (alive(orphan) ? undefined : true), 10_000).catch(() => false)
+        ? await waitFor(async () => (isAlive(orphan) ? undefined : true), 10_000).catch(() => false)
         : true;
       const queue = JSON.parse(await readFile(join(dataDir, 'queue', 'queue.json'), 'utf8')) as {
         messages: Array<{ invisibleUntil: number }>;

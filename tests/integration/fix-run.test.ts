@@ -23,25 +23,6 @@ describe('a fix run for a deployed service that stays broken, on the local stack
     harness = undefined;
   });
 
-  const texts = (h: StackHarness) => h.replies(ADMIN_ID).map((r) => r.text);
-
-  async function waitForText(h: StackHarness, pattern: RegExp, timeoutMs = 60_000, nth = 1): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = texts(h).filter((t) => pattern.test(t))[nth - 1];
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no reply matching ${pattern}; got ${JSON.stringify(texts(h))}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async function confirm(h: StackHarness, question: RegExp): Promise<void> {
-    await waitForText(h, question, 30_000);
-    const buttons = h.buttons(ADMIN_ID).filter((b) => b.text === 'Confirm');
-    await h.press(ADMIN_ID, buttons.at(-1)?.data ?? '');
-  }
-
   const SECRET = 'wk_live_7c8d9e0f1a2b3c4d5e6f';
 
   it('redeploys, then offers a fix run with buttons; the fix is built on a branch from the redacted failure, deployed and healthy', async () => {
@@ -51,22 +32,16 @@ describe('a fix run for a deployed service that stays broken, on the local stack
       SCRIPTED_ENGINE_STATE_FAULT_BRANCH: 'main',
     });
     const h = harness;
-    // Two messages of its own shift the update ids, so the project id (and so its port) is not the
-    // one the health-check and devops tests on this machine deploy to at the same time.
-    await h.say(ADMIN_ID, 'list my projects');
-    await waitForText(h, /no projects yet/);
-    await h.say(ADMIN_ID, 'list my projects');
-    await waitForText(h, /no projects yet/, 30_000, 2);
     await h.say(ADMIN_ID, 'make me a weather bot with daily notifications');
-    await waitForText(h, /^Created project weather-bot/);
+    await h.waitForText(ADMIN_ID, /^Created project weather-bot/);
     await h.say(ADMIN_ID, 'build it');
-    await confirm(h, /^Start building weather-bot\?/);
-    await waitForText(h, /^Built weather-bot/, 120_000);
+    await h.confirm(ADMIN_ID, /^Start building weather-bot\?/);
+    await h.waitForText(ADMIN_ID, /^Built weather-bot/, { timeoutMs: 120_000 });
     await h.say(ADMIN_ID, 'deploy it');
-    await confirm(h, /^Deploy weather-bot/);
-    await waitForText(h, /needs WEATHER_API_KEY/);
+    await h.confirm(ADMIN_ID, /^Deploy weather-bot/);
+    await h.waitForText(ADMIN_ID, /needs WEATHER_API_KEY/);
     await h.say(ADMIN_ID, SECRET);
-    const live = await waitForText(h, /is live at/, 120_000);
+    const live = await h.waitForText(ADMIN_ID, /is live at/, { timeoutMs: 120_000 });
     const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(live)?.[1] ?? '';
     expect(await h.stack.scheduler.runNow('health-check')).toMatchObject({
       result: { checked: [{ state: 'healthy' }] },
@@ -79,12 +54,14 @@ describe('a fix run for a deployed service that stays broken, on the local stack
     expect((await fetch(`${url}/health`)).status).toBe(500);
     await h.stack.scheduler.runNow('health-check');
     await h.stack.scheduler.runNow('health-check');
-    const down = await waitForText(h, /weather-bot.* is down/);
+    const down = await h.waitForText(ADMIN_ID, /weather-bot.* is down/);
 
     // Assess 1: told it is down; the last good release is deployed again without anyone asking,
     // fails its smoke test, is put back (the same release) and fails again: the deploy failed
     expect(down).toContain(`${url}/health`);
-    const failed = await waitForText(h, /The deploy of weather-bot\S* failed: SmokeTestFailed/, 300_000);
+    const failed = await h.waitForText(ADMIN_ID, /The deploy of weather-bot\S* failed: SmokeTestFailed/, {
+      timeoutMs: 300_000,
+    });
     expect(failed).toContain('answered 500');
     expect(failed).toMatch(
       /Its last good release \([0-9a-f]{7}\) was put back and fails its health check too/,
@@ -103,22 +80,25 @@ describe('a fix run for a deployed service that stays broken, on the local stack
 
     // Act 2: the next check sees it still down and offers a fix run; the owner says yes
     await h.stack.scheduler.runNow('health-check');
-    const offer = await waitForText(h, /still down after its last good release was deployed again/);
+    const offer = await h.waitForText(ADMIN_ID, /still down after its last good release was deployed again/);
     const fixButtons = h.buttons(ADMIN_ID).filter((b) => b.text === 'Start a fix run');
     await h.press(ADMIN_ID, fixButtons.at(-1)?.data ?? '');
-    await waitForText(h, /^Starting a fix run/);
-    const fixBuilt = await waitForText(h, /^Built weather-bot/, 180_000, 2);
-    const fixLive = await waitForText(h, /is live at/, 180_000, 2);
+    await h.waitForText(ADMIN_ID, /^Starting a fix run/);
+    const fixBuilt = await h.waitForText(ADMIN_ID, /^Built weather-bot/, { timeoutMs: 180_000, nth: 2 });
+    const fixLive = await h.waitForText(ADMIN_ID, /is live at/, { timeoutMs: 180_000, nth: 2 });
     const back = await h.stack.scheduler.runNow('health-check');
 
     // Assess 2: offered once, with buttons; healthy on the same URL, and the owner is told so
     expect(offer).toContain('answered 500');
     expect(fixBuilt).toContain('tests pass on a clean checkout');
     expect(fixButtons).toHaveLength(1);
-    expect(texts(h).filter((t) => /Shall I start a fix run\?/.test(t))).toHaveLength(1);
+    expect(h.texts(ADMIN_ID).filter((t) => /Shall I start a fix run\?/.test(t))).toHaveLength(1);
     expect(fixLive).toContain(url);
     expect(back).toMatchObject({ result: { checked: [{ state: 'healthy', consecutiveFailures: 0 }] } });
-    await waitForText(h, /weather-bot.* is healthy again: the fix run's release is deployed and answers/);
+    await h.waitForText(
+      ADMIN_ID,
+      /weather-bot.* is healthy again: the fix run's release is deployed and answers/,
+    );
     expect((await fetch(`${url}/health`)).status).toBe(200);
 
     // Assess 3: the fix run worked from the failure (health answer and log tail, the key redacted)
@@ -160,7 +140,7 @@ describe('a fix run for a deployed service that stays broken, on the local stack
 
     // Assess 5: the key is in no chat message, no table and no run history
     await h.settle();
-    expect(texts(h).join('\n')).not.toContain(SECRET);
+    expect(h.texts(ADMIN_ID).join('\n')).not.toContain(SECRET);
     const tables = JSON.stringify(
       await Promise.all(
         (['sessions', 'projects', 'checkpoints', 'dedup', 'usage'] as const).map((t) => h.scan(t)),

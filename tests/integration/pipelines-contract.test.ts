@@ -20,6 +20,7 @@ import {
   type RunStatus,
   TaskTokenError,
 } from '../../lambdas/ports/pipelines.ts';
+import { isAlive } from '../support/pids.ts';
 
 /**
  * One suite, two implementations of the pipelines port: the local runner called directly, and the
@@ -174,15 +175,6 @@ const pidIn = (pidFile: string, not = 0) =>
     () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0),
     (pid) => pid > 0 && pid !== not,
   );
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe.each(subjects)('Pipelines contract: $name', (subject) => {
   let pipelines: Pipelines;
@@ -451,14 +443,14 @@ describe.each(subjects)('Pipelines contract: $name', (subject) => {
       input: { count: 0, mode: 'worker', task: 'sleeper', pidFile },
     });
     const pid = await pidIn(pidFile);
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
 
     // Act
     await pipelines.stop(run.runId, 'operator said so');
 
     // Assess
     await waitFor(
-      () => alive(pid),
+      () => isAlive(pid),
       (isAlive) => !isAlive,
     );
     const stopped = await pipelines.describe(run.runId);
@@ -527,12 +519,12 @@ describe.each(subjects)('Pipelines contract: $name', (subject) => {
 
     // Assess
     const secondPid = await pidIn(pidFile, firstPid);
-    expect(alive(firstPid)).toBe(false);
-    expect(alive(secondPid)).toBe(true);
+    expect(isAlive(firstPid)).toBe(false);
+    expect(isAlive(secondPid)).toBe(true);
     expect(world.calls).toEqual({ prepare: 1 });
     await pipelines.stop(run.runId);
     await waitFor(
-      () => alive(secondPid),
+      () => isAlive(secondPid),
       (isAlive) => !isAlive,
     );
   });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { LocalStepFunctions } from '../../lambdas/adapters/local/local-step-functions.ts';
 import { crashWorld } from '../fixtures/pipelines-world.ts';
+import { isAlive } from '../support/pids.ts';
 
 /**
  * The contract suite's restart is in-process; this one kills a real process with SIGKILL while a
@@ -39,15 +40,6 @@ function startRunner(name: string, input: object) {
     },
   };
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -99,7 +91,7 @@ it('kills the worker a killed runner left behind before starting it again', asyn
   await until(() => readPid() > 0);
   const orphan = readPid();
   await child.killHard();
-  expect(alive(orphan)).toBe(true);
+  expect(isAlive(orphan)).toBe(true);
 
   // Act
   runner = crashWorld(dataDir);
@@ -107,9 +99,9 @@ it('kills the worker a killed runner left behind before starting it again', asyn
 
   // Assess
   await until(() => readPid() > 0 && readPid() !== orphan);
-  await until(() => !alive(orphan));
+  await until(() => !isAlive(orphan));
   const worker = readPid();
-  expect(alive(worker)).toBe(true);
+  expect(isAlive(worker)).toBe(true);
   await runner.stop('arn:aws:states:local:000000000000:execution:engineering:crash-2');
-  await until(() => !alive(worker));
+  await until(() => !isAlive(worker));
 });
