@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -258,5 +259,29 @@ describe('deployer (process runner, real ansible-playbook)', () => {
     expect(await stopLocalServices(baseDir)).toEqual(['weather']);
     expect(await health(port)).not.toBe(200);
     expect(processesMentioning(join(appDir(), 'supervisor.mjs'))).toEqual([]);
+  });
+  it('refuses to start a release on a port another program holds: the deploy fails saying so', {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare: a stranger answers 200 on the app's port, as a smoke test would gladly accept
+    const stranger = createHttpServer((_req, res) => res.writeHead(200).end('not yours'));
+    await new Promise<void>((resolve, reject) => {
+      stranger.once('error', reject);
+      stranger.listen(port, '127.0.0.1', resolve);
+    });
+    try {
+      // Act
+      const { seen, finished, run } = deployer('deploy', good);
+
+      // Assess: failed, with the reason in what the run is told; the stranger still has its port
+      expect(await finished, run.output()).not.toBe(0);
+      expect(seen.successes).toEqual([]);
+      expect(JSON.stringify(seen.failures)).toContain(`port ${port} is in use by another program`);
+      expect(JSON.stringify(seen.failures)).not.toContain(SECRET);
+      expect(await health(port)).toBe(200);
+      expect(processesMentioning(join(appDir(), 'supervisor.mjs'))).toEqual([]);
+    } finally {
+      await new Promise((resolve) => stranger.close(resolve));
+    }
   });
 });

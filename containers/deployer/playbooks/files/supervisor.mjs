@@ -11,6 +11,7 @@
 // reads its tail). The app gets PORT, its shared/.env and DATA_DIR=<appDir>/shared/data.
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -102,8 +103,23 @@ function startCommand(release) {
   return [existsSync(npm) ? npm : 'npm', ['start']];
 }
 
+/** Whether nothing listens on the port: a probe binds it as the app will (all addresses) and lets go. */
+function portFree() {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(Number(port), () => probe.close(() => resolve(true)));
+  });
+}
+
 async function run() {
   await stop(); // the predecessor: one supervisor per app, so the port is free for ours
+  // Still taken once ours is stopped: a stranger holds it, and the smoke test would check that
+  // stranger instead of this release. Refuse, so the deploy fails (and rolls back) saying why.
+  if (!(await portFree())) {
+    log(`port ${port} is in use by another program: not starting the app`);
+    process.exit(3);
+  }
   writeFileSync(file('supervisor.pid'), `${process.pid}\n`);
   // Resolved once: a later switch of `current` takes effect with the next supervisor, never midway.
   const release = realpathSync(file('current'));
@@ -184,7 +200,15 @@ async function start() {
     }
     if (!alive(child.pid)) break;
   }
-  console.error(`supervisor ${child.pid} did not start its app; see ${file('app.log')}`);
+  // Its own last word (never the app's output, which may print anything) says why.
+  const said = readFileSync(file('app.log'), 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(` supervisor ${child.pid}: `))
+    .at(-1)
+    ?.split(`supervisor ${child.pid}: `)[1];
+  console.error(
+    `supervisor ${child.pid} did not start its app${said ? ` (${said})` : ''}; see ${file('app.log')}`,
+  );
   process.exit(1);
 }
 
