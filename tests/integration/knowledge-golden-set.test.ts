@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectFiles } from '../../lambdas/adapters/coding/scripted-project.ts';
 import { FileBlobStore } from '../../lambdas/adapters/local/file-blob-store.ts';
 import { FileVectorIndex } from '../../lambdas/adapters/local/file-vector-index.ts';
 import { UseLiteEmbedder } from '../../lambdas/adapters/local/use-lite-embedder.ts';
@@ -12,6 +11,7 @@ import {
   type KnowledgeHit,
   KnowledgeRetriever,
 } from '../../lambdas/domain/knowledge/retriever.ts';
+import { RUN_SUMMARY, WEATHER_BOT_FILES } from '../fixtures/knowledge/weather-bot-corpus.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 
 /**
@@ -33,42 +33,6 @@ const ROOT = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');
 
 /** A project the scripted engine builds (its files, as the worker commits them). */
-const WEATHER_BOT = {
-  ...projectFiles({
-    projectName: 'weather-bot',
-    packageName: 'weather-bot',
-    endpoints: [
-      { keyword: 'forecast', story: 'As a user I get the weather forecast for my city' },
-      { keyword: 'alerts', story: 'As a user I am warned of storms in my city' },
-    ],
-    env: [
-      { name: 'PORT', kind: 'config', default: '3000', description: 'HTTP port' },
-      { name: 'WEATHER_API_KEY', kind: 'secret', description: 'Key of the weather data provider' },
-    ],
-    broken: false,
-  }),
-  'docs/decisions/0001-storage.md': `# 0001 Storage for the weather bot
-
-## Context
-
-The bot keeps each subscriber's city and the hour they want their daily notification.
-
-## Decision
-
-We picked SQLite because the bot runs as one process on one small server: a single file needs no
-database server to install, back up or pay for, and the write load (a few subscriptions a day) is
-far below what SQLite handles. Postgres was considered and rejected as overkill for now.
-
-## Consequences
-
-Moving to several servers would mean moving to Postgres; the data access is kept in one module.
-`,
-};
-const SUMMARY = `## Run eng-20261201-1
-
-Built the first version: GET /forecast answers the forecast story, GET /alerts the alerts story,
-a health check, tests with node:test and a lint script. All tests pass on a clean checkout.
-`;
 
 /**
  * This repository's own docs, as they stood when the set was last scored: a copy, because the
@@ -94,9 +58,9 @@ beforeAll(async () => {
     keywords: new KeywordIndexes(new FileBlobStore(`${dir}/keywords`)),
   };
   const indexer = new KnowledgeIndexer(deps);
-  await indexer.indexFiles({ owner: OWNER, project: 'weather-bot' }, 'c0ffee1', WEATHER_BOT);
+  await indexer.indexFiles({ owner: OWNER, project: 'weather-bot' }, 'c0ffee1', WEATHER_BOT_FILES);
   await indexer.indexHistory({ owner: OWNER, project: 'weather-bot' }, [
-    { ref: 'doc:summary:eng-20261201-1:1', text: SUMMARY, commit: 'c0ffee1' },
+    { ref: 'doc:summary:eng-20261201-1:1', text: RUN_SUMMARY, commit: 'c0ffee1' },
   ]);
   await indexer.indexFiles({ owner: OWNER, project: 'orchestrator' }, 'HEAD', ORCHESTRATOR);
 }, 120_000);

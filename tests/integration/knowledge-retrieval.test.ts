@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectFiles } from '../../lambdas/adapters/coding/scripted-project.ts';
 import { FileBlobStore } from '../../lambdas/adapters/local/file-blob-store.ts';
 import { FileVectorIndex } from '../../lambdas/adapters/local/file-vector-index.ts';
 import { UseLiteEmbedder } from '../../lambdas/adapters/local/use-lite-embedder.ts';
@@ -14,6 +13,7 @@ import {
   SIMILARITY_FLOORS,
 } from '../../lambdas/domain/knowledge/retriever.ts';
 import type { Project } from '../../lambdas/domain/projects/project.ts';
+import { DECISION_RECORD, RUN_SUMMARY, WEATHER_BOT_FILES } from '../fixtures/knowledge/weather-bot-corpus.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 
 /**
@@ -22,45 +22,6 @@ import { tempDirs } from '../support/temp-dir.ts';
  * person would ask. The labelled set below is also what the USE-lite similarity floor was
  * calibrated on (retriever.ts): this test prints the figures it rests on.
  */
-const DECISION = `# 0001 Storage for the weather bot
-
-## Context
-
-The bot keeps each subscriber's city and the hour they want their daily notification.
-
-## Decision
-
-We picked SQLite because the bot runs as one process on one small server: a single file needs no
-database server to install, back up or pay for, and the write load (a few subscriptions a day) is
-far below what SQLite handles. Postgres was considered and rejected as overkill for now.
-
-## Consequences
-
-Moving to several servers would mean moving to Postgres; the data access is kept in one module.
-`;
-
-const SUMMARY = `## Run eng-20261201-1
-
-Built the first version: GET /forecast answers the forecast story, GET /alerts the alerts story,
-a health check, tests with node:test and a lint script. All tests pass on a clean checkout.
-`;
-
-const files = {
-  ...projectFiles({
-    projectName: 'weather-bot',
-    packageName: 'weather-bot',
-    endpoints: [
-      { keyword: 'forecast', story: 'As a user I get the weather forecast for my city' },
-      { keyword: 'alerts', story: 'As a user I am warned of storms in my city' },
-    ],
-    env: [
-      { name: 'PORT', kind: 'config', default: '3000', description: 'HTTP port' },
-      { name: 'WEATHER_API_KEY', kind: 'secret', description: 'Key of the weather data provider' },
-    ],
-    broken: false,
-  }),
-  'docs/decisions/0001-storage.md': DECISION,
-};
 
 /** Each question with the paths that answer it (the first is the best answer). */
 const LABELLED: Array<{ query: string; relevant: string[] }> = [
@@ -114,9 +75,9 @@ beforeAll(async () => {
   };
   indexer = new KnowledgeIndexer(deps);
   retriever = new KnowledgeRetriever(deps);
-  first = await indexer.indexFiles(target, 'c0ffee1', files);
+  first = await indexer.indexFiles(target, 'c0ffee1', WEATHER_BOT_FILES);
   history = await indexer.indexHistory(target, [
-    { ref: 'doc:summary:eng-20261201-1:1', text: SUMMARY, commit: 'c0ffee1' },
+    { ref: 'doc:summary:eng-20261201-1:1', text: RUN_SUMMARY, commit: 'c0ffee1' },
     { ref: 'doc:report:eng-20261201-1:1', text: 'raw test log: npm ERR! ...' },
     {
       ref: 'doc:summary:eng-20261201-2:1',
@@ -223,11 +184,11 @@ describe('Project knowledge on a generated project, with USE lite', () => {
   it('calibration: the USE-lite floor is above every off-topic question and below most labelled answers', async () => {
     // Prepare
     const chunks = [
-      ...Object.entries(files).flatMap(([path, text]) => {
+      ...Object.entries(WEATHER_BOT_FILES).flatMap(([path, text]) => {
         const scope = scopeOfPath(path);
         return scope ? chunkDocument(path, text, scope) : [];
       }),
-      ...chunkDocument('doc:summary:eng-20261201-1:1', SUMMARY, 'history'),
+      ...chunkDocument('doc:summary:eng-20261201-1:1', RUN_SUMMARY, 'history'),
     ];
     const chunkVectors = await embedder.embed(chunks.map((c) => c.embedText));
     const queryVectors = await embedder.embed(LABELLED.map((l) => l.query));
@@ -298,12 +259,15 @@ describe('Project knowledge on a generated project, with USE lite', () => {
 
   it('re-indexes incrementally: nothing for unchanged files, only changed chunks, removed ones deleted', async () => {
     // Act
-    const again = await indexer.indexFiles(target, 'c0ffee2', files);
-    const rest: Record<string, string> = { ...files };
+    const again = await indexer.indexFiles(target, 'c0ffee2', WEATHER_BOT_FILES);
+    const rest: Record<string, string> = { ...WEATHER_BOT_FILES };
     delete rest['scripts/lint.mjs'];
     const changed = await indexer.indexFiles(target, 'c0ffee3', {
       ...rest,
-      'docs/decisions/0001-storage.md': DECISION.replace('## Consequences', '## Consequences (revisited)'),
+      'docs/decisions/0001-storage.md': DECISION_RECORD.replace(
+        '## Consequences',
+        '## Consequences (revisited)',
+      ),
     });
     const hits = await retriever.search({ ...target, query: 'how is the code linted' });
 
